@@ -1,0 +1,80 @@
+//! Orchestration: gather inputs through the sources, run the core, render, write.
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::{Context, Result};
+
+use crate::cli::{CheckArgs, Cli, Command, FailOn, OutputArgs};
+use crate::core::check::{self, Baseline, Gates};
+use crate::error::InputError;
+use crate::exit::Exit;
+use crate::render::{self, RenderOptions};
+use crate::source::{files, host};
+
+/// Runs a parsed command line and returns how the run ended.
+pub fn run(cli: Cli) -> Result<Exit> {
+    match cli.command {
+        Command::Check(args) => run_check(&args),
+        Command::Schema => {
+            let schema = schemars::schema_for!(crate::core::profile::Profile);
+            let mut text = serde_json::to_string_pretty(&schema).context("serializing the schema")?;
+            text.push('\n');
+            write_stdout(&text)?;
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+fn run_check(args: &CheckArgs) -> Result<Exit> {
+    let loaded = files::load_profile(args.profile.as_deref())?;
+    let profile = &loaded.profile;
+    let baseline = if args.replay {
+        Baseline::from_record(profile).ok_or_else(|| {
+            InputError::Usage(format!(
+                "--replay: profile {} ({}) has no recorded host snapshot (add a `host:` section with total, used and available)",
+                profile.name, loaded.origin
+            ))
+        })?
+    } else if args.profile_only {
+        let (total, cpu) = match args.capacity {
+            Some(c) => (c, None),
+            None => {
+                let b = host::to_baseline(&host::sample()?);
+                (b.total, b.cpu_capacity)
+            }
+        };
+        Baseline::from_profile(profile, total, cpu)
+    } else {
+        host::to_baseline(&host::sample()?)
+    };
+    let gates = Gates {
+        fail_on_tight: args.fail_on == Some(FailOn::Tight),
+        max_used: args.max_used,
+        min_available: args.min_available,
+    };
+    let report = check::check(profile, &baseline, &gates);
+    let text = render::check(&report, &loaded.origin, &render_options(&args.output));
+    write_stdout(&text)?;
+    Ok(if report.verdict.failed { Exit::GateFailed } else { Exit::Ok })
+}
+
+fn render_options(o: &OutputArgs) -> RenderOptions {
+    let tty = std::io::stdout().is_terminal();
+    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let width = o
+        .width
+        .or_else(|| if tty { comfy_table::Table::new().width() } else { None })
+        .or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse().ok()))
+        .unwrap_or(120)
+        .max(40);
+    RenderOptions { format: o.output, width, color: tty && !no_color_env && !o.no_color, explain: o.explain }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+fn write_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("writing to standard output"),
+    }
+}

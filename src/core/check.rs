@@ -1,0 +1,767 @@
+//! `check`: current usage plus planned services gives the projected usage; projected usage
+//! against the policy thresholds gives headroom, room for more services, and a verdict.
+//!
+//! Everything here is integer arithmetic on bytes and millicores. Every figure of the report
+//! has an [`Explain`] line that shows the numbers it was computed from.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::figure::{CpuFig, MemFig, PctFig, SignedMemFig};
+use super::profile::{Profile, ServiceStatus, UsedMeasure};
+use super::quantity::{Bytes, Millicores, human_bytes_signed};
+use super::ratio::Ratio;
+
+/// Where the current figures come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineKind {
+    /// Sampled from this host now (sysinfo, cgroup limits).
+    Host,
+    /// The host snapshot recorded in the profile (`--replay`).
+    Replay,
+    /// No host figures: current usage is the profile's deployed services (`--profile-only`).
+    Profile,
+}
+
+/// Memory and cpu of the machine the stack runs on, before the planned services.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Baseline {
+    /// Where the figures come from.
+    pub kind: BaselineKind,
+    /// One line naming the source (shown in reports).
+    pub description: String,
+    /// Total memory (the allocation, e.g. WSL2's cap or a cgroup limit).
+    pub total: Bytes,
+    /// Memory in use.
+    pub used: Bytes,
+    /// Memory available (free plus reclaimable).
+    pub available: Bytes,
+    /// Swap total and used, when known.
+    pub swap: Option<(Bytes, Bytes)>,
+    /// CPU capacity, when known.
+    pub cpu_capacity: Option<Millicores>,
+    /// CPU in use, when known.
+    pub cpu_used: Option<Millicores>,
+    /// Facts about the source worth showing (WSL2, cgroup limits, ...).
+    pub notes: Vec<String>,
+}
+
+impl Baseline {
+    /// The recorded snapshot of a profile, if it has one.
+    pub fn from_record(profile: &Profile) -> Option<Baseline> {
+        let h = profile.host.as_ref()?;
+        Some(Baseline {
+            kind: BaselineKind::Replay,
+            description: match &h.source {
+                Some(s) => format!("recorded snapshot in profile {:?}: {s}", profile.name),
+                None => format!("recorded snapshot in profile {:?}", profile.name),
+            },
+            total: h.total,
+            used: h.used,
+            available: h.available,
+            swap: None,
+            cpu_capacity: h.cpus.map(|c| Millicores(u64::from(c) * 1000)),
+            cpu_used: h.cpu_used,
+            notes: Vec::new(),
+        })
+    }
+
+    /// Current usage taken from the profile alone: the deployed services' typical memory
+    /// on a machine of `total` memory.
+    pub fn from_profile(profile: &Profile, total: Bytes, cpu_capacity: Option<Millicores>) -> Baseline {
+        let used = sum_bytes(profile.deployed().map(|s| s.memory_total()));
+        let cpu_used = sum_cpu(profile.deployed().map(|s| s.cpu_total()));
+        Baseline {
+            kind: BaselineKind::Profile,
+            description: format!(
+                "profile only: current usage is the deployed services' typical memory, on {total} total"
+            ),
+            total,
+            used,
+            available: total.saturating_sub(used),
+            swap: None,
+            cpu_capacity,
+            cpu_used: Some(cpu_used),
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// Command-line gates that override or add to the policy (for CI).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Gates {
+    /// Treat TIGHT as a failure (`--fail-on tight`).
+    pub fail_on_tight: bool,
+    /// Fail when the projected used percentage is above this (`--max-used`).
+    pub max_used: Option<Ratio>,
+    /// Fail when projected available memory is below this (`--min-available`).
+    pub min_available: Option<Bytes>,
+}
+
+/// The verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Status {
+    /// Below the warn threshold, peaks fit.
+    Healthy,
+    /// At or above the warn threshold, or peaks do not fit.
+    Tight,
+    /// At or above the fail threshold, or over capacity.
+    Insufficient,
+}
+
+impl Status {
+    /// Upper-case name as printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Healthy => "HEALTHY",
+            Status::Tight => "TIGHT",
+            Status::Insufficient => "INSUFFICIENT",
+        }
+    }
+}
+
+/// One service as it enters the projection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceRow {
+    /// Service name.
+    pub name: String,
+    /// Group.
+    pub group: String,
+    /// deployed or planned.
+    pub status: ServiceStatus,
+    /// Port, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// Replicas.
+    pub replicas: u32,
+    /// Memory of all replicas (typical).
+    pub memory: MemFig,
+    /// Peak memory of all replicas.
+    pub memory_peak: MemFig,
+    /// Whether the peak is the profile's or typical times the multiplier.
+    pub peak_source: &'static str,
+    /// CPU of all replicas (typical), if the profile gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<CpuFig>,
+    /// Where the figure came from ("profile" until live sources exist).
+    pub source: &'static str,
+}
+
+/// Memory by group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupRow {
+    /// Group name.
+    pub group: String,
+    /// Deployed services in the group.
+    pub deployed_services: usize,
+    /// Planned services in the group.
+    pub planned_services: usize,
+    /// Deployed memory.
+    pub deployed: MemFig,
+    /// Planned memory.
+    pub planned: MemFig,
+    /// Deployed + planned.
+    pub projected: MemFig,
+}
+
+/// The stack's workload memory (services only, no OS).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Workload {
+    /// Deployed services (count of services, not replicas).
+    pub deployed_services: usize,
+    /// Deployed replicas.
+    pub deployed_replicas: u64,
+    /// Planned services.
+    pub planned_services: usize,
+    /// Current: deployed services' memory.
+    pub current: MemFig,
+    /// Planned services' memory.
+    pub planned: MemFig,
+    /// current + planned.
+    pub projected: MemFig,
+    /// Peak of current + planned.
+    pub projected_peak: MemFig,
+}
+
+/// Host memory before and after the planned services.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HostMemory {
+    /// Total memory.
+    pub total: MemFig,
+    /// Used now.
+    pub used: MemFig,
+    /// Available now.
+    pub available: MemFig,
+    /// used / total now.
+    pub used_percent: PctFig,
+    /// Used after adding the planned services.
+    pub projected_used: MemFig,
+    /// Available after adding the planned services (negative when they do not fit).
+    pub projected_available: SignedMemFig,
+    /// projected used / total: the measure of the seed analysis.
+    pub projected_used_percent: PctFig,
+    /// (total - projected available) / total: memory neither free nor reclaimable.
+    pub projected_unavailable_percent: PctFig,
+    /// Which of the two the thresholds apply to.
+    pub measure: UsedMeasure,
+    /// The percentage the thresholds apply to.
+    pub gated_percent: PctFig,
+    /// Projected used with every service at its peak.
+    pub peak_used: MemFig,
+    /// peak used / total.
+    pub peak_used_percent: PctFig,
+    /// The Kubernetes share of the total by the policy's allocation split.
+    pub kubernetes_share: MemFig,
+    /// Swap total, if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub swap_total: Option<MemFig>,
+    /// Swap used, if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub swap_used: Option<MemFig>,
+}
+
+/// Headroom against the thresholds and room for more services.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Headroom {
+    /// Warn threshold.
+    pub warn_percent: PctFig,
+    /// Fail threshold.
+    pub fail_percent: PctFig,
+    /// Memory at the warn threshold.
+    pub warn_limit: MemFig,
+    /// Memory at the fail threshold.
+    pub fail_limit: MemFig,
+    /// warn limit - projected used (negative: over the threshold).
+    pub to_warn: SignedMemFig,
+    /// fail limit - projected used.
+    pub to_fail: SignedMemFig,
+    /// Average memory of a deployed replica.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub average_service: Option<MemFig>,
+    /// How many more services of the average size fit before the warn threshold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more_services_fit: Option<u64>,
+}
+
+/// CPU before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CpuFigures {
+    /// Capacity.
+    pub capacity: CpuFig,
+    /// In use now, if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub used: Option<CpuFig>,
+    /// Planned services' cpu.
+    pub planned: CpuFig,
+    /// used + planned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub projected: Option<CpuFig>,
+    /// projected / capacity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub projected_percent: Option<PctFig>,
+}
+
+/// A gate given on the command line and whether it held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GateResult {
+    /// The flag, e.g. `--max-used 80%`.
+    pub gate: String,
+    /// Whether the gate passed.
+    pub passed: bool,
+    /// What was compared.
+    pub detail: String,
+}
+
+/// The verdict with its reasons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    /// HEALTHY, TIGHT or INSUFFICIENT.
+    pub status: Status,
+    /// Why, one sentence each, most important first.
+    pub reasons: Vec<String>,
+    /// Command-line gates.
+    pub gates: Vec<GateResult>,
+    /// True when the run should fail (exit 1): INSUFFICIENT, TIGHT with --fail-on tight, or a gate.
+    pub failed: bool,
+}
+
+/// One line of `--explain`: a figure and the arithmetic behind it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Explain {
+    /// The figure's name as shown in the report.
+    pub figure: String,
+    /// The arithmetic, with the numbers.
+    pub arithmetic: String,
+}
+
+/// Everything `check` computed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckReport {
+    /// Profile name.
+    pub profile: String,
+    /// Where the current figures came from.
+    pub baseline: BaselineKind,
+    /// The source, in words.
+    pub baseline_description: String,
+    /// Notes about the source.
+    pub notes: Vec<String>,
+    /// Services.
+    pub services: Vec<ServiceRow>,
+    /// Memory by group.
+    pub groups: Vec<GroupRow>,
+    /// Workload totals.
+    pub workload: Workload,
+    /// Host memory.
+    pub host: HostMemory,
+    /// Headroom.
+    pub headroom: Headroom,
+    /// CPU, when the capacity is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<CpuFigures>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The arithmetic behind every figure.
+    pub explain: Vec<Explain>,
+}
+
+fn sum_bytes(it: impl Iterator<Item = Bytes>) -> Bytes {
+    Bytes(it.fold(0u64, |a, b| a.saturating_add(b.0)))
+}
+
+fn sum_cpu(it: impl Iterator<Item = Millicores>) -> Millicores {
+    Millicores(it.fold(0u64, |a, b| a.saturating_add(b.0)))
+}
+
+/// `a + b + c = total` with human figures, shortened when there are many terms.
+fn sum_text(terms: &[Bytes], total: Bytes) -> String {
+    if terms.is_empty() {
+        return "nothing = 0B".to_string();
+    }
+    let parts: Vec<String> = terms.iter().map(|b| b.human()).collect();
+    format!("{} = {} ({} bytes)", parts.join(" + "), total, total.0)
+}
+
+fn pct(part: u64, whole: u64) -> PctFig {
+    PctFig::from(Ratio::of(part, whole).unwrap_or(Ratio(0)))
+}
+
+/// Runs the projection and the verdict.
+pub fn check(profile: &Profile, baseline: &Baseline, gates: &Gates) -> CheckReport {
+    let policy = &profile.policy;
+    let mult = policy.peak_multiplier;
+    let mut explain = Vec::new();
+    let mut ex = |figure: &str, arithmetic: String| {
+        explain.push(Explain { figure: figure.to_string(), arithmetic });
+    };
+
+    // Services and workload totals.
+    let services: Vec<ServiceRow> = profile
+        .services
+        .iter()
+        .map(|s| ServiceRow {
+            name: s.name.clone(),
+            group: s.group.clone(),
+            status: s.status,
+            port: s.port,
+            replicas: s.replicas,
+            memory: s.memory_total().into(),
+            memory_peak: s.memory_peak_total(mult).into(),
+            peak_source: if s.memory.peak.is_some() { "profile" } else { "typical x peakMultiplier" },
+            cpu: s.cpu.map(|_| s.cpu_total().into()),
+            source: "profile",
+        })
+        .collect();
+    let deployed: Vec<Bytes> = profile.deployed().map(|s| s.memory_total()).collect();
+    let planned: Vec<Bytes> = profile.planned().map(|s| s.memory_total()).collect();
+    let current = sum_bytes(deployed.iter().copied());
+    let planned_total = sum_bytes(planned.iter().copied());
+    let projected = Bytes(current.0.saturating_add(planned_total.0));
+    let deployed_peak = sum_bytes(profile.deployed().map(|s| s.memory_peak_total(mult)));
+    let planned_peak = sum_bytes(profile.planned().map(|s| s.memory_peak_total(mult)));
+    let projected_peak = Bytes(deployed_peak.0.saturating_add(planned_peak.0));
+    let deployed_services = profile.deployed().count();
+    let deployed_replicas: u64 = profile.deployed().map(|s| u64::from(s.replicas)).sum();
+    let planned_services = profile.planned().count();
+
+    ex(
+        "workload.current",
+        format!(
+            "deployed services ({deployed_services}, typical x replicas): {}",
+            sum_text(&deployed, current)
+        ),
+    );
+    ex(
+        "workload.planned",
+        format!(
+            "planned services ({planned_services}, typical x replicas): {}",
+            sum_text(&planned, planned_total)
+        ),
+    );
+    ex(
+        "workload.projected",
+        format!("current + planned = {current} + {planned_total} = {projected} ({} bytes)", projected.0),
+    );
+    ex(
+        "workload.projectedPeak",
+        format!(
+            "every service at its peak (profile peak, else typical x {}): {deployed_peak} deployed + {planned_peak} planned = {projected_peak}",
+            mult.multiplier_string()
+        ),
+    );
+
+    // Groups, in order of first appearance.
+    let mut order: Vec<String> = Vec::new();
+    let mut by_group: BTreeMap<String, (usize, usize, u64, u64)> = BTreeMap::new();
+    for s in &profile.services {
+        if !by_group.contains_key(&s.group) {
+            order.push(s.group.clone());
+        }
+        let e = by_group.entry(s.group.clone()).or_default();
+        match s.status {
+            ServiceStatus::Deployed => {
+                e.0 += 1;
+                e.2 = e.2.saturating_add(s.memory_total().0);
+            }
+            ServiceStatus::Planned => {
+                e.1 += 1;
+                e.3 = e.3.saturating_add(s.memory_total().0);
+            }
+        }
+    }
+    let groups = order
+        .iter()
+        .filter_map(|g| by_group.get(g).map(|e| (g, e)))
+        .map(|(g, &(d, p, dm, pm))| GroupRow {
+            group: g.clone(),
+            deployed_services: d,
+            planned_services: p,
+            deployed: Bytes(dm).into(),
+            planned: Bytes(pm).into(),
+            projected: Bytes(dm.saturating_add(pm)).into(),
+        })
+        .collect();
+
+    // Host memory.
+    let total = baseline.total;
+    let used = baseline.used;
+    let projected_used = Bytes(used.0.saturating_add(planned_total.0));
+    let projected_available = i128::from(baseline.available.0) - i128::from(planned_total.0);
+    let projected_unavailable =
+        u64::try_from(i128::from(total.0) - projected_available.min(i128::from(total.0))).unwrap_or(u64::MAX);
+    let peak_extra = deployed_peak.0.saturating_sub(current.0).saturating_add(planned_peak.0);
+    let peak_used = Bytes(used.0.saturating_add(peak_extra));
+    let gated_used = match policy.used_measure {
+        UsedMeasure::Used => projected_used.0,
+        UsedMeasure::Unavailable => projected_unavailable,
+    };
+
+    let already = match baseline.kind {
+        BaselineKind::Host | BaselineKind::Replay => format!(
+            "; the deployed services ({current}) already run inside 'used', so only the planned services are added (adding the whole projected workload, {projected}, would count {current} twice)"
+        ),
+        BaselineKind::Profile => {
+            "; with --profile-only, used is the deployed services' typical memory".to_string()
+        }
+    };
+    ex("host.total", format!("{} = {} bytes ({})", total, total.0, baseline.description));
+    ex("host.used", format!("{} = {} bytes", used, used.0));
+    ex("host.available", format!("{} = {} bytes", baseline.available, baseline.available.0));
+    ex(
+        "host.projectedUsed",
+        format!(
+            "used + planned = {used} + {planned_total} = {projected_used} ({} bytes){already}",
+            projected_used.0
+        ),
+    );
+    ex(
+        "host.projectedAvailable",
+        format!(
+            "available - planned = {} - {planned_total} = {} ({projected_available} bytes)",
+            baseline.available,
+            human_bytes_signed(projected_available)
+        ),
+    );
+    ex(
+        "host.projectedUsedPercent",
+        format!(
+            "projected used / total = {} / {} = {}",
+            projected_used.0,
+            total.0,
+            pct(projected_used.0, total.0).display
+        ),
+    );
+    ex(
+        "host.projectedUnavailablePercent",
+        format!(
+            "(total - projected available) / total = ({} - {projected_available}) / {} = {}",
+            total.0,
+            total.0,
+            pct(projected_unavailable, total.0).display
+        ),
+    );
+    ex(
+        "host.peakUsed",
+        format!(
+            "used + (deployed peak - deployed typical) + planned peak = {used} + ({deployed_peak} - {current}) + {planned_peak} = {peak_used} ({})",
+            pct(peak_used.0, total.0).display
+        ),
+    );
+    let kubernetes_share = Bytes(policy.allocation.kubernetes.apply_floor(total.0));
+    ex(
+        "host.kubernetesShare",
+        format!(
+            "{} x total = {} x {} = {kubernetes_share}; the projected workload {projected} is {} of it",
+            policy.allocation.kubernetes.percent_string(),
+            policy.allocation.kubernetes.percent_string(),
+            total,
+            pct(projected.0, kubernetes_share.0).display
+        ),
+    );
+
+    // Headroom.
+    let warn_limit = Bytes(policy.warn_used_percent.apply_floor(total.0));
+    let fail_limit = Bytes(policy.fail_used_percent.apply_floor(total.0));
+    let to_warn = i128::from(warn_limit.0) - i128::from(gated_used);
+    let to_fail = i128::from(fail_limit.0) - i128::from(gated_used);
+    let measure_name = match policy.used_measure {
+        UsedMeasure::Used => "projected used",
+        UsedMeasure::Unavailable => "projected unavailable",
+    };
+    ex(
+        "headroom.warnLimit",
+        format!(
+            "{} x {} = {warn_limit} ({} bytes, rounded down)",
+            policy.warn_used_percent.percent_string(),
+            total,
+            warn_limit.0
+        ),
+    );
+    ex(
+        "headroom.toWarn",
+        format!(
+            "warn limit - {measure_name} = {warn_limit} - {} = {}",
+            Bytes(gated_used),
+            human_bytes_signed(to_warn)
+        ),
+    );
+    let average = (deployed_replicas > 0).then(|| Bytes(current.0 / deployed_replicas));
+    let more_fit = average.map(|avg| {
+        if avg.0 == 0 || to_warn <= 0 { 0 } else { u64::try_from(to_warn).unwrap_or(u64::MAX) / avg.0 }
+    });
+    match (average, more_fit) {
+        (Some(avg), Some(n)) => {
+            ex(
+                "headroom.averageService",
+                format!(
+                    "current / deployed replicas = {current} / {deployed_replicas} = {avg} (rounded down)"
+                ),
+            );
+            ex(
+                "headroom.moreServicesFit",
+                if to_warn <= 0 {
+                    format!(
+                        "the {measure_name} figure is already at or over the warn limit, so 0 more services fit"
+                    )
+                } else {
+                    format!("floor(headroom to warn / average) = floor({} / {}) = {n}", to_warn, avg.0)
+                },
+            );
+        }
+        _ => ex(
+            "headroom.moreServicesFit",
+            "no deployed services to take an average from: not computed".into(),
+        ),
+    }
+
+    // CPU.
+    let cpu_planned = sum_cpu(profile.planned().map(|s| s.cpu_total()));
+    let cpu = baseline.cpu_capacity.map(|cap| {
+        let projected_cpu = baseline.cpu_used.map(|u| Millicores(u.0.saturating_add(cpu_planned.0)));
+        CpuFigures {
+            capacity: cap.into(),
+            used: baseline.cpu_used.map(Into::into),
+            planned: cpu_planned.into(),
+            projected: projected_cpu.map(Into::into),
+            projected_percent: projected_cpu.map(|p| pct(p.0, cap.0)),
+        }
+    });
+    if let Some(c) = &cpu {
+        ex(
+            "cpu.projected",
+            match (&c.used, &c.projected) {
+                (Some(u), Some(p)) => format!(
+                    "used + planned = {} + {} = {} of {} capacity",
+                    u.display, c.planned.display, p.display, c.capacity.display
+                ),
+                _ => format!("cpu in use unknown; planned services add {}", c.planned.display),
+            },
+        );
+    }
+
+    // Verdict.
+    let mut reasons = Vec::new();
+    let gated_pct = pct(gated_used, total.0);
+    let status = if total.0 == 0 {
+        reasons.push("total memory is 0: nothing can be placed".to_string());
+        Status::Insufficient
+    } else {
+        let mut st = Status::Healthy;
+        if projected_available < 0 {
+            st = Status::Insufficient;
+            reasons.push(format!(
+                "the planned services need {planned_total} but only {} is available: short by {}",
+                baseline.available,
+                human_bytes_signed(-projected_available)
+            ));
+        }
+        if projected_used > total {
+            st = Status::Insufficient;
+            reasons.push(format!("projected used {projected_used} is above the total {total}"));
+        }
+        if policy.fail_used_percent.is_reached_by(gated_used, total.0) {
+            st = Status::Insufficient;
+            reasons.push(format!(
+                "{measure_name} memory is {} of {total}, at or above the {} fail threshold",
+                gated_pct.display,
+                policy.fail_used_percent.percent_string()
+            ));
+        } else if policy.warn_used_percent.is_reached_by(gated_used, total.0) {
+            st = st.max(Status::Tight);
+            reasons.push(format!(
+                "{measure_name} memory is {} of {total} ({used} used + {planned_total} planned = {projected_used}), above the {} warn threshold ({warn_limit}); over it by {}",
+                gated_pct.display,
+                policy.warn_used_percent.percent_string(),
+                human_bytes_signed(-to_warn)
+            ));
+        }
+        if peak_used > total {
+            st = st.max(Status::Tight);
+            reasons.push(format!(
+                "at peak the stack would use {peak_used}, more than the total {total}: risk of OOM kills under load"
+            ));
+        }
+        if let Some(c) = &cpu
+            && let (Some(p), Some(pp)) = (&c.projected, &c.projected_percent)
+            && p.millicores > c.capacity.millicores
+        {
+            st = st.max(Status::Tight);
+            reasons.push(format!(
+                "projected cpu {} is {} of the {} capacity: services will be throttled",
+                p.display, pp.display, c.capacity.display
+            ));
+        }
+        if st == Status::Healthy {
+            reasons.push(format!(
+                "{measure_name} memory is {} of {total}, below the {} warn threshold with {} to spare",
+                gated_pct.display,
+                policy.warn_used_percent.percent_string(),
+                human_bytes_signed(to_warn)
+            ));
+        }
+        st
+    };
+
+    let mut gate_results = Vec::new();
+    if let Some(max) = gates.max_used {
+        let breached = total.0 == 0 || exceeds(gated_used, total.0, max);
+        gate_results.push(GateResult {
+            gate: format!("--max-used {}", max.percent_string()),
+            passed: !breached,
+            detail: format!("{measure_name} is {} of {total}", gated_pct.display),
+        });
+    }
+    if let Some(min) = gates.min_available {
+        let passed = projected_available >= i128::from(min.0);
+        gate_results.push(GateResult {
+            gate: format!("--min-available {min}"),
+            passed,
+            detail: format!("projected available is {}", human_bytes_signed(projected_available)),
+        });
+    }
+    if gates.fail_on_tight {
+        gate_results.push(GateResult {
+            gate: "--fail-on tight".to_string(),
+            passed: status == Status::Healthy,
+            detail: format!("verdict is {}", status.as_str()),
+        });
+    }
+    let failed = status == Status::Insufficient || gate_results.iter().any(|g| !g.passed);
+    ex(
+        "verdict",
+        format!(
+            "{} (warn at {}, fail at {} of total, on the {measure_name} figure {}); exit {}",
+            status.as_str(),
+            policy.warn_used_percent.percent_string(),
+            policy.fail_used_percent.percent_string(),
+            gated_pct.display,
+            if failed { 1 } else { 0 }
+        ),
+    );
+
+    let swap = baseline.swap;
+    CheckReport {
+        profile: profile.name.clone(),
+        baseline: baseline.kind,
+        baseline_description: baseline.description.clone(),
+        notes: baseline.notes.clone(),
+        services,
+        groups,
+        workload: Workload {
+            deployed_services,
+            deployed_replicas,
+            planned_services,
+            current: current.into(),
+            planned: planned_total.into(),
+            projected: projected.into(),
+            projected_peak: projected_peak.into(),
+        },
+        host: HostMemory {
+            total: total.into(),
+            used: used.into(),
+            available: baseline.available.into(),
+            used_percent: pct(used.0, total.0),
+            projected_used: projected_used.into(),
+            projected_available: projected_available.into(),
+            projected_used_percent: pct(projected_used.0, total.0),
+            projected_unavailable_percent: pct(projected_unavailable, total.0),
+            measure: policy.used_measure,
+            gated_percent: gated_pct,
+            peak_used: peak_used.into(),
+            peak_used_percent: pct(peak_used.0, total.0),
+            kubernetes_share: kubernetes_share.into(),
+            swap_total: swap.map(|s| s.0.into()),
+            swap_used: swap.map(|s| s.1.into()),
+        },
+        headroom: Headroom {
+            warn_percent: policy.warn_used_percent.into(),
+            fail_percent: policy.fail_used_percent.into(),
+            warn_limit: warn_limit.into(),
+            fail_limit: fail_limit.into(),
+            to_warn: to_warn.into(),
+            to_fail: to_fail.into(),
+            average_service: average.map(Into::into),
+            more_services_fit: more_fit,
+        },
+        cpu,
+        verdict: Verdict { status, reasons, gates: gate_results, failed },
+        explain,
+    }
+}
+
+/// Exact `part / whole > max`.
+fn exceeds(part: u64, whole: u64, max: Ratio) -> bool {
+    u128::from(part) * u128::from(super::ratio::ONE) > u128::from(max.0) * u128::from(whole)
+}

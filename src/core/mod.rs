@@ -1,0 +1,11 @@
+//! The planning core: quantities, profiles, projection and verdict.
+//!
+//! PURE by rule: nothing in `core` does I/O, reads the clock or the environment, prints, or
+//! depends on tokio, kube or sysinfo. Sources at the edge (`crate::source`) convert the
+//! outside world into these types; `crate::render` turns reports into text.
+
+pub mod check;
+pub mod figure;
+pub mod profile;
+pub mod quantity;
+pub mod ratio;

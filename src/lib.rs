@@ -1,0 +1,14 @@
+//! bizo-plan: capacity planning for Kubernetes-hosted SaaS stacks.
+//!
+//! Layout: [`core`] is the pure planning core (quantities, profiles, projection, verdict);
+//! [`source`] reads the outside world (files, the host) and converts it into core types;
+//! [`render`] turns reports into text; [`app`] wires them together for the binary.
+
+pub mod app;
+pub mod cli;
+pub mod core;
+pub mod error;
+pub mod exit;
+pub mod render;
+pub mod source;
+pub mod yaml;

@@ -1,0 +1,102 @@
+//! Markdown for pull-request comments.
+
+use super::RenderOptions;
+use crate::core::check::CheckReport;
+
+fn esc(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+fn table(out: &mut String, header: &[&str], rows: Vec<Vec<String>>) {
+    out.push_str(&format!("| {} |\n", header.join(" | ")));
+    out.push_str(&format!("|{}|\n", header.iter().map(|_| "---").collect::<Vec<_>>().join("|")));
+    for r in rows {
+        out.push_str(&format!("| {} |\n", r.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" | ")));
+    }
+}
+
+/// The `check` report as Markdown.
+pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
+    let mut out = String::new();
+    let v = &r.verdict;
+    out.push_str(&format!("## bizo-plan check: **{}**\n\n", v.status.as_str()));
+    out.push_str(&format!(
+        "Profile `{}` ({}). Baseline: {}.\n\n",
+        r.profile,
+        esc(origin),
+        r.baseline_description
+    ));
+    for reason in &v.reasons {
+        out.push_str(&format!("- {reason}\n"));
+    }
+    for g in &v.gates {
+        out.push_str(&format!(
+            "- gate `{}`: {} ({})\n",
+            g.gate,
+            if g.passed { "passed" } else { "**FAILED**" },
+            g.detail
+        ));
+    }
+    for n in &r.notes {
+        out.push_str(&format!("- note: {n}\n"));
+    }
+    let w = &r.workload;
+    let h = &r.host;
+    let hr = &r.headroom;
+    out.push_str("\n### Memory\n\n");
+    let mut rows = vec![
+        vec![
+            format!("Current workload ({} deployed)", w.deployed_services),
+            w.current.display.clone(),
+            String::new(),
+        ],
+        vec![format!("Planned ({} services)", w.planned_services), w.planned.display.clone(), String::new()],
+        vec!["Projected workload".into(), w.projected.display.clone(), String::new()],
+        vec!["Host total".into(), h.total.display.clone(), String::new()],
+        vec!["Host used now".into(), h.used.display.clone(), h.used_percent.display.clone()],
+        vec![
+            "Projected used".into(),
+            h.projected_used.display.clone(),
+            h.projected_used_percent.display.clone(),
+        ],
+        vec![
+            "Projected available".into(),
+            h.projected_available.display.clone(),
+            format!("{} unavailable", h.projected_unavailable_percent.display),
+        ],
+        vec!["Peak used".into(), h.peak_used.display.clone(), h.peak_used_percent.display.clone()],
+        vec![
+            format!("Headroom to warn ({})", hr.warn_percent.display),
+            hr.to_warn.display.clone(),
+            String::new(),
+        ],
+    ];
+    if let (Some(avg), Some(n)) = (&hr.average_service, hr.more_services_fit) {
+        rows.push(vec![format!("More services of {} that fit", avg.display), n.to_string(), String::new()]);
+    }
+    table(&mut out, &["Figure", "Value", "Share of total"], rows);
+
+    out.push_str("\n### Services\n\n");
+    let rows = r
+        .services
+        .iter()
+        .map(|s| {
+            vec![
+                s.name.clone(),
+                s.group.clone(),
+                s.status.to_string(),
+                s.replicas.to_string(),
+                s.memory.display.clone(),
+                s.cpu.as_ref().map(|c| c.display.clone()).unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    table(&mut out, &["Service", "Group", "Status", "Replicas", "Memory", "CPU"], rows);
+
+    if opts.explain {
+        out.push_str("\n### How each figure was computed\n\n");
+        let rows = r.explain.iter().map(|e| vec![format!("`{}`", e.figure), e.arithmetic.clone()]).collect();
+        table(&mut out, &["Figure", "Arithmetic"], rows);
+    }
+    out
+}

@@ -1,0 +1,65 @@
+//! Rendering: a report in, a `String` out. No computing, no I/O, no clock.
+
+mod markdown;
+mod table;
+
+use serde::Serialize;
+
+use crate::core::check::CheckReport;
+
+/// Output formats (`-o`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Tables for a terminal.
+    Table,
+    /// JSON with stable field names and a schemaVersion.
+    Json,
+    /// The same document as YAML.
+    Yaml,
+    /// Markdown, for a pull-request comment.
+    Markdown,
+}
+
+/// How to render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Output format.
+    pub format: Format,
+    /// Table width in columns.
+    pub width: u16,
+    /// ANSI colours in tables.
+    pub color: bool,
+    /// Show the arithmetic behind every figure (table and markdown; JSON and YAML always carry it).
+    pub explain: bool,
+}
+
+/// Version of the JSON/YAML document; bumped on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The machine-readable document: an envelope around the report.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Envelope<'a> {
+    schema_version: u32,
+    command: &'static str,
+    profile_origin: &'a str,
+    #[serde(flatten)]
+    report: &'a CheckReport,
+}
+
+/// Renders a `check` report.
+pub fn check(report: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
+    let envelope =
+        Envelope { schema_version: SCHEMA_VERSION, command: "check", profile_origin: origin, report };
+    match opts.format {
+        Format::Table => table::check(report, origin, opts),
+        Format::Markdown => markdown::check(report, origin, opts),
+        Format::Json => {
+            let mut s =
+                serde_json::to_string_pretty(&envelope).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+            s.push('\n');
+            s
+        }
+        Format::Yaml => crate::yaml::to_string(&envelope).unwrap_or_else(|e| format!("error: {e}\n")),
+    }
+}

@@ -1,0 +1,185 @@
+//! Terminal tables (comfy-table, explicit width).
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+
+use super::RenderOptions;
+use crate::core::check::{CheckReport, Status};
+
+fn new_table(opts: &RenderOptions, header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(opts.width);
+    if !opts.color {
+        t.force_no_tty();
+    } else {
+        t.enforce_styling();
+    }
+    t.set_header(header.iter().map(Cell::new));
+    t
+}
+
+fn right(s: impl ToString) -> Cell {
+    Cell::new(s.to_string()).set_alignment(CellAlignment::Right)
+}
+
+/// The `check` report as tables.
+pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("bizo-plan check: profile {} ({origin})\n", r.profile));
+    out.push_str(&format!("Baseline: {}\n", r.baseline_description));
+    for n in &r.notes {
+        out.push_str(&format!("Note: {n}\n"));
+    }
+
+    out.push_str("\nServices\n");
+    let mut t = new_table(opts, &["Service", "Group", "Status", "Port", "Replicas", "Memory", "Peak", "CPU"]);
+    for s in &r.services {
+        t.add_row(vec![
+            Cell::new(&s.name),
+            Cell::new(&s.group),
+            Cell::new(s.status),
+            right(s.port.map(|p| p.to_string()).unwrap_or_default()),
+            right(s.replicas),
+            right(&s.memory.display),
+            right(&s.memory_peak.display),
+            right(s.cpu.as_ref().map(|c| c.display.clone()).unwrap_or_else(|| "-".into())),
+        ]);
+    }
+    out.push_str(&t.to_string());
+    out.push('\n');
+
+    out.push_str("\nBy group\n");
+    let mut t =
+        new_table(opts, &["Group", "Deployed", "Planned", "Deployed memory", "Planned memory", "Projected"]);
+    for g in &r.groups {
+        t.add_row(vec![
+            Cell::new(&g.group),
+            right(g.deployed_services),
+            right(g.planned_services),
+            right(&g.deployed.display),
+            right(&g.planned.display),
+            right(&g.projected.display),
+        ]);
+    }
+    out.push_str(&t.to_string());
+    out.push('\n');
+
+    let w = &r.workload;
+    let h = &r.host;
+    let hr = &r.headroom;
+    out.push_str("\nMemory\n");
+    let mut t = new_table(opts, &["Figure", "Value", "Bytes", "Share of total"]);
+    let mut row = |name: String, disp: &str, bytes: String, share: &str| {
+        t.add_row(vec![Cell::new(name), right(disp), right(bytes), right(share)]);
+    };
+    row(
+        format!("Current workload ({} deployed)", w.deployed_services),
+        &w.current.display,
+        w.current.bytes.to_string(),
+        "",
+    );
+    row(
+        format!("Planned ({} services)", w.planned_services),
+        &w.planned.display,
+        w.planned.bytes.to_string(),
+        "",
+    );
+    row("Projected workload".into(), &w.projected.display, w.projected.bytes.to_string(), "");
+    row("Host total".into(), &h.total.display, h.total.bytes.to_string(), "");
+    row("Host used now".into(), &h.used.display, h.used.bytes.to_string(), &h.used_percent.display);
+    row("Host available now".into(), &h.available.display, h.available.bytes.to_string(), "");
+    row(
+        "Projected used".into(),
+        &h.projected_used.display,
+        h.projected_used.bytes.to_string(),
+        &h.projected_used_percent.display,
+    );
+    row(
+        "Projected available".into(),
+        &h.projected_available.display,
+        h.projected_available.bytes.to_string(),
+        &format!("{} unavailable", h.projected_unavailable_percent.display),
+    );
+    row(
+        "Peak used (every service at peak)".into(),
+        &h.peak_used.display,
+        h.peak_used.bytes.to_string(),
+        &h.peak_used_percent.display,
+    );
+    row(
+        format!("Warn limit ({})", hr.warn_percent.display),
+        &hr.warn_limit.display,
+        hr.warn_limit.bytes.to_string(),
+        "",
+    );
+    row("Headroom to warn".into(), &hr.to_warn.display, hr.to_warn.bytes.to_string(), "");
+    row(
+        format!("Fail limit ({})", hr.fail_percent.display),
+        &hr.fail_limit.display,
+        hr.fail_limit.bytes.to_string(),
+        "",
+    );
+    row("Headroom to fail".into(), &hr.to_fail.display, hr.to_fail.bytes.to_string(), "");
+    if let (Some(avg), Some(n)) = (&hr.average_service, hr.more_services_fit) {
+        row(
+            format!("More services of {} that fit before warn", avg.display),
+            &n.to_string(),
+            String::new(),
+            "",
+        );
+    }
+    out.push_str(&t.to_string());
+    out.push('\n');
+
+    if let Some(c) = &r.cpu {
+        out.push_str("\nCPU\n");
+        let mut t = new_table(opts, &["Capacity", "Used now", "Planned", "Projected", "Share"]);
+        t.add_row(vec![
+            right(&c.capacity.display),
+            right(c.used.as_ref().map(|u| u.display.clone()).unwrap_or_else(|| "unknown".into())),
+            right(&c.planned.display),
+            right(c.projected.as_ref().map(|u| u.display.clone()).unwrap_or_else(|| "unknown".into())),
+            right(c.projected_percent.as_ref().map(|u| u.display.clone()).unwrap_or_default()),
+        ]);
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+
+    let v = &r.verdict;
+    let status = v.status.as_str();
+    let status = if opts.color {
+        let code = match v.status {
+            Status::Healthy => "32",
+            Status::Tight => "33",
+            Status::Insufficient => "31",
+        };
+        format!("\x1b[1;{code}m{status}\x1b[0m")
+    } else {
+        status.to_string()
+    };
+    out.push_str(&format!("\nVerdict: {status}\n"));
+    for reason in &v.reasons {
+        out.push_str(&format!("  - {reason}\n"));
+    }
+    for g in &v.gates {
+        out.push_str(&format!(
+            "  gate {}: {} ({})\n",
+            g.gate,
+            if g.passed { "passed" } else { "FAILED" },
+            g.detail
+        ));
+    }
+
+    if opts.explain {
+        out.push_str("\nHow each figure was computed\n");
+        let mut t = new_table(opts, &["Figure", "Arithmetic"]);
+        for e in &r.explain {
+            t.add_row(vec![Cell::new(&e.figure), Cell::new(&e.arithmetic)]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,118 @@
+//! Profiles from files, standard input, or the embedded default.
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::core::profile::{Profile, path_string};
+use crate::error::InputError;
+use crate::yaml;
+
+/// The default profile, embedded at build time.
+pub const DEFAULT_PROFILE: &str = include_str!("../../profiles/bizosaas.yaml");
+/// How the embedded default is named in reports and errors.
+pub const DEFAULT_ORIGIN: &str = "<embedded profiles/bizosaas.yaml>";
+
+/// A profile and where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedProfile {
+    /// The profile.
+    pub profile: Profile,
+    /// File name, `<stdin>` or the embedded name.
+    pub origin: String,
+}
+
+/// Loads a profile from `path` (`-` for standard input), or the embedded default.
+pub fn load_profile(path: Option<&Path>) -> Result<LoadedProfile, InputError> {
+    let (text, origin) = match path {
+        None => (DEFAULT_PROFILE.to_string(), DEFAULT_ORIGIN.to_string()),
+        Some(p) if p.as_os_str() == "-" => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| InputError::Read { origin: "<stdin>".into(), reason: e.to_string() })?;
+            (s, "<stdin>".to_string())
+        }
+        Some(p) => (read_text(p)?, p.display().to_string()),
+    };
+    let profile = parse_profile(&text, &origin)?;
+    Ok(LoadedProfile { profile, origin })
+}
+
+/// Reads a text file, with an error that names the file and the reason.
+pub fn read_text(p: &Path) -> Result<String, InputError> {
+    let bytes = std::fs::read(p).map_err(|e| InputError::Read {
+        origin: p.display().to_string(),
+        reason: match e.kind() {
+            std::io::ErrorKind::NotFound => "file not found".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            std::io::ErrorKind::IsADirectory => "is a directory, not a file".to_string(),
+            _ => e.to_string(),
+        },
+    })?;
+    String::from_utf8(bytes).map_err(|e| InputError::Read {
+        origin: p.display().to_string(),
+        reason: format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+    })
+}
+
+/// Parses and validates a profile; no I/O.
+pub fn parse_profile(text: &str, origin: &str) -> Result<Profile, InputError> {
+    let profile: Profile = yaml::from_str(text, origin).map_err(InputError::Yaml)?;
+    let issues = profile.validate();
+    if issues.is_empty() {
+        return Ok(profile);
+    }
+    let lines = issues
+        .iter()
+        .map(|i| {
+            let at = yaml::locate(text, &i.path).map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default();
+            format!("{origin}{at}: {}: {}", path_string(&i.path), i.message)
+        })
+        .collect();
+    Err(InputError::Invalid { lines })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::core::quantity::Bytes;
+
+    #[test]
+    fn embedded_profile_is_valid_and_matches_the_analysis() {
+        let p = parse_profile(DEFAULT_PROFILE, DEFAULT_ORIGIN).unwrap();
+        assert_eq!(p.deployed().count(), 12);
+        assert_eq!(p.planned().count(), 6);
+        let current: u64 = p.deployed().map(|s| s.memory_total().0).sum();
+        let planned: u64 = p.planned().map(|s| s.memory_total().0).sum();
+        assert_eq!(Bytes(current), Bytes::from_mib(600));
+        assert_eq!(Bytes(planned), Bytes::from_mib(330));
+        let largest = p.deployed().max_by_key(|s| s.memory.typical).unwrap();
+        assert_eq!(
+            (largest.name.as_str(), largest.memory.typical),
+            ("bizosaas-backend-simple", Bytes::from_mib(119))
+        );
+        let vault = p.services.iter().find(|s| s.name == "vault-simple").unwrap();
+        assert_eq!(vault.memory.typical, Bytes::from_mib(43));
+        for s in p.deployed().filter(|s| s.name != "bizosaas-backend-simple" && s.name != "vault-simple") {
+            assert!((38..=50).contains(&(s.memory.typical.0 >> 20)), "{} is {}", s.name, s.memory.typical);
+        }
+        let ports: Vec<(u16, u64)> =
+            p.planned().map(|s| (s.port.unwrap(), s.memory.typical.0 >> 20)).collect();
+        assert_eq!(ports, vec![(30311, 50), (30312, 60), (30313, 55), (30314, 45), (30315, 50), (30316, 70)]);
+        let h = p.host.as_ref().unwrap();
+        assert_eq!(h.total, Bytes(8_267_812_045)); // 7.7Gi rounded up to a whole byte
+        assert_eq!(h.used, Bytes(5_905_580_032)); // 5.5Gi
+        assert_eq!(h.available, Bytes(2_040_109_466)); // 1.9Gi rounded up
+    }
+
+    #[test]
+    fn duplicate_names_are_located() {
+        let text = "name: x\nservices:\n  - name: a\n    group: core\n    status: deployed\n    memory: {typical: 1Mi}\n  - name: a\n    group: core\n    status: planned\n    memory: {typical: 2Mi}\n";
+        let e = parse_profile(text, "dup.yaml").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "dup.yaml:7:11: services[1].name: duplicate service name \"a\" (first defined at services[0])"
+        );
+    }
+}

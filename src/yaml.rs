@@ -1,0 +1,216 @@
+//! The one file that knows the YAML crate (serde-saphyr). Swapping crates touches only this.
+//!
+//! Errors carry the origin (file name), line, column and the field path, so a message reads
+//! `plan.yaml:12:15: services[3].memory.typical: invalid quantity "4GB": did you mean 4G or 4Gi?`.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+
+use crate::core::profile::PathSeg;
+
+/// A YAML document that could not be read into the expected type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    /// File name (or `<embedded ...>`, `<stdin>`).
+    pub origin: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+    /// Field path such as `services[3].memory.typical`; empty at the document root.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+    /// A source excerpt pointing at the place, when available.
+    pub snippet: Option<String>,
+}
+
+impl fmt::Display for YamlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.origin)?;
+        if let (Some(l), Some(c)) = (self.line, self.column) {
+            write!(f, ":{l}:{c}")?;
+        }
+        if self.path.is_empty() {
+            write!(f, ": {}", self.message)
+        } else {
+            write!(f, ": {}: {}", self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for YamlError {}
+
+fn options() -> serde_saphyr::Options {
+    // Defaults already bound alias expansion, nesting depth and event counts (alias bombs end
+    // in a budget error); duplicate keys are errors by default.
+    serde_saphyr::Options::default()
+}
+
+/// Parses `text` into `T`, naming `origin` in errors.
+pub fn from_str<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T, Box<YamlError>> {
+    if text.trim().is_empty() {
+        return Err(Box::new(YamlError {
+            origin: origin.to_string(),
+            line: Some(1),
+            column: Some(1),
+            path: String::new(),
+            message: "the document is empty".to_string(),
+            snippet: None,
+        }));
+    }
+    let mut path = String::new();
+    let result = serde_saphyr::with_deserializer_from_str_with_options(text, options(), |de| {
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            path = e.path().to_string();
+            e.into_inner()
+        })
+    });
+    result.map_err(|e| Box::new(yaml_error(&e, origin, path)))
+}
+
+fn yaml_error(e: &serde_saphyr::Error, origin: &str, path: String) -> YamlError {
+    {
+        let loc = e.location();
+        let bare = e.without_snippet().to_string();
+        let message = strip_position(&bare).to_string();
+        let full = e.to_string();
+        let snippet = full
+            .split_once('\n')
+            .map(|(_, rest)| rest.replace("<input>", origin))
+            .filter(|s| !s.trim().is_empty());
+        YamlError {
+            origin: origin.to_string(),
+            line: loc.map(|l| l.line() as usize),
+            column: loc.map(|l| l.column() as usize),
+            path: if path == "." { String::new() } else { path },
+            message,
+            snippet,
+        }
+    }
+}
+
+/// Removes the crate's own " at line N, column M" suffix (we print the position in front).
+fn strip_position(msg: &str) -> &str {
+    match msg.rfind(" at line ") {
+        Some(i) if msg[i..].contains(", column ") => &msg[..i],
+        _ => msg,
+    }
+}
+
+/// Serializes a value as YAML.
+pub fn to_string<T: Serialize>(value: &T) -> Result<String, String> {
+    serde_saphyr::to_string(value).map_err(|e| e.to_string())
+}
+
+/// Finds the line and column of the node at `path` (for errors found after parsing, such as a
+/// duplicate name). Falls back to the nearest ancestor that exists.
+pub fn locate(text: &str, path: &[PathSeg]) -> Option<(usize, usize)> {
+    let root: Spanned<Node> = serde_saphyr::from_str_with_options(text, options()).ok()?;
+    let mut node = &root;
+    for seg in path {
+        let next = match (&node.value, seg) {
+            (Node::Map(entries), PathSeg::Key(k)) => entries.iter().find(|(key, _)| key == k).map(|(_, v)| v),
+            (Node::Seq(items), PathSeg::Index(i)) => items.get(*i),
+            _ => None,
+        };
+        match next {
+            Some(n) => node = n,
+            None => break,
+        }
+    }
+    let loc = node.referenced;
+    Some((loc.line() as usize, loc.column() as usize))
+}
+
+/// A location-only view of a YAML document.
+enum Node {
+    Map(Vec<(String, Spanned<Node>)>),
+    Seq(Vec<Spanned<Node>>),
+    Scalar,
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Node, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML node")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(k) = map.next_key::<KeyText>()? {
+            entries.push((k.0, map.next_value()?));
+        }
+        Ok(Node::Map(entries))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Node::Seq(items))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Node, E> {
+        Ok(Node::Scalar)
+    }
+}
+
+/// A mapping key of any scalar type, as text.
+struct KeyText(String);
+
+impl<'de> Deserialize<'de> for KeyText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<KeyText, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = KeyText;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a scalar key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
