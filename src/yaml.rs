@@ -45,9 +45,11 @@ impl fmt::Display for YamlError {
 impl std::error::Error for YamlError {}
 
 fn options() -> serde_saphyr::Options {
-    // Defaults already bound alias expansion, nesting depth and event counts (alias bombs end
-    // in a budget error); duplicate keys are errors by default.
-    serde_saphyr::Options::default()
+    // The crate's budgets bound nesting depth, event and node counts; alias replay is capped
+    // lower than its default so an alias bomb fails fast. Duplicate keys are errors.
+    let mut o = serde_saphyr::Options::default();
+    o.alias_limits.max_total_replayed_events = 100_000;
+    o
 }
 
 /// Parses `text` into `T`, naming `origin` in errors.
@@ -86,10 +88,31 @@ fn yaml_error(e: &serde_saphyr::Error, origin: &str, path: String) -> YamlError 
             origin: origin.to_string(),
             line: loc.map(|l| l.line() as usize),
             column: loc.map(|l| l.column() as usize),
-            path: if path == "." { String::new() } else { path },
-            message,
+            path: clean_path(&path),
+            message: friendlier(&message),
             snippet,
         }
+    }
+}
+
+/// serde_path_to_error marks segments it cannot name with `?`; they carry no information.
+fn clean_path(path: &str) -> String {
+    let p = path.replace(".?", "");
+    if p == "." || p == "?" { String::new() } else { p }
+}
+
+/// Makes terse integer errors say what is expected.
+fn friendlier(message: &str) -> String {
+    let range = match message {
+        "invalid u8" => Some(u64::from(u8::MAX)),
+        "invalid u16" => Some(u64::from(u16::MAX)),
+        "invalid u32" => Some(u64::from(u32::MAX)),
+        "invalid u64" => Some(u64::MAX),
+        _ => None,
+    };
+    match range {
+        Some(max) => format!("expected a whole number from 0 to {max}"),
+        None => message.to_string(),
     }
 }
 
@@ -212,5 +235,63 @@ impl<'de> Deserialize<'de> for KeyText {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// The classic "billion laughs": 10^9 expansions if nothing stops it.
+    const BOMB: &str = "a: &a [x,x,x,x,x,x,x,x,x,x]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h,*h]
+";
+
+    #[test]
+    fn alias_bombs_hit_the_budget_even_for_a_generic_tree() {
+        let started = std::time::Instant::now();
+        let r: Result<Spanned<Node>, _> = serde_saphyr::from_str_with_options(BOMB, options());
+        let e = r.err().expect("the budget must stop the expansion").to_string();
+        assert!(e.to_lowercase().contains("budget") || e.to_lowercase().contains("alias"), "{e}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(locate(BOMB, &[PathSeg::Key("i".into())]), None);
+    }
+
+    #[test]
+    fn errors_carry_file_line_column_and_path() {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct T {
+            port: u16,
+        }
+        let e = from_str::<T>("port: 70000\n", "p.yaml").unwrap_err();
+        assert_eq!(e.to_string(), "p.yaml:1:7: port: expected a whole number from 0 to 65535");
+        let e = from_str::<T>("  \n", "p.yaml").unwrap_err();
+        assert_eq!(e.to_string(), "p.yaml:1:1: the document is empty");
+        let e = from_str::<T>("port: 1\nport: 2\n", "p.yaml").unwrap_err();
+        assert!(e.to_string().starts_with("p.yaml:2:1: duplicate mapping key: port"), "{e}");
+    }
+
+    #[test]
+    fn locate_finds_nested_nodes_and_falls_back_to_ancestors() {
+        let text = "name: x\nservices:\n  - name: a\n  - name: b\n    memory: {typical: 1Mi}\n";
+        let at = |p: Vec<PathSeg>| locate(text, &p);
+        use PathSeg::{Index, Key};
+        assert_eq!(at(vec![Key("services".into()), Index(1), Key("name".into())]), Some((4, 11)));
+        assert_eq!(
+            at(vec![Key("services".into()), Index(1), Key("memory".into()), Key("typical".into())]),
+            Some((5, 23))
+        );
+        // A missing key points at the nearest existing ancestor.
+        assert_eq!(at(vec![Key("services".into()), Index(0), Key("memory".into())]), Some((3, 5)));
     }
 }

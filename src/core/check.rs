@@ -765,3 +765,282 @@ pub fn check(profile: &Profile, baseline: &Baseline, gates: &Gates) -> CheckRepo
 fn exceeds(part: u64, whole: u64, max: Ratio) -> bool {
     u128::from(part) * u128::from(super::ratio::ONE) > u128::from(max.0) * u128::from(whole)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::core::profile::{MemorySpec, Policy, Service};
+
+    const MI: u64 = 1 << 20;
+    const GI: u64 = 1 << 30;
+
+    fn svc(name: &str, status: ServiceStatus, mib: u64) -> Service {
+        Service {
+            name: name.into(),
+            group: "core".into(),
+            status,
+            port: None,
+            memory: MemorySpec { typical: Bytes(mib * MI), peak: None },
+            cpu: None,
+            replicas: 1,
+            selector: Default::default(),
+            notes: None,
+        }
+    }
+
+    fn profile(services: Vec<Service>) -> Profile {
+        Profile { name: "t".into(), description: None, policy: Policy::default(), host: None, services }
+    }
+
+    fn host(total: u64, used: u64, available: u64) -> Baseline {
+        Baseline {
+            kind: BaselineKind::Host,
+            description: "test host".into(),
+            total: Bytes(total),
+            used: Bytes(used),
+            available: Bytes(available),
+            swap: None,
+            cpu_capacity: None,
+            cpu_used: None,
+            notes: vec![],
+        }
+    }
+
+    fn seed() -> Profile {
+        let text = include_str!("../../profiles/bizosaas.yaml");
+        crate::source::files::parse_profile(text, "seed").unwrap()
+    }
+
+    #[test]
+    fn seed_snapshot_replay_reproduces_the_analysis_corrected() {
+        let p = seed();
+        let r = check(&p, &Baseline::from_record(&p).unwrap(), &Gates::default());
+        assert_eq!(r.workload.current.bytes, 600 * MI);
+        assert_eq!(r.workload.planned.bytes, 330 * MI);
+        assert_eq!(r.workload.projected.bytes, 930 * MI);
+        assert_eq!(r.workload.projected.display, "930Mi");
+        assert_eq!(r.host.total.bytes, 8_267_812_045);
+        assert_eq!(r.host.projected_used.bytes, 5_905_580_032 + 330 * MI);
+        // 1.9Gi - 330Mi = 1615.6Mi, about 1.58Gi (the analysis's "1GB" subtracts 600Mi twice).
+        assert_eq!(r.host.projected_available.bytes, 2_040_109_466 - 330 * MI as i64);
+        assert_eq!(r.host.projected_available.display, "1.58Gi");
+        assert_eq!(r.host.projected_used_percent.basis_points, 7561);
+        assert_eq!(r.host.projected_used_percent.display, "75.61%");
+        assert_eq!(r.host.projected_unavailable_percent.basis_points, 7951);
+        assert_eq!(r.host.used_percent.display, "71.43%");
+        assert_eq!(r.verdict.status, Status::Tight);
+        assert!(!r.verdict.failed);
+        assert!(r.verdict.reasons[0].contains("75.61% of 7.7Gi"), "{:?}", r.verdict.reasons);
+        assert!(r.verdict.reasons[0].contains("above the 70% warn threshold"));
+        assert_eq!(r.headroom.average_service.as_ref().unwrap().bytes, 50 * MI);
+        assert_eq!(r.headroom.more_services_fit, Some(0));
+        assert_eq!(r.headroom.warn_limit.bytes, 5_787_468_431);
+        assert_eq!(r.headroom.to_warn.bytes, 5_787_468_431 - 6_251_610_112);
+        let cpu = r.cpu.unwrap();
+        assert_eq!((cpu.capacity.millicores, cpu.used.unwrap().millicores), (8000, 600));
+        assert_eq!(cpu.projected.unwrap().millicores, 900);
+        let double = r.explain.iter().find(|e| e.figure == "host.projectedUsed").unwrap();
+        assert!(double.arithmetic.contains("would count 600Mi twice"), "{}", double.arithmetic);
+    }
+
+    #[test]
+    fn healthy_host_counts_services_that_fit() {
+        let mut services: Vec<Service> =
+            (0..4).map(|i| svc(&format!("d{i}"), ServiceStatus::Deployed, 100)).collect();
+        services.push(svc("p", ServiceStatus::Planned, 100));
+        let r = check(&profile(services), &host(8 * GI, 2 * GI, 6 * GI), &Gates::default());
+        assert_eq!(r.verdict.status, Status::Healthy);
+        assert_eq!(r.headroom.warn_limit.bytes, 6_012_954_214);
+        assert_eq!(r.host.projected_used.bytes, 2 * GI + 100 * MI);
+        assert_eq!(r.headroom.to_warn.bytes, 6_012_954_214 - (2 * GI + 100 * MI) as i64);
+        // floor(3760612966 / 104857600) = 35
+        assert_eq!(r.headroom.more_services_fit, Some(35));
+        assert!(
+            r.verdict.reasons[0]
+                .starts_with("projected used memory is 26.22% of 8Gi, below the 70% warn threshold")
+        );
+        assert_eq!(r.verdict.reasons.len(), 1);
+    }
+
+    #[test]
+    fn empty_profile_has_no_average_and_judges_the_host_alone() {
+        let r = check(&profile(vec![]), &host(10 * GI, GI, 9 * GI), &Gates::default());
+        assert_eq!(r.workload.current.bytes, 0);
+        assert_eq!(r.workload.projected.bytes, 0);
+        assert_eq!(r.headroom.average_service, None);
+        assert_eq!(r.headroom.more_services_fit, None);
+        assert_eq!(r.verdict.status, Status::Healthy);
+        assert_eq!(r.groups, vec![]);
+    }
+
+    #[test]
+    fn no_planned_services_projects_the_current_usage() {
+        let r = check(
+            &profile(vec![svc("a", ServiceStatus::Deployed, 50)]),
+            &host(GI, GI / 2, GI / 2),
+            &Gates::default(),
+        );
+        assert_eq!(r.workload.planned.bytes, 0);
+        assert_eq!(r.host.projected_used.bytes, GI / 2);
+        assert_eq!(r.host.projected_available.bytes, (GI / 2) as i64);
+        assert_eq!(r.host.projected_used_percent.display, "50%");
+    }
+
+    #[test]
+    fn zero_memory_host_is_insufficient_without_dividing_by_zero() {
+        let r =
+            check(&profile(vec![svc("a", ServiceStatus::Planned, 50)]), &host(0, 0, 0), &Gates::default());
+        assert_eq!(r.verdict.status, Status::Insufficient);
+        assert!(r.verdict.failed);
+        assert_eq!(r.verdict.reasons, vec!["total memory is 0: nothing can be placed".to_string()]);
+        assert_eq!(r.host.projected_used_percent.basis_points, 0);
+    }
+
+    #[test]
+    fn projected_above_total_is_insufficient_with_the_shortfall() {
+        let r = check(
+            &profile(vec![svc("big", ServiceStatus::Planned, 2048)]),
+            &host(8 * GI, 7 * GI, GI),
+            &Gates::default(),
+        );
+        assert_eq!(r.verdict.status, Status::Insufficient);
+        assert!(r.verdict.failed);
+        assert_eq!(r.host.projected_available.bytes, -(GI as i64));
+        assert_eq!(r.host.projected_available.display, "-1Gi");
+        assert_eq!(r.host.projected_used_percent.display, "112.5%");
+        assert_eq!(
+            r.verdict.reasons[0],
+            "the planned services need 2Gi but only 1Gi is available: short by 1Gi"
+        );
+        assert_eq!(r.verdict.reasons[1], "projected used 9Gi is above the total 8Gi");
+        assert!(r.verdict.reasons[2].contains("at or above the 90% fail threshold"));
+    }
+
+    #[test]
+    fn thresholds_are_exact_at_the_boundary() {
+        let p = profile(vec![]);
+        let at = |used: u64| check(&p, &host(10_000, used, 10_000 - used), &Gates::default()).verdict.status;
+        assert_eq!(at(6_999), Status::Healthy);
+        assert_eq!(at(7_000), Status::Tight);
+        assert_eq!(at(8_999), Status::Tight);
+        assert_eq!(at(9_000), Status::Insufficient);
+    }
+
+    #[test]
+    fn command_line_gates() {
+        let p = seed();
+        let b = Baseline::from_record(&p).unwrap();
+        let run = |g: Gates| check(&p, &b, &g).verdict;
+        let v = run(Gates { max_used: Some(Ratio::percent(75)), ..Default::default() });
+        assert!(v.failed);
+        assert_eq!(v.gates[0].gate, "--max-used 75%");
+        assert!(!v.gates[0].passed);
+        assert_eq!(v.gates[0].detail, "projected used is 75.61% of 7.7Gi");
+        assert!(!run(Gates { max_used: Some(Ratio::percent(76)), ..Default::default() }).failed);
+        // 75.61% is not above 75.61% exactly? 6251610112/8267812045 = 75.6135...% > 75.61%.
+        assert!(run(Gates { max_used: Some(Ratio(7561)), ..Default::default() }).failed);
+        assert!(!run(Gates { max_used: Some(Ratio(7562)), ..Default::default() }).failed);
+        let v = run(Gates { min_available: Some(Bytes(2 * GI)), ..Default::default() });
+        assert!(v.failed);
+        assert_eq!(v.gates[0].detail, "projected available is 1.58Gi");
+        assert!(!run(Gates { min_available: Some(Bytes(GI)), ..Default::default() }).failed);
+        let v = run(Gates { fail_on_tight: true, ..Default::default() });
+        assert!(v.failed);
+        assert_eq!(v.gates[0].detail, "verdict is TIGHT");
+    }
+
+    #[test]
+    fn unavailable_measure_gates_on_available_memory() {
+        let mut p = seed();
+        p.policy.used_measure = UsedMeasure::Unavailable;
+        let r = check(&p, &Baseline::from_record(&p).unwrap(), &Gates::default());
+        assert_eq!(r.host.gated_percent.display, "79.51%");
+        assert_eq!(r.verdict.status, Status::Tight);
+        assert!(r.verdict.reasons[0].starts_with("projected unavailable memory is 79.51%"));
+    }
+
+    #[test]
+    fn peaks_that_do_not_fit_make_it_tight() {
+        let mut s = svc("spiky", ServiceStatus::Planned, 100);
+        s.memory.peak = Some(Bytes(3 * GI));
+        let r = check(&profile(vec![s]), &host(4 * GI, GI, 3 * GI), &Gates::default());
+        assert_eq!(r.host.peak_used.bytes, 4 * GI);
+        assert_eq!(r.verdict.status, Status::Healthy, "4Gi of 4Gi is not more than the total");
+        let mut s = svc("spiky", ServiceStatus::Planned, 100);
+        s.memory.peak = Some(Bytes(3 * GI + 1));
+        let r = check(&profile(vec![s]), &host(4 * GI, GI, 3 * GI), &Gates::default());
+        assert_eq!(r.verdict.status, Status::Tight);
+        assert!(r.verdict.reasons[0].starts_with("at peak the stack would use 4Gi, more than the total 4Gi"));
+    }
+
+    #[test]
+    fn peak_multiplier_rounds_up_and_replicas_multiply() {
+        let mut s = svc("r", ServiceStatus::Deployed, 0);
+        s.memory.typical = Bytes(3);
+        s.replicas = 3;
+        let mut p = profile(vec![s]);
+        p.policy.peak_multiplier = Ratio(15_000);
+        let r = check(&p, &host(GI, 0, GI), &Gates::default());
+        assert_eq!(r.services[0].memory.bytes, 9);
+        assert_eq!(r.services[0].memory_peak.bytes, 15); // ceil(4.5) = 5 per replica
+        assert_eq!(r.workload.deployed_replicas, 3);
+        assert_eq!(r.headroom.average_service.as_ref().unwrap().bytes, 3);
+    }
+
+    #[test]
+    fn profile_only_baseline_uses_deployed_services() {
+        let p = seed();
+        let b = Baseline::from_profile(&p, Bytes(8 * GI), Some(Millicores(4000)));
+        assert_eq!(b.used, Bytes(600 * MI));
+        assert_eq!(b.available, Bytes(8 * GI - 600 * MI));
+        assert_eq!(b.cpu_used, Some(Millicores(600)));
+        let r = check(&p, &b, &Gates::default());
+        assert_eq!(r.host.projected_used.bytes, 930 * MI);
+        assert_eq!(r.verdict.status, Status::Healthy);
+        assert_eq!(r.headroom.more_services_fit, Some((6_012_954_214 - 930 * MI) / (50 * MI)));
+    }
+
+    #[test]
+    fn cpu_over_capacity_is_tight() {
+        let mut s = svc("cpu-hog", ServiceStatus::Planned, 10);
+        s.cpu = Some(crate::core::profile::CpuSpec { typical: Millicores(3000), peak: None });
+        let mut b = host(8 * GI, GI, 7 * GI);
+        b.cpu_capacity = Some(Millicores(2000));
+        b.cpu_used = Some(Millicores(500));
+        let r = check(&profile(vec![s]), &b, &Gates::default());
+        assert_eq!(r.verdict.status, Status::Tight);
+        assert_eq!(
+            r.verdict.reasons[0],
+            "projected cpu 3.5 is 175% of the 2 capacity: services will be throttled"
+        );
+    }
+
+    #[test]
+    fn groups_keep_profile_order_and_sum_by_status() {
+        let p = seed();
+        let r = check(&p, &Baseline::from_record(&p).unwrap(), &Gates::default());
+        let g: Vec<(&str, usize, usize, u64, u64)> = r
+            .groups
+            .iter()
+            .map(|g| {
+                (
+                    g.group.as_str(),
+                    g.deployed_services,
+                    g.planned_services,
+                    g.deployed.bytes / MI,
+                    g.planned.bytes / MI,
+                )
+            })
+            .collect();
+        assert_eq!(
+            g,
+            vec![
+                ("core", 4, 0, 257, 0),
+                ("infrastructure", 3, 0, 131, 0),
+                ("monitoring", 1, 0, 45, 0),
+                ("ai-agents", 4, 6, 167, 330)
+            ]
+        );
+    }
+}

@@ -483,3 +483,110 @@ impl Service {
         Millicores(self.cpu.map_or(0, |c| c.typical.0).saturating_mul(u64::from(self.replicas)))
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn base() -> Profile {
+        serde_json::from_str(
+            r#"{"name":"t","services":[
+              {"name":"a","group":"core","status":"deployed","memory":{"typical":"50Mi"}},
+              {"name":"b","group":"core","status":"planned","memory":{"typical":"60Mi","peak":"90Mi"},"cpu":{"typical":0.5},"replicas":2}
+            ]}"#,
+        )
+        .unwrap()
+    }
+
+    fn messages(p: &Profile) -> Vec<String> {
+        p.validate().iter().map(|i| format!("{}: {}", path_string(&i.path), i.message)).collect()
+    }
+
+    #[test]
+    fn defaults_and_accessors() {
+        let p = base();
+        assert!(p.validate().is_empty());
+        assert_eq!(p.policy, Policy::default());
+        assert_eq!(p.policy.warn_used_percent, Ratio::percent(70));
+        assert_eq!(p.services[0].replicas, 1);
+        let b = &p.services[1];
+        assert_eq!(b.memory_total(), Bytes(120 << 20));
+        assert_eq!(b.memory_peak_total(Ratio(20_000)), Bytes(180 << 20));
+        assert_eq!(p.services[0].memory_peak_each(Ratio(15_000)), Bytes(75 << 20));
+        assert_eq!(b.cpu_total(), Millicores(1000));
+        assert_eq!(p.deployed().count(), 1);
+        assert_eq!(p.planned().count(), 1);
+    }
+
+    #[test]
+    fn validation_names_each_problem() {
+        let mut p = base();
+        p.name = " ".into();
+        p.policy.warn_used_percent = Ratio::percent(95);
+        p.policy.allocation.buffer = Ratio::percent(20);
+        p.policy.peak_multiplier = Ratio(5000);
+        p.services[1].name = "a".into();
+        p.services[1].memory.peak = Some(Bytes(1));
+        p.services[1].replicas = 0;
+        p.services[0].memory.typical = Bytes(0);
+        p.host = Some(HostRecord {
+            source: None,
+            total: Bytes(100),
+            used: Bytes(200),
+            available: Bytes(300),
+            cpus: Some(0),
+            cpu_used: None,
+        });
+        assert_eq!(
+            messages(&p),
+            vec![
+                "name: the profile name must not be empty",
+                "policy.warnUsedPercent: the warn threshold 95% is above the fail threshold 90%",
+                "policy.peakMultiplier: must be at least 1x, found 0.5x",
+                "policy.allocation: kubernetes + system + buffer must add up to 100%, found 75% + 12.5% + 20% = 107.5%",
+                "host.used: used memory 200B is above the total 100B",
+                "host.available: available memory 300B is above the total 100B",
+                "host.cpus: cpus must be at least 1",
+                "services[0].memory.typical: memory must be above 0",
+                "services[1].name: duplicate service name \"a\" (first defined at services[0])",
+                "services[1].memory.peak: peak 1B is below typical 60Mi",
+                "services[1].replicas: replicas must be at least 1 (remove the service, or mark it planned)",
+            ]
+        );
+    }
+
+    #[test]
+    fn memory_rejects_milli_and_floats() {
+        let e = serde_json::from_str::<MemorySpec>(r#"{"typical":"400m"}"#).unwrap_err().to_string();
+        assert!(e.starts_with("invalid memory quantity \"400m\": the m suffix means milli"), "{e}");
+        assert!(e.contains("did you mean 400Mi or 400M?"), "{e}");
+        let e = serde_json::from_str::<MemorySpec>(r#"{"typical":1.5}"#).unwrap_err().to_string();
+        assert!(e.starts_with("expected a quantity string such as \"50Mi\", found the number 1.5"), "{e}");
+        let e = serde_json::from_str::<MemorySpec>(r#"{"typical":-1}"#).unwrap_err().to_string();
+        assert!(e.starts_with("invalid quantity \"-1\": must not be negative"), "{e}");
+        let m: MemorySpec = serde_json::from_str(r#"{"typical":1048576}"#).unwrap();
+        assert_eq!(m.typical, Bytes(1 << 20));
+    }
+
+    #[test]
+    fn thresholds_out_of_range() {
+        let mut p = base();
+        p.policy.fail_used_percent = Ratio::percent(120);
+        p.policy.warn_used_percent = Ratio(0);
+        assert_eq!(
+            messages(&p),
+            vec![
+                "policy.warnUsedPercent: must be above 0% and at most 100%, found 0%",
+                "policy.failUsedPercent: must be above 0% and at most 100%, found 120%",
+            ]
+        );
+    }
+
+    #[test]
+    fn path_strings() {
+        let p = vec![PathSeg::Key("services".into()), PathSeg::Index(3), PathSeg::Key("memory".into())];
+        assert_eq!(path_string(&p), "services[3].memory");
+        assert_eq!(path_string(&[]), "");
+    }
+}

@@ -718,6 +718,9 @@ struct ResourceVisitor<T> {
     /// Converts a non-negative integer in whole units; `None` when out of range.
     from_units: fn(u128) -> Option<T>,
     expecting: &'static str,
+    /// Whether a bare number like `0.5` is accepted (cpu: yes, as in Kubernetes manifests;
+    /// memory: no, a fractional byte count is almost certainly a mistake).
+    accept_float: bool,
 }
 
 impl<T> ResourceVisitor<T> {
@@ -761,6 +764,11 @@ impl<T> Visitor<'_> for ResourceVisitor<T> {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+        if self.accept_float && v.is_finite() {
+            // `{}` prints the shortest text that reads back as the same f64 (0.5 -> "0.5"), so the
+            // decimal the user wrote is parsed exactly, with no float arithmetic.
+            return (self.parse)(&format!("{v}")).map_err(E::custom);
+        }
         Err(E::custom(format_args!("expected a quantity string such as \"50Mi\", found the number {v:?}")))
     }
 }
@@ -772,6 +780,7 @@ impl<'de> Deserialize<'de> for Bytes {
             parse: Bytes::parse,
             from_units: |v| u64::try_from(v).ok().map(Bytes),
             expecting: "a memory quantity string such as \"512Mi\" or a whole number of bytes",
+            accept_float: false,
         })
     }
 }
@@ -783,6 +792,7 @@ impl<'de> Deserialize<'de> for Millicores {
             parse: Millicores::parse,
             from_units: |v| v.checked_mul(1000).and_then(|m| u64::try_from(m).ok()).map(Millicores),
             expecting: "a cpu quantity string such as \"500m\" or a whole number of cores",
+            accept_float: true,
         })
     }
 }
@@ -1103,8 +1113,12 @@ mod tests {
         assert!(e.starts_with("invalid quantity \"4GB\": did you mean 4G or 4Gi? at line 1"), "{e}");
         let e = err(serde_json::from_str("1.5"));
         assert!(e.starts_with("expected a quantity string such as \"50Mi\", found the number 1.5"), "{e}");
-        let e = serde_json::from_str::<Millicores>("0.5").unwrap_err().to_string();
-        assert!(e.starts_with("expected a quantity string such as \"50Mi\", found the number 0.5"), "{e}");
+        // cpu accepts bare decimals, as Kubernetes manifests do (`cpu: 0.5`), parsed exactly.
+        assert_eq!(serde_json::from_str::<Millicores>("0.5").unwrap(), Millicores(500));
+        assert_eq!(serde_json::from_str::<Millicores>("0.1").unwrap(), Millicores(100));
+        assert_eq!(serde_json::from_str::<Millicores>("1.0001").unwrap(), Millicores(1001));
+        let e = serde_json::from_str::<Millicores>("-0.5").unwrap_err().to_string();
+        assert!(e.starts_with("invalid quantity \"-0.5\": must not be negative"), "{e}");
         let e = err(serde_json::from_str("-5"));
         assert!(e.starts_with("invalid quantity \"-5\": must not be negative"), "{e}");
         let e = serde_json::from_str::<Millicores>("18446744073709551615").unwrap_err().to_string();

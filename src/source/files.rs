@@ -49,9 +49,14 @@ pub fn read_text(p: &Path) -> Result<String, InputError> {
             _ => e.to_string(),
         },
     })?;
-    String::from_utf8(bytes).map_err(|e| InputError::Read {
-        origin: p.display().to_string(),
-        reason: format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = valid.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+        InputError::Read {
+            origin: format!("{}:{line}:{column}", p.display()),
+            reason: "not UTF-8 text (profiles must be UTF-8)".to_string(),
+        }
     })
 }
 
