@@ -28,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Current usage, what the planned services add, headroom, and a verdict.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Print the JSON Schema of the profile format (for editors).
     Schema,
 }
@@ -64,9 +64,57 @@ pub struct CheckArgs {
     #[arg(long, value_name = "QTY", value_parser = parse_bytes)]
     pub min_available: Option<Bytes>,
 
+    /// Cluster options.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
     /// Output options.
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// Where the live cluster is and what to read from it (read-only: get/list only).
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// Do not contact a cluster even if one is configured.
+    #[arg(long, conflicts_with = "require_cluster")]
+    pub no_cluster: bool,
+
+    /// Fail with exit 3 when no cluster is configured or it cannot be reached.
+    #[arg(long)]
+    pub require_cluster: bool,
+
+    /// Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubeconfig context (default: the current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Only pods in this namespace; repeat for several (default: all namespaces).
+    #[arg(short = 'n', long = "namespace", value_name = "NS")]
+    pub namespaces: Vec<String>,
+
+    /// Pod label selector, e.g. app.kubernetes.io/part-of=bizosaas.
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+
+    /// Node label selector; pods on other nodes are reported as outside the selection.
+    #[arg(long, value_name = "SELECTOR")]
+    pub node_selector: Option<String>,
+
+    /// Seconds to wait for a TCP connection to the API server.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    pub connect_timeout: u64,
+
+    /// Seconds to wait for each API response.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub request_timeout: u64,
+
+    /// Items per LIST page.
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    pub page_size: u32,
 }
 
 /// Output options shared by reporting commands.

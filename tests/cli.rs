@@ -216,9 +216,75 @@ fn schema_describes_the_profile_format() {
     svc_keys.sort_unstable();
     assert_eq!(
         svc_keys,
-        vec!["cpu", "group", "memory", "name", "notes", "port", "replicas", "selector", "status"]
+        vec![
+            "cpu",
+            "group",
+            "memory",
+            "name",
+            "namespace",
+            "notes",
+            "port",
+            "replicas",
+            "selector",
+            "status"
+        ]
     );
     let required: Vec<&str> =
         svc["required"].as_array().expect("required").iter().filter_map(Value::as_str).collect();
     assert_eq!(required, vec!["name", "group", "status", "memory"]);
+}
+
+#[test]
+fn require_cluster_without_a_kubeconfig_exits_3() {
+    let (code, out, err) = run(&["check", "--require-cluster"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(out.is_empty());
+    assert_eq!(
+        err.trim_end(),
+        "bizo-plan: error: --require-cluster: no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a cluster"
+    );
+}
+
+#[test]
+fn unreachable_cluster_exits_3_when_required_and_degrades_otherwise() {
+    let dir = home();
+    // A port nothing listens on: bind, read the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let kc = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kc,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: dead\n  cluster:\n    server: http://127.0.0.1:{port}\nusers:\n- name: u\n  user:\n    token: tok-DO-NOT-PRINT\ncontexts:\n- name: dead\n  context: {{cluster: dead, user: u}}\ncurrent-context: dead\n"
+        ),
+    )
+    .expect("write kubeconfig");
+    let kc = kc.to_str().expect("utf-8");
+    let (code, out, err) = run(&["check", "--require-cluster", "--kubeconfig", kc]);
+    assert_eq!(code, 3, "{err}");
+    assert!(out.is_empty());
+    assert!(
+        err.starts_with(&format!(
+            "bizo-plan: error: cluster http://127.0.0.1:{port} (context \"dead\") is unreachable:"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("Connection refused"), "{err}");
+    assert!(!err.contains("tok-DO-NOT-PRINT"));
+    let (code, out, err) = run(&["check", "--kubeconfig", kc, "-o", "json"]);
+    assert!(code == 0 || code == 1, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["baseline"], "host");
+    let note = v["notes"][0].as_str().expect("note");
+    assert!(note.contains("is unreachable") && note.ends_with("; planning from this host"), "{note}");
+    assert!(!out.contains("tok-DO-NOT-PRINT"));
+}
+
+#[test]
+fn a_broken_kubeconfig_is_bad_input() {
+    let dir = home();
+    let kc = dir.path().join("kubeconfig");
+    std::fs::write(&kc, "clusters: [").expect("write");
+    let (code, _, err) = run(&["check", "--kubeconfig", kc.to_str().expect("utf-8")]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--kubeconfig") && err.contains("kubeconfig"), "{err}");
 }

@@ -8,8 +8,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::cluster::ClusterView;
 use super::figure::{CpuFig, MemFig, PctFig, SignedMemFig};
-use super::profile::{Profile, ServiceStatus, UsedMeasure};
+use super::inventory::ClusterSnapshot;
+use super::profile::{Profile, Service, ServiceStatus, UsedMeasure};
 use super::quantity::{Bytes, Millicores, human_bytes_signed};
 use super::ratio::Ratio;
 
@@ -23,6 +25,8 @@ pub enum BaselineKind {
     Replay,
     /// No host figures: current usage is the profile's deployed services (`--profile-only`).
     Profile,
+    /// A live cluster: allocatable of schedulable nodes, used from metrics.k8s.io.
+    Cluster,
 }
 
 /// Memory and cpu of the machine the stack runs on, before the planned services.
@@ -136,9 +140,12 @@ pub struct ServiceRow {
     /// Port, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
-    /// Replicas.
+    /// Replicas in the profile.
     pub replicas: u32,
-    /// Memory of all replicas (typical).
+    /// Pods found in the cluster (only with a cluster).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pods: Option<u64>,
+    /// Memory of all replicas (typical, or the live figure).
     pub memory: MemFig,
     /// Peak memory of all replicas.
     pub memory_peak: MemFig,
@@ -147,7 +154,7 @@ pub struct ServiceRow {
     /// CPU of all replicas (typical), if the profile gives it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu: Option<CpuFig>,
-    /// Where the figure came from ("profile" until live sources exist).
+    /// Where the figure came from: profile, cluster usage, cluster requests.
     pub source: &'static str,
 }
 
@@ -331,6 +338,12 @@ pub struct CheckReport {
     /// CPU, when the capacity is known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu: Option<CpuFigures>,
+    /// The live cluster, when one was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterView>,
+    /// Inputs that were wanted but could not be read; the verdict was computed without them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_inputs: Vec<String>,
     /// The verdict.
     pub verdict: Verdict,
     /// The arithmetic behind every figure.
@@ -358,8 +371,25 @@ fn pct(part: u64, whole: u64) -> PctFig {
     PctFig::from(Ratio::of(part, whole).unwrap_or(Ratio(0)))
 }
 
-/// Runs the projection and the verdict.
-pub fn check(profile: &Profile, baseline: &Baseline, gates: &Gates) -> CheckReport {
+/// One service as the projection sees it.
+struct Entry<'a> {
+    svc: &'a Service,
+    running: bool,
+    memory: Bytes,
+    peak: Bytes,
+    cpu: Millicores,
+    source: &'static str,
+    pods: Option<u64>,
+}
+
+/// Runs the projection and the verdict. With a cluster snapshot, services found in the cluster
+/// take their live figures and the report gains a cluster section.
+pub fn check(
+    profile: &Profile,
+    baseline: &Baseline,
+    gates: &Gates,
+    cluster: Option<&ClusterSnapshot>,
+) -> CheckReport {
     let policy = &profile.policy;
     let mult = policy.peak_multiplier;
     let mut explain = Vec::new();
@@ -367,46 +397,89 @@ pub fn check(profile: &Profile, baseline: &Baseline, gates: &Gates) -> CheckRepo
         explain.push(Explain { figure: figure.to_string(), arithmetic });
     };
 
-    // Services and workload totals.
-    let services: Vec<ServiceRow> = profile
+    // Services: the live figure replaces the profile's for services found in the cluster; a
+    // service runs when it has pods (cluster) or is marked deployed (no cluster).
+    let live = cluster.map(|c| super::cluster::live_figures(profile, c));
+    let entries: Vec<Entry<'_>> = profile
         .services
         .iter()
-        .map(|s| ServiceRow {
-            name: s.name.clone(),
-            group: s.group.clone(),
-            status: s.status,
-            port: s.port,
-            replicas: s.replicas,
-            memory: s.memory_total().into(),
-            memory_peak: s.memory_peak_total(mult).into(),
-            peak_source: if s.memory.peak.is_some() { "profile" } else { "typical x peakMultiplier" },
-            cpu: s.cpu.map(|_| s.cpu_total().into()),
-            source: "profile",
+        .enumerate()
+        .map(|(i, s)| match live.as_ref().and_then(|l| l[i]) {
+            Some(l) => Entry {
+                svc: s,
+                running: true,
+                memory: l.memory,
+                peak: match s.memory.peak {
+                    Some(p) => Bytes(p.0.saturating_mul(u64::from(s.replicas)).max(l.memory.0)),
+                    None => Bytes(mult.apply_ceil(l.memory.0)),
+                },
+                cpu: l.cpu,
+                source: l.source,
+                pods: Some(l.pods),
+            },
+            None => Entry {
+                svc: s,
+                running: cluster.is_none() && s.status == ServiceStatus::Deployed,
+                memory: s.memory_total(),
+                peak: s.memory_peak_total(mult),
+                cpu: s.cpu_total(),
+                source: match (cluster.is_some(), s.status) {
+                    (true, ServiceStatus::Deployed) => {
+                        "profile (no pods found: added like a planned service)"
+                    }
+                    _ => "profile",
+                },
+                pods: cluster.map(|_| 0),
+            },
         })
         .collect();
-    let deployed: Vec<Bytes> = profile.deployed().map(|s| s.memory_total()).collect();
-    let planned: Vec<Bytes> = profile.planned().map(|s| s.memory_total()).collect();
+    let services: Vec<ServiceRow> = entries
+        .iter()
+        .map(|e| ServiceRow {
+            name: e.svc.name.clone(),
+            group: e.svc.group.clone(),
+            status: e.svc.status,
+            port: e.svc.port,
+            replicas: e.svc.replicas,
+            pods: e.pods,
+            memory: e.memory.into(),
+            memory_peak: e.peak.into(),
+            peak_source: match (e.svc.memory.peak.is_some(), e.source == "profile") {
+                (true, _) => "profile",
+                (false, true) => "typical x peakMultiplier",
+                (false, false) => "live x peakMultiplier",
+            },
+            cpu: (e.svc.cpu.is_some() || e.pods.is_some_and(|p| p > 0)).then(|| e.cpu.into()),
+            source: e.source,
+        })
+        .collect();
+    let deployed: Vec<Bytes> = entries.iter().filter(|e| e.running).map(|e| e.memory).collect();
+    let planned: Vec<Bytes> = entries.iter().filter(|e| !e.running).map(|e| e.memory).collect();
     let current = sum_bytes(deployed.iter().copied());
     let planned_total = sum_bytes(planned.iter().copied());
     let projected = Bytes(current.0.saturating_add(planned_total.0));
-    let deployed_peak = sum_bytes(profile.deployed().map(|s| s.memory_peak_total(mult)));
-    let planned_peak = sum_bytes(profile.planned().map(|s| s.memory_peak_total(mult)));
+    let deployed_peak = sum_bytes(entries.iter().filter(|e| e.running).map(|e| e.peak));
+    let planned_peak = sum_bytes(entries.iter().filter(|e| !e.running).map(|e| e.peak));
     let projected_peak = Bytes(deployed_peak.0.saturating_add(planned_peak.0));
-    let deployed_services = profile.deployed().count();
-    let deployed_replicas: u64 = profile.deployed().map(|s| u64::from(s.replicas)).sum();
-    let planned_services = profile.planned().count();
+    let deployed_services = deployed.len();
+    let deployed_replicas: u64 =
+        entries.iter().filter(|e| e.running).map(|e| e.pods.unwrap_or(u64::from(e.svc.replicas))).sum();
+    let planned_services = planned.len();
+    let (current_what, planned_what) = if cluster.is_some() {
+        ("services running in the cluster", "services to add (planned, or deployed without pods)")
+    } else {
+        ("deployed services", "planned services")
+    };
+    let figure_what = if cluster.is_some() { "live figure where found" } else { "typical x replicas" };
 
     ex(
         "workload.current",
-        format!(
-            "deployed services ({deployed_services}, typical x replicas): {}",
-            sum_text(&deployed, current)
-        ),
+        format!("{current_what} ({deployed_services}, {figure_what}): {}", sum_text(&deployed, current)),
     );
     ex(
         "workload.planned",
         format!(
-            "planned services ({planned_services}, typical x replicas): {}",
+            "{planned_what} ({planned_services}, typical x replicas): {}",
             sum_text(&planned, planned_total)
         ),
     );
@@ -417,7 +490,8 @@ pub fn check(profile: &Profile, baseline: &Baseline, gates: &Gates) -> CheckRepo
     ex(
         "workload.projectedPeak",
         format!(
-            "every service at its peak (profile peak, else typical x {}): {deployed_peak} deployed + {planned_peak} planned = {projected_peak}",
+            "every service at its peak (profile peak, else {} x {}): {deployed_peak} deployed + {planned_peak} planned = {projected_peak}",
+            if cluster.is_some() { "live or typical" } else { "typical" },
             mult.multiplier_string()
         ),
     );
@@ -425,20 +499,18 @@ pub fn check(profile: &Profile, baseline: &Baseline, gates: &Gates) -> CheckRepo
     // Groups, in order of first appearance.
     let mut order: Vec<String> = Vec::new();
     let mut by_group: BTreeMap<String, (usize, usize, u64, u64)> = BTreeMap::new();
-    for s in &profile.services {
+    for en in &entries {
+        let s = en.svc;
         if !by_group.contains_key(&s.group) {
             order.push(s.group.clone());
         }
         let e = by_group.entry(s.group.clone()).or_default();
-        match s.status {
-            ServiceStatus::Deployed => {
-                e.0 += 1;
-                e.2 = e.2.saturating_add(s.memory_total().0);
-            }
-            ServiceStatus::Planned => {
-                e.1 += 1;
-                e.3 = e.3.saturating_add(s.memory_total().0);
-            }
+        if en.running {
+            e.0 += 1;
+            e.2 = e.2.saturating_add(en.memory.0);
+        } else {
+            e.1 += 1;
+            e.3 = e.3.saturating_add(en.memory.0);
         }
     }
     let groups = order
@@ -475,6 +547,9 @@ pub fn check(profile: &Profile, baseline: &Baseline, gates: &Gates) -> CheckRepo
         BaselineKind::Profile => {
             "; with --profile-only, used is the deployed services' typical memory".to_string()
         }
+        BaselineKind::Cluster => format!(
+            "; the running services ({current}) are already part of the cluster's usage, so only the services to add are added"
+        ),
     };
     ex("host.total", format!("{} = {} bytes ({})", total, total.0, baseline.description));
     ex("host.used", format!("{} = {} bytes", used, used.0));
@@ -587,7 +662,7 @@ pub fn check(profile: &Profile, baseline: &Baseline, gates: &Gates) -> CheckRepo
     }
 
     // CPU.
-    let cpu_planned = sum_cpu(profile.planned().map(|s| s.cpu_total()));
+    let cpu_planned = sum_cpu(entries.iter().filter(|e| !e.running).map(|e| e.cpu));
     let cpu = baseline.cpu_capacity.map(|cap| {
         let projected_cpu = baseline.cpu_used.map(|u| Millicores(u.0.saturating_add(cpu_planned.0)));
         CpuFigures {
@@ -663,6 +738,21 @@ pub fn check(profile: &Profile, baseline: &Baseline, gates: &Gates) -> CheckRepo
                 p.display, pp.display, c.capacity.display
             ));
         }
+        if let Some((free, largest)) = cluster.and_then(super::cluster::free_for_scheduling) {
+            let largest_replica =
+                entries.iter().filter(|e| !e.running).map(|e| e.svc.memory.typical).max().unwrap_or(Bytes(0));
+            if planned_total > free {
+                st = Status::Insufficient;
+                reasons.push(format!(
+                    "the scheduler cannot place the services to add: they request {planned_total} but only {free} of allocatable memory is unrequested on the schedulable nodes"
+                ));
+            } else if largest_replica > largest {
+                st = Status::Insufficient;
+                reasons.push(format!(
+                    "no single node can take the largest replica to add ({largest_replica}): the most unrequested allocatable memory on one node is {largest}"
+                ));
+            }
+        }
         if st == Status::Healthy {
             reasons.push(format!(
                 "{measure_name} memory is {} of {total}, below the {} warn threshold with {} to spare",
@@ -673,6 +763,15 @@ pub fn check(profile: &Profile, baseline: &Baseline, gates: &Gates) -> CheckRepo
         }
         st
     };
+
+    let missing_inputs: Vec<String> = cluster.map(|c| c.missing.clone()).unwrap_or_default();
+    if !missing_inputs.is_empty() {
+        reasons.push(format!(
+            "computed without {} input(s) that could not be read: {}",
+            missing_inputs.len(),
+            missing_inputs.join("; ")
+        ));
+    }
 
     let mut gate_results = Vec::new();
     if let Some(max) = gates.max_used {
@@ -756,6 +855,8 @@ pub fn check(profile: &Profile, baseline: &Baseline, gates: &Gates) -> CheckRepo
             more_services_fit: more_fit,
         },
         cpu,
+        cluster: cluster.map(|c| super::cluster::view(profile, c, live.as_deref().unwrap_or(&[]))),
+        missing_inputs,
         verdict: Verdict { status, reasons, gates: gate_results, failed },
         explain,
     }
@@ -784,6 +885,7 @@ mod tests {
             memory: MemorySpec { typical: Bytes(mib * MI), peak: None },
             cpu: None,
             replicas: 1,
+            namespace: None,
             selector: Default::default(),
             notes: None,
         }
@@ -815,7 +917,7 @@ mod tests {
     #[test]
     fn seed_snapshot_replay_reproduces_the_analysis_corrected() {
         let p = seed();
-        let r = check(&p, &Baseline::from_record(&p).unwrap(), &Gates::default());
+        let r = check(&p, &Baseline::from_record(&p).unwrap(), &Gates::default(), None);
         assert_eq!(r.workload.current.bytes, 600 * MI);
         assert_eq!(r.workload.planned.bytes, 330 * MI);
         assert_eq!(r.workload.projected.bytes, 930 * MI);
@@ -849,7 +951,7 @@ mod tests {
         let mut services: Vec<Service> =
             (0..4).map(|i| svc(&format!("d{i}"), ServiceStatus::Deployed, 100)).collect();
         services.push(svc("p", ServiceStatus::Planned, 100));
-        let r = check(&profile(services), &host(8 * GI, 2 * GI, 6 * GI), &Gates::default());
+        let r = check(&profile(services), &host(8 * GI, 2 * GI, 6 * GI), &Gates::default(), None);
         assert_eq!(r.verdict.status, Status::Healthy);
         assert_eq!(r.headroom.warn_limit.bytes, 6_012_954_214);
         assert_eq!(r.host.projected_used.bytes, 2 * GI + 100 * MI);
@@ -865,7 +967,7 @@ mod tests {
 
     #[test]
     fn empty_profile_has_no_average_and_judges_the_host_alone() {
-        let r = check(&profile(vec![]), &host(10 * GI, GI, 9 * GI), &Gates::default());
+        let r = check(&profile(vec![]), &host(10 * GI, GI, 9 * GI), &Gates::default(), None);
         assert_eq!(r.workload.current.bytes, 0);
         assert_eq!(r.workload.projected.bytes, 0);
         assert_eq!(r.headroom.average_service, None);
@@ -880,6 +982,7 @@ mod tests {
             &profile(vec![svc("a", ServiceStatus::Deployed, 50)]),
             &host(GI, GI / 2, GI / 2),
             &Gates::default(),
+            None,
         );
         assert_eq!(r.workload.planned.bytes, 0);
         assert_eq!(r.host.projected_used.bytes, GI / 2);
@@ -889,8 +992,12 @@ mod tests {
 
     #[test]
     fn zero_memory_host_is_insufficient_without_dividing_by_zero() {
-        let r =
-            check(&profile(vec![svc("a", ServiceStatus::Planned, 50)]), &host(0, 0, 0), &Gates::default());
+        let r = check(
+            &profile(vec![svc("a", ServiceStatus::Planned, 50)]),
+            &host(0, 0, 0),
+            &Gates::default(),
+            None,
+        );
         assert_eq!(r.verdict.status, Status::Insufficient);
         assert!(r.verdict.failed);
         assert_eq!(r.verdict.reasons, vec!["total memory is 0: nothing can be placed".to_string()]);
@@ -903,6 +1010,7 @@ mod tests {
             &profile(vec![svc("big", ServiceStatus::Planned, 2048)]),
             &host(8 * GI, 7 * GI, GI),
             &Gates::default(),
+            None,
         );
         assert_eq!(r.verdict.status, Status::Insufficient);
         assert!(r.verdict.failed);
@@ -920,7 +1028,8 @@ mod tests {
     #[test]
     fn thresholds_are_exact_at_the_boundary() {
         let p = profile(vec![]);
-        let at = |used: u64| check(&p, &host(10_000, used, 10_000 - used), &Gates::default()).verdict.status;
+        let at =
+            |used: u64| check(&p, &host(10_000, used, 10_000 - used), &Gates::default(), None).verdict.status;
         assert_eq!(at(6_999), Status::Healthy);
         assert_eq!(at(7_000), Status::Tight);
         assert_eq!(at(8_999), Status::Tight);
@@ -931,7 +1040,7 @@ mod tests {
     fn command_line_gates() {
         let p = seed();
         let b = Baseline::from_record(&p).unwrap();
-        let run = |g: Gates| check(&p, &b, &g).verdict;
+        let run = |g: Gates| check(&p, &b, &g, None).verdict;
         let v = run(Gates { max_used: Some(Ratio::percent(75)), ..Default::default() });
         assert!(v.failed);
         assert_eq!(v.gates[0].gate, "--max-used 75%");
@@ -954,7 +1063,7 @@ mod tests {
     fn unavailable_measure_gates_on_available_memory() {
         let mut p = seed();
         p.policy.used_measure = UsedMeasure::Unavailable;
-        let r = check(&p, &Baseline::from_record(&p).unwrap(), &Gates::default());
+        let r = check(&p, &Baseline::from_record(&p).unwrap(), &Gates::default(), None);
         assert_eq!(r.host.gated_percent.display, "79.51%");
         assert_eq!(r.verdict.status, Status::Tight);
         assert!(r.verdict.reasons[0].starts_with("projected unavailable memory is 79.51%"));
@@ -964,12 +1073,12 @@ mod tests {
     fn peaks_that_do_not_fit_make_it_tight() {
         let mut s = svc("spiky", ServiceStatus::Planned, 100);
         s.memory.peak = Some(Bytes(3 * GI));
-        let r = check(&profile(vec![s]), &host(4 * GI, GI, 3 * GI), &Gates::default());
+        let r = check(&profile(vec![s]), &host(4 * GI, GI, 3 * GI), &Gates::default(), None);
         assert_eq!(r.host.peak_used.bytes, 4 * GI);
         assert_eq!(r.verdict.status, Status::Healthy, "4Gi of 4Gi is not more than the total");
         let mut s = svc("spiky", ServiceStatus::Planned, 100);
         s.memory.peak = Some(Bytes(3 * GI + 1));
-        let r = check(&profile(vec![s]), &host(4 * GI, GI, 3 * GI), &Gates::default());
+        let r = check(&profile(vec![s]), &host(4 * GI, GI, 3 * GI), &Gates::default(), None);
         assert_eq!(r.verdict.status, Status::Tight);
         assert!(r.verdict.reasons[0].starts_with("at peak the stack would use 4Gi, more than the total 4Gi"));
     }
@@ -981,7 +1090,7 @@ mod tests {
         s.replicas = 3;
         let mut p = profile(vec![s]);
         p.policy.peak_multiplier = Ratio(15_000);
-        let r = check(&p, &host(GI, 0, GI), &Gates::default());
+        let r = check(&p, &host(GI, 0, GI), &Gates::default(), None);
         assert_eq!(r.services[0].memory.bytes, 9);
         assert_eq!(r.services[0].memory_peak.bytes, 15); // ceil(4.5) = 5 per replica
         assert_eq!(r.workload.deployed_replicas, 3);
@@ -995,7 +1104,7 @@ mod tests {
         assert_eq!(b.used, Bytes(600 * MI));
         assert_eq!(b.available, Bytes(8 * GI - 600 * MI));
         assert_eq!(b.cpu_used, Some(Millicores(600)));
-        let r = check(&p, &b, &Gates::default());
+        let r = check(&p, &b, &Gates::default(), None);
         assert_eq!(r.host.projected_used.bytes, 930 * MI);
         assert_eq!(r.verdict.status, Status::Healthy);
         assert_eq!(r.headroom.more_services_fit, Some((6_012_954_214 - 930 * MI) / (50 * MI)));
@@ -1008,7 +1117,7 @@ mod tests {
         let mut b = host(8 * GI, GI, 7 * GI);
         b.cpu_capacity = Some(Millicores(2000));
         b.cpu_used = Some(Millicores(500));
-        let r = check(&profile(vec![s]), &b, &Gates::default());
+        let r = check(&profile(vec![s]), &b, &Gates::default(), None);
         assert_eq!(r.verdict.status, Status::Tight);
         assert_eq!(
             r.verdict.reasons[0],
@@ -1019,7 +1128,7 @@ mod tests {
     #[test]
     fn groups_keep_profile_order_and_sum_by_status() {
         let p = seed();
-        let r = check(&p, &Baseline::from_record(&p).unwrap(), &Gates::default());
+        let r = check(&p, &Baseline::from_record(&p).unwrap(), &Gates::default(), None);
         let g: Vec<(&str, usize, usize, u64, u64)> = r
             .groups
             .iter()

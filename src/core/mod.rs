@@ -5,7 +5,9 @@
 //! outside world into these types; `crate::render` turns reports into text.
 
 pub mod check;
+pub mod cluster;
 pub mod figure;
+pub mod inventory;
 pub mod profile;
 pub mod quantity;
 pub mod ratio;

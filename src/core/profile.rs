@@ -75,6 +75,9 @@ pub struct Service {
     /// Number of replicas (pods); default 1.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub replicas: u32,
+    /// Namespace of the service's pods in a live cluster (any namespace when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     /// Pod label selector (matchLabels) used to find this service's pods in a live cluster.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub selector: BTreeMap<String, String>,

@@ -76,6 +76,44 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
     }
     table(&mut out, &["Figure", "Value", "Share of total"], rows);
 
+    if let Some(c) = &r.cluster {
+        out.push_str(&format!("\n### Cluster `{}` ({})\n\n", c.context, esc(&c.server)));
+        for m in &c.missing {
+            out.push_str(&format!("- **could not {m}**\n"));
+        }
+        let rows = c
+            .nodes
+            .iter()
+            .map(|n| {
+                vec![
+                    n.name.clone(),
+                    n.allocatable_memory.display.clone(),
+                    format!("{} ({})", n.requested_memory.display, n.requested_memory_percent.display),
+                    n.used_memory.as_ref().map_or("n/a".into(), |u| u.display.clone()),
+                    n.free_memory.display.clone(),
+                    n.excluded.clone().map_or("schedulable".into(), |e| format!("excluded: {e}")),
+                ]
+            })
+            .collect();
+        table(&mut out, &["Node", "Allocatable", "Requested", "Used", "Free", "Status"], rows);
+        if !c.drift.is_empty() {
+            out.push('\n');
+            let rows = c
+                .drift
+                .iter()
+                .map(|d| {
+                    vec![
+                        d.service.clone(),
+                        d.profile_memory.display.clone(),
+                        d.live_memory.display.clone(),
+                        d.drift.clone(),
+                    ]
+                })
+                .collect();
+            table(&mut out, &["Service", "Profile", "Live", "Drift"], rows);
+        }
+    }
+
     out.push_str("\n### Services\n\n");
     let rows = r
         .services

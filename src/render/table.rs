@@ -147,6 +147,10 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
         out.push('\n');
     }
 
+    if let Some(c) = &r.cluster {
+        cluster_section(&mut out, c, opts);
+    }
+
     let v = &r.verdict;
     let status = v.status.as_str();
     let status = if opts.color {
@@ -182,4 +186,147 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Rows shown for long lists (JSON carries all of them).
+const MAX_ROWS: usize = 25;
+
+fn opt(f: Option<&impl std::fmt::Display>) -> String {
+    f.map(|v| v.to_string()).unwrap_or_else(|| "n/a".into())
+}
+
+fn cluster_section(out: &mut String, c: &crate::core::cluster::ClusterView, opts: &RenderOptions) {
+    out.push_str(&format!("\nCluster: context {} at {}", c.context, c.server));
+    if !c.namespaces.is_empty() {
+        out.push_str(&format!(", namespaces {}", c.namespaces.join(",")));
+    }
+    if let Some(sel) = &c.selector {
+        out.push_str(&format!(", pods -l {sel}"));
+    }
+    if let Some(sel) = &c.node_selector {
+        out.push_str(&format!(", nodes -l {sel}"));
+    }
+    out.push('\n');
+    for m in &c.missing {
+        out.push_str(&format!("WARNING: could not {m}\n"));
+    }
+    for w in c.warnings.iter().take(MAX_ROWS) {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    if c.warnings.len() > MAX_ROWS {
+        out.push_str(&format!("warning: ... and {} more (see -o json)\n", c.warnings.len() - MAX_ROWS));
+    }
+
+    if !c.nodes.is_empty() {
+        out.push_str("\nNodes\n");
+        let mut t = new_table(
+            opts,
+            &[
+                "Node",
+                "Roles",
+                "Capacity",
+                "Allocatable",
+                "Requested",
+                "Used (node)",
+                "Pods' usage",
+                "Free",
+                "CPU alloc",
+                "CPU req",
+                "CPU used",
+                "Pods",
+                "Status",
+            ],
+        );
+        for n in &c.nodes {
+            t.add_row(vec![
+                Cell::new(&n.name),
+                Cell::new(n.roles.join(",")),
+                right(&n.capacity_memory.display),
+                right(&n.allocatable_memory.display),
+                right(format!("{} ({})", n.requested_memory.display, n.requested_memory_percent.display)),
+                right(match (&n.used_memory, &n.used_memory_percent) {
+                    (Some(u), Some(p)) => format!("{} ({})", u.display, p.display),
+                    _ => "n/a".into(),
+                }),
+                right(opt(n.pod_usage_memory.as_ref().map(|m| &m.display))),
+                right(&n.free_memory.display),
+                right(&n.allocatable_cpu.display),
+                right(format!("{} ({})", n.requested_cpu.display, n.requested_cpu_percent.display)),
+                right(opt(n.used_cpu.as_ref().map(|m| &m.display))),
+                right(format!("{}/{}", n.pods, n.pod_slots)),
+                Cell::new(
+                    n.excluded.as_deref().map_or("schedulable".to_string(), |e| format!("excluded: {e}")),
+                ),
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    let tt = &c.totals;
+    out.push_str(&format!(
+        "Totals: {} node(s), {} schedulable; {} pods ({} unscheduled, {} on nodes outside the selection); allocatable {}, requested {}",
+        tt.nodes, tt.schedulable_nodes, tt.pods, tt.pods_unscheduled, tt.pods_on_unlisted_nodes,
+        tt.allocatable_memory.display, tt.requested_memory.display
+    ));
+    if let Some(u) = &tt.node_usage_memory {
+        out.push_str(&format!(", used {} by NodeMetrics", u.display));
+    }
+    if let Some(u) = &tt.pod_usage_memory {
+        out.push_str(&format!(", {} by the pods", u.display));
+    }
+    if let Some(o) = &tt.system_overhead_memory {
+        out.push_str(&format!(" (system overhead {})", o.display));
+    }
+    out.push('\n');
+
+    if !c.drift.is_empty() {
+        out.push_str("\nLive services against the profile\n");
+        let mut t = new_table(
+            opts,
+            &["Service", "Pods", "Matched by", "Profile", "Live", "Drift", "Live figure from"],
+        );
+        for d in &c.drift {
+            t.add_row(vec![
+                Cell::new(&d.service),
+                right(d.pods),
+                Cell::new(d.matched_by),
+                right(&d.profile_memory.display),
+                right(&d.live_memory.display),
+                right(&d.drift),
+                Cell::new(d.live_source),
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    if !c.services_without_pods.is_empty() {
+        out.push_str(&format!(
+            "Deployed in the profile but no pods found (added like planned services): {}\n",
+            c.services_without_pods.join(", ")
+        ));
+    }
+    if !c.planned_already_running.is_empty() {
+        out.push_str(&format!(
+            "Planned in the profile but already running (counted as running): {}\n",
+            c.planned_already_running.join(", ")
+        ));
+    }
+    if !c.unmatched.is_empty() {
+        out.push_str("\nPods not in the profile (by namespace and owner)\n");
+        let mut t = new_table(opts, &["Namespace", "Owner", "Pods", "Requested", "Used"]);
+        for u in c.unmatched.iter().take(MAX_ROWS) {
+            t.add_row(vec![
+                Cell::new(&u.namespace),
+                Cell::new(format!("{}/{}", u.owner_kind, u.owner)),
+                right(u.pods),
+                right(&u.requested_memory.display),
+                right(opt(u.used_memory.as_ref().map(|m| &m.display))),
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+        if c.unmatched.len() > MAX_ROWS {
+            out.push_str(&format!("... and {} more groups (see -o json)\n", c.unmatched.len() - MAX_ROWS));
+        }
+    }
 }

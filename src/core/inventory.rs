@@ -1,0 +1,736 @@
+//! What runs in a cluster, as plain data: nodes, pods (reduced to what planning needs), and
+//! the aggregation that turns a stream of pod pages into per-node and per-service totals
+//! without keeping the pods.
+//!
+//! The Kubernetes source converts API objects into [`NodeInfo`] and [`PodInfo`]; everything
+//! here is pure and unit-tested.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use super::profile::{Profile, ServiceStatus};
+use super::quantity::{Bytes, Millicores};
+
+/// CPU and memory together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Res {
+    /// Millicores.
+    pub cpu: Millicores,
+    /// Bytes.
+    pub mem: Bytes,
+}
+
+impl Res {
+    /// Component-wise saturating sum.
+    pub fn plus(self, o: Res) -> Res {
+        Res {
+            cpu: Millicores(self.cpu.0.saturating_add(o.cpu.0)),
+            mem: Bytes(self.mem.0.saturating_add(o.mem.0)),
+        }
+    }
+
+    /// Component-wise maximum.
+    pub fn max(self, o: Res) -> Res {
+        Res { cpu: self.cpu.max(o.cpu), mem: self.mem.max(o.mem) }
+    }
+}
+
+/// A node taint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taint {
+    /// Key.
+    pub key: String,
+    /// Value (may be empty).
+    pub value: String,
+    /// NoSchedule, PreferNoSchedule or NoExecute.
+    pub effect: String,
+}
+
+/// A node, reduced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeInfo {
+    /// Name.
+    pub name: String,
+    /// Roles from `node-role.kubernetes.io/<role>` labels.
+    pub roles: Vec<String>,
+    /// status.capacity.
+    pub capacity: Res,
+    /// status.allocatable.
+    pub allocatable: Res,
+    /// Allocatable pod slots.
+    pub pods: u64,
+    /// Ready condition is True.
+    pub ready: bool,
+    /// spec.unschedulable (cordoned).
+    pub unschedulable: bool,
+    /// Taints.
+    pub taints: Vec<Taint>,
+}
+
+impl NodeInfo {
+    /// Why new workloads cannot be placed on this node, if they cannot.
+    pub fn exclusion(&self) -> Option<String> {
+        let mut why = Vec::new();
+        if !self.ready {
+            why.push("NotReady".to_string());
+        }
+        if self.unschedulable {
+            why.push("cordoned (unschedulable)".to_string());
+        }
+        for t in &self.taints {
+            if t.effect == "NoSchedule" || t.effect == "NoExecute" {
+                let kv = if t.value.is_empty() { t.key.clone() } else { format!("{}={}", t.key, t.value) };
+                why.push(format!("taint {kv}:{}", t.effect));
+            }
+        }
+        (!why.is_empty()).then(|| why.join(", "))
+    }
+}
+
+/// Who owns a pod.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Owner {
+    /// Kind of the top workload (Deployment, StatefulSet, DaemonSet, Job, ...; `Pod` if none).
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// A container's resources.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ContainerRes {
+    /// Requests (0 where unset).
+    pub requests: Res,
+    /// Limits; `None` per resource when unset.
+    pub limit_cpu: Option<Millicores>,
+    /// Memory limit, if set.
+    pub limit_mem: Option<Bytes>,
+    /// For init containers: `restartPolicy: Always` (a sidecar).
+    pub restartable: bool,
+}
+
+/// A pod, reduced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodInfo {
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// spec.nodeName, if scheduled.
+    pub node: Option<String>,
+    /// status.phase.
+    pub phase: String,
+    /// The top owner workload.
+    pub owner: Owner,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Effective requests (Kubernetes rules).
+    pub requests: Res,
+    /// Effective memory limit; `None` when some container has none (unbounded).
+    pub limit_mem: Option<Bytes>,
+}
+
+/// Effective pod requests by the Kubernetes rules (including sidecar containers, KEP-753):
+/// `max(sum(app) + sum(sidecars), max over init containers of (init + sidecars started before
+/// it)) + overhead`, per resource.
+pub fn effective_requests(app: &[ContainerRes], init: &[ContainerRes], overhead: Res) -> Res {
+    let mut sidecars = Res::default();
+    let mut init_peak = Res::default();
+    for c in init {
+        if c.restartable {
+            sidecars = sidecars.plus(c.requests);
+            // A sidecar runs alongside later init containers and the app containers.
+            init_peak = init_peak.max(sidecars);
+        } else {
+            init_peak = init_peak.max(sidecars.plus(c.requests));
+        }
+    }
+    let app_sum = app.iter().fold(sidecars, |acc, c| acc.plus(c.requests));
+    app_sum.max(init_peak).plus(overhead)
+}
+
+/// Effective memory limit under the same rules; `None` when a running container has none.
+pub fn effective_limit_mem(app: &[ContainerRes], init: &[ContainerRes], overhead: Bytes) -> Option<Bytes> {
+    let mut sidecars: u64 = 0;
+    let mut init_peak: u64 = 0;
+    for c in init {
+        let l = c.limit_mem?.0;
+        if c.restartable {
+            sidecars = sidecars.saturating_add(l);
+            init_peak = init_peak.max(sidecars);
+        } else {
+            init_peak = init_peak.max(sidecars.saturating_add(l));
+        }
+    }
+    let mut app_sum = sidecars;
+    for c in app {
+        app_sum = app_sum.saturating_add(c.limit_mem?.0);
+    }
+    Some(Bytes(app_sum.max(init_peak).saturating_add(overhead.0)))
+}
+
+/// The top workload of a pod from its controller owner reference: a ReplicaSet named
+/// `<deployment>-<pod-template-hash>` becomes the Deployment, a Job named after a CronJob
+/// schedule stays a Job.
+pub fn top_owner(
+    pod_name: &str,
+    owner_kind: Option<&str>,
+    owner_name: Option<&str>,
+    labels: &BTreeMap<String, String>,
+) -> Owner {
+    match (owner_kind, owner_name) {
+        (Some("ReplicaSet"), Some(rs)) => {
+            let hash = labels.get("pod-template-hash").map(String::as_str);
+            let deploy = match hash {
+                Some(h) => rs.strip_suffix(h).and_then(|s| s.strip_suffix('-')),
+                None => rs.rsplit_once('-').map(|(d, _)| d),
+            };
+            match deploy {
+                Some(d) if !d.is_empty() => Owner { kind: "Deployment".into(), name: d.into() },
+                _ => Owner { kind: "ReplicaSet".into(), name: rs.into() },
+            }
+        }
+        (Some(k), Some(n)) => Owner { kind: k.into(), name: n.into() },
+        _ => Owner { kind: "Pod".into(), name: pod_name.into() },
+    }
+}
+
+/// How a pod was matched to a profile service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchedBy {
+    /// The service's `selector` labels.
+    Selector,
+    /// The workload's name or the pod's `app` / `app.kubernetes.io/name` label equals the service name.
+    Name,
+}
+
+/// Which deployed-or-planned profile service a pod belongs to, if any.
+pub fn match_service(profile: &Profile, pod: &PodInfo) -> Option<(usize, MatchedBy)> {
+    for (i, s) in profile.services.iter().enumerate() {
+        if s.namespace.as_deref().is_some_and(|ns| ns != pod.namespace) {
+            continue;
+        }
+        if !s.selector.is_empty() && s.selector.iter().all(|(k, v)| pod.labels.get(k) == Some(v)) {
+            return Some((i, MatchedBy::Selector));
+        }
+    }
+    for (i, s) in profile.services.iter().enumerate() {
+        if s.namespace.as_deref().is_some_and(|ns| ns != pod.namespace) || !s.selector.is_empty() {
+            continue;
+        }
+        let label = |k: &str| pod.labels.get(k).map(String::as_str);
+        if pod.owner.name == s.name
+            || label("app") == Some(&s.name)
+            || label("app.kubernetes.io/name") == Some(&s.name)
+        {
+            return Some((i, MatchedBy::Name));
+        }
+    }
+    None
+}
+
+/// Totals for one node.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NodeTotals {
+    /// Pods counted on the node.
+    pub pods: u64,
+    /// Sum of effective requests.
+    pub requests: Res,
+    /// Sum of pod usage from PodMetrics.
+    pub pod_usage: Res,
+    /// NodeMetrics usage (includes system daemons and the kubelet).
+    pub node_usage: Option<Res>,
+}
+
+/// Totals for a group of pods (a profile service, or an unmatched namespace/owner).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupTotals {
+    /// Pods.
+    pub pods: u64,
+    /// Sum of effective requests.
+    pub requests: Res,
+    /// Sum of PodMetrics usage.
+    pub usage: Res,
+    /// Pods that had metrics.
+    pub pods_with_metrics: u64,
+    /// How the pods were matched (services only).
+    pub matched_by: Option<MatchedBy>,
+}
+
+impl GroupTotals {
+    fn absorb(&mut self, o: &GroupTotals) {
+        self.pods += o.pods;
+        self.requests = self.requests.plus(o.requests);
+        self.usage = self.usage.plus(o.usage);
+        self.pods_with_metrics += o.pods_with_metrics;
+        self.matched_by = self.matched_by.or(o.matched_by);
+    }
+}
+
+/// Key of an unmatched group: namespace, owner kind, owner name.
+pub type GroupKey = (String, String, String);
+
+/// A node seen in the node list, in pod placements, or both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeEntry {
+    /// Node name.
+    pub name: String,
+    /// The node object, when the node list had it.
+    pub info: Option<NodeInfo>,
+    /// Totals of the pods placed on it.
+    pub totals: NodeTotals,
+}
+
+/// Where a pod's totals went, kept per pod for the metrics join (16 bytes per pod).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PodSlot {
+    node: Option<u32>,
+    group: Slot,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Service(u32),
+    Unmatched(u32),
+}
+
+/// Page-by-page aggregation of a cluster. Memory grows with nodes and groups, not with the
+/// pods themselves (besides a 24-byte entry per pod for joining metrics).
+#[derive(Debug, Default, Clone)]
+pub struct Aggregator {
+    /// Nodes in order of first sight.
+    pub nodes: Vec<NodeEntry>,
+    node_index: HashMap<String, u32>,
+    /// Per profile service (same order as the profile).
+    pub services: Vec<GroupTotals>,
+    /// Unmatched groups, in order of first sight.
+    pub unmatched: Vec<(GroupKey, GroupTotals)>,
+    unmatched_index: HashMap<GroupKey, u32>,
+    pods: HashMap<u64, PodSlot>,
+    /// Pods not yet scheduled.
+    pub pods_unscheduled: u64,
+    /// PodMetrics entries whose pod was not listed (terminated since, or outside the selection).
+    pub metrics_without_pod: u64,
+    /// Problems in individual objects (bad quantities), each naming the object and field.
+    pub warnings: Vec<String>,
+}
+
+fn pod_key(namespace: &str, name: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    namespace.hash(&mut h);
+    name.hash(&mut h);
+    h.finish()
+}
+
+impl Aggregator {
+    /// A new aggregator for a profile with `services` entries.
+    pub fn new(services: usize) -> Aggregator {
+        Aggregator { services: vec![GroupTotals::default(); services], ..Default::default() }
+    }
+
+    fn node_slot(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.node_index.get(name) {
+            return i;
+        }
+        let i = self.nodes.len() as u32;
+        self.node_index.insert(name.to_string(), i);
+        self.nodes.push(NodeEntry { name: name.to_string(), info: None, totals: NodeTotals::default() });
+        i
+    }
+
+    fn unmatched_slot(&mut self, key: &GroupKey) -> u32 {
+        if let Some(&i) = self.unmatched_index.get(key) {
+            return i;
+        }
+        let i = self.unmatched.len() as u32;
+        self.unmatched_index.insert(key.clone(), i);
+        self.unmatched.push((key.clone(), GroupTotals::default()));
+        i
+    }
+
+    /// Adds a node from the node list.
+    pub fn add_node(&mut self, node: NodeInfo) {
+        let i = self.node_slot(&node.name);
+        self.nodes[i as usize].info = Some(node);
+    }
+
+    /// Records NodeMetrics usage for a node.
+    pub fn add_node_usage(&mut self, name: &str, usage: Res) {
+        let i = self.node_slot(name);
+        self.nodes[i as usize].totals.node_usage = Some(usage);
+    }
+
+    /// Adds a pod: its requests go to its node and to its service or unmatched group.
+    pub fn add_pod(&mut self, profile: &Profile, pod: &PodInfo) {
+        let node = pod.node.as_deref().map(|n| self.node_slot(n));
+        match node {
+            None => self.pods_unscheduled += 1,
+            Some(i) => {
+                let t = &mut self.nodes[i as usize].totals;
+                t.pods += 1;
+                t.requests = t.requests.plus(pod.requests);
+            }
+        }
+        let group = match match_service(profile, pod) {
+            Some((i, by)) => {
+                let g = &mut self.services[i];
+                g.pods += 1;
+                g.requests = g.requests.plus(pod.requests);
+                g.matched_by = g.matched_by.or(Some(by));
+                Slot::Service(i as u32)
+            }
+            None => {
+                let i = self.unmatched_slot(&(
+                    pod.namespace.clone(),
+                    pod.owner.kind.clone(),
+                    pod.owner.name.clone(),
+                ));
+                let g = &mut self.unmatched[i as usize].1;
+                g.pods += 1;
+                g.requests = g.requests.plus(pod.requests);
+                Slot::Unmatched(i)
+            }
+        };
+        self.pods.insert(pod_key(&pod.namespace, &pod.name), PodSlot { node, group });
+    }
+
+    /// Adds another aggregator's pods, nodes and totals to this one (for lists read in parts).
+    pub fn merge(&mut self, other: Aggregator) {
+        let node_map: Vec<u32> = other
+            .nodes
+            .iter()
+            .map(|e| {
+                let i = self.node_slot(&e.name);
+                let mine = &mut self.nodes[i as usize];
+                if mine.info.is_none() {
+                    mine.info = e.info.clone();
+                }
+                let t = &mut mine.totals;
+                t.pods += e.totals.pods;
+                t.requests = t.requests.plus(e.totals.requests);
+                t.pod_usage = t.pod_usage.plus(e.totals.pod_usage);
+                t.node_usage = t.node_usage.or(e.totals.node_usage);
+                i
+            })
+            .collect();
+        for (mine, theirs) in self.services.iter_mut().zip(&other.services) {
+            mine.absorb(theirs);
+        }
+        let group_map: Vec<u32> = other
+            .unmatched
+            .iter()
+            .map(|(k, g)| {
+                let i = self.unmatched_slot(k);
+                self.unmatched[i as usize].1.absorb(g);
+                i
+            })
+            .collect();
+        for (k, slot) in other.pods {
+            let node = slot.node.map(|n| node_map[n as usize]);
+            let group = match slot.group {
+                Slot::Service(i) => Slot::Service(i),
+                Slot::Unmatched(i) => Slot::Unmatched(group_map[i as usize]),
+            };
+            self.pods.insert(k, PodSlot { node, group });
+        }
+        self.pods_unscheduled += other.pods_unscheduled;
+        self.metrics_without_pod += other.metrics_without_pod;
+        self.warnings.extend(other.warnings);
+    }
+
+    /// Adds PodMetrics usage for a pod (after its pod was added).
+    pub fn add_pod_usage(&mut self, namespace: &str, name: &str, usage: Res) {
+        let Some(slot) = self.pods.get(&pod_key(namespace, name)).copied() else {
+            self.metrics_without_pod += 1;
+            return;
+        };
+        if let Some(n) = slot.node {
+            let t = &mut self.nodes[n as usize].totals;
+            t.pod_usage = t.pod_usage.plus(usage);
+        }
+        let g = match slot.group {
+            Slot::Service(i) => &mut self.services[i as usize],
+            Slot::Unmatched(i) => &mut self.unmatched[i as usize].1,
+        };
+        g.usage = g.usage.plus(usage);
+        g.pods_with_metrics += 1;
+    }
+
+    /// Number of pods counted.
+    pub fn pod_count(&self) -> usize {
+        self.pods.len()
+    }
+
+    /// Pods on nodes that are not in the node list (filtered out by --node-selector, or the
+    /// node list was unreadable).
+    pub fn pods_on_unlisted_nodes(&self) -> u64 {
+        self.nodes.iter().filter(|e| e.info.is_none()).map(|e| e.totals.pods).sum()
+    }
+
+    /// Deployed profile services that matched no pod.
+    pub fn missing_services<'a>(&'a self, profile: &'a Profile) -> impl Iterator<Item = &'a str> + 'a {
+        profile
+            .services
+            .iter()
+            .zip(&self.services)
+            .filter(|(s, g)| s.status == ServiceStatus::Deployed && g.pods == 0)
+            .map(|(s, _)| s.name.as_str())
+    }
+}
+
+/// What the Kubernetes source read, aggregated, with what it could not read.
+#[derive(Debug, Clone)]
+pub struct ClusterSnapshot {
+    /// kubeconfig context used.
+    pub context: String,
+    /// API server URL (no credentials).
+    pub server: String,
+    /// Namespaces in scope (empty: all).
+    pub namespaces: Vec<String>,
+    /// Pod label selector.
+    pub selector: Option<String>,
+    /// Node label selector.
+    pub node_selector: Option<String>,
+    /// The node list was read.
+    pub nodes_read: bool,
+    /// Every pod list was read.
+    pub pods_read: bool,
+    /// NodeMetrics were read.
+    pub node_metrics_read: bool,
+    /// PodMetrics were read.
+    pub pod_metrics_read: bool,
+    /// Inputs that could not be read, each naming the verb, resource and reason.
+    pub missing: Vec<String>,
+    /// The totals.
+    pub aggregate: Aggregator,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    const MI: u64 = 1 << 20;
+
+    fn c(cpu: u64, mem_mi: u64) -> ContainerRes {
+        ContainerRes { requests: Res { cpu: Millicores(cpu), mem: Bytes(mem_mi * MI) }, ..Default::default() }
+    }
+
+    fn sidecar(cpu: u64, mem_mi: u64) -> ContainerRes {
+        ContainerRes { restartable: true, ..c(cpu, mem_mi) }
+    }
+
+    fn res(cpu: u64, mem_mi: u64) -> Res {
+        Res { cpu: Millicores(cpu), mem: Bytes(mem_mi * MI) }
+    }
+
+    #[test]
+    fn effective_requests_app_only_is_the_sum() {
+        assert_eq!(effective_requests(&[c(100, 64), c(50, 32)], &[], Res::default()), res(150, 96));
+    }
+
+    #[test]
+    fn a_larger_init_container_dominates_per_resource() {
+        // app 150m/96Mi; init 500m/32Mi -> cpu from init, memory from app.
+        assert_eq!(effective_requests(&[c(100, 64), c(50, 32)], &[c(500, 32)], Res::default()), res(500, 96));
+    }
+
+    #[test]
+    fn sidecars_add_to_the_app_and_to_later_init_containers() {
+        // sidecar 10m/20Mi runs with the app: app 100m/100Mi + 10m/20Mi = 110m/120Mi.
+        // init after the sidecar: 200m/50Mi + sidecar = 210m/70Mi; init before it: 300m/10Mi.
+        let init = [c(300, 10), sidecar(10, 20), c(200, 50)];
+        assert_eq!(effective_requests(&[c(100, 100)], &init, Res::default()), res(300, 120));
+        // with overhead 25m/15Mi
+        assert_eq!(effective_requests(&[c(100, 100)], &init, res(25, 15)), res(325, 135));
+    }
+
+    #[test]
+    fn limits_are_unbounded_when_a_container_has_none() {
+        let mut a = c(100, 64);
+        a.limit_mem = Some(Bytes(128 * MI));
+        let b = c(100, 64);
+        assert_eq!(effective_limit_mem(&[a], &[], Bytes(0)), Some(Bytes(128 * MI)));
+        assert_eq!(effective_limit_mem(&[a, b], &[], Bytes(0)), None);
+        let mut i = c(0, 0);
+        i.limit_mem = Some(Bytes(512 * MI));
+        assert_eq!(effective_limit_mem(&[a], &[i], Bytes(MI)), Some(Bytes(513 * MI)));
+    }
+
+    #[test]
+    fn top_owner_resolves_deployments() {
+        let mut labels = BTreeMap::new();
+        labels.insert("pod-template-hash".to_string(), "7d4b9c8f6".to_string());
+        assert_eq!(
+            top_owner("api-7d4b9c8f6-x2x9q", Some("ReplicaSet"), Some("api-7d4b9c8f6"), &labels),
+            Owner { kind: "Deployment".into(), name: "api".into() }
+        );
+        assert_eq!(
+            top_owner("my-api-v2-abc-x", Some("ReplicaSet"), Some("my-api-v2-abc"), &BTreeMap::new()),
+            Owner { kind: "Deployment".into(), name: "my-api-v2".into() }
+        );
+        assert_eq!(
+            top_owner("db-0", Some("StatefulSet"), Some("db"), &BTreeMap::new()),
+            Owner { kind: "StatefulSet".into(), name: "db".into() }
+        );
+        assert_eq!(
+            top_owner("lonely", None, None, &BTreeMap::new()),
+            Owner { kind: "Pod".into(), name: "lonely".into() }
+        );
+        assert_eq!(
+            top_owner("x", Some("ReplicaSet"), Some("nodash"), &BTreeMap::new()),
+            Owner { kind: "ReplicaSet".into(), name: "nodash".into() }
+        );
+    }
+
+    fn profile() -> Profile {
+        serde_json::from_str(
+            r#"{"name":"t","services":[
+              {"name":"api","group":"core","status":"deployed","memory":{"typical":"50Mi"}},
+              {"name":"web","group":"core","status":"deployed","memory":{"typical":"50Mi"},"selector":{"tier":"web"}},
+              {"name":"cache","group":"infra","status":"planned","memory":{"typical":"60Mi"},"namespace":"data"}
+            ]}"#,
+        )
+        .unwrap()
+    }
+
+    fn pod(
+        ns: &str,
+        name: &str,
+        node: Option<&str>,
+        owner: &str,
+        labels: &[(&str, &str)],
+        req: Res,
+    ) -> PodInfo {
+        PodInfo {
+            namespace: ns.into(),
+            name: name.into(),
+            node: node.map(Into::into),
+            phase: "Running".into(),
+            owner: Owner { kind: "Deployment".into(), name: owner.into() },
+            labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            requests: req,
+            limit_mem: None,
+        }
+    }
+
+    #[test]
+    fn matching_by_selector_name_label_and_namespace() {
+        let p = profile();
+        let m = |pd: &PodInfo| match_service(&p, pd);
+        assert_eq!(m(&pod("a", "api-1", None, "api", &[], res(0, 0))), Some((0, MatchedBy::Name)));
+        assert_eq!(m(&pod("a", "x-1", None, "x", &[("app", "api")], res(0, 0))), Some((0, MatchedBy::Name)));
+        assert_eq!(
+            m(&pod("a", "x-1", None, "x", &[("app.kubernetes.io/name", "api")], res(0, 0))),
+            Some((0, MatchedBy::Name))
+        );
+        assert_eq!(
+            m(&pod("a", "w-1", None, "frontend", &[("tier", "web")], res(0, 0))),
+            Some((1, MatchedBy::Selector))
+        );
+        // A service with a selector is not matched by name.
+        assert_eq!(m(&pod("a", "web-1", None, "web", &[], res(0, 0))), None);
+        // Namespace restricts.
+        assert_eq!(m(&pod("other", "cache-1", None, "cache", &[], res(0, 0))), None);
+        assert_eq!(m(&pod("data", "cache-1", None, "cache", &[], res(0, 0))), Some((2, MatchedBy::Name)));
+    }
+
+    fn node(name: &str, mem_mi: u64) -> NodeInfo {
+        NodeInfo {
+            name: name.into(),
+            roles: vec![],
+            capacity: res(4000, mem_mi),
+            allocatable: res(4000, mem_mi),
+            pods: 110,
+            ready: true,
+            unschedulable: false,
+            taints: vec![],
+        }
+    }
+
+    #[test]
+    fn aggregation_joins_pods_nodes_and_metrics() {
+        let p = profile();
+        let mut a = Aggregator::new(3);
+        a.add_pod(&p, &pod("a", "api-1", Some("n1"), "api", &[], res(100, 64)));
+        a.add_pod(&p, &pod("a", "api-2", Some("n2"), "api", &[], res(100, 64)));
+        a.add_pod(&p, &pod("kube-system", "dns-1", Some("n1"), "coredns", &[], res(100, 70)));
+        a.add_pod(&p, &pod("a", "pending", None, "api", &[], res(100, 64)));
+        // Nodes may arrive after the pods.
+        a.add_node(node("n1", 4096));
+        a.add_node(node("n2", 4096));
+        a.add_node_usage("n1", res(900, 2000));
+        a.add_pod_usage("a", "api-1", res(10, 40));
+        a.add_pod_usage("kube-system", "dns-1", res(3, 20));
+        a.add_pod_usage("gone", "old-pod", res(1, 1));
+        assert_eq!(a.pod_count(), 4);
+        assert_eq!(a.pods_unscheduled, 1);
+        assert_eq!(a.metrics_without_pod, 1);
+        assert_eq!(a.nodes[0].totals.requests, res(200, 134));
+        assert_eq!(a.nodes[0].totals.pod_usage, res(13, 60));
+        assert_eq!(a.nodes[0].totals.node_usage, Some(res(900, 2000)));
+        assert_eq!(a.nodes[1].totals.pods, 1);
+        assert_eq!(a.services[0].pods, 3);
+        assert_eq!(a.services[0].requests, res(300, 192));
+        assert_eq!(a.services[0].usage, res(10, 40));
+        assert_eq!(a.services[0].pods_with_metrics, 1);
+        assert_eq!(a.unmatched.len(), 1);
+        assert_eq!(
+            a.unmatched[0].0,
+            ("kube-system".to_string(), "Deployment".to_string(), "coredns".to_string())
+        );
+        assert_eq!(a.missing_services(&p).collect::<Vec<_>>(), vec!["web"]);
+        assert_eq!(a.pods_on_unlisted_nodes(), 0);
+    }
+
+    #[test]
+    fn merged_parts_equal_one_pass() {
+        let p = profile();
+        let pods = [
+            pod("a", "api-1", Some("n1"), "api", &[], res(100, 64)),
+            pod("b", "x-1", Some("n2"), "x", &[], res(50, 10)),
+            pod("b", "x-2", Some("n1"), "x", &[], res(50, 10)),
+        ];
+        let mut one = Aggregator::new(3);
+        pods.iter().for_each(|pd| one.add_pod(&p, pd));
+        let mut part1 = Aggregator::new(3);
+        part1.add_pod(&p, &pods[0]);
+        let mut part2 = Aggregator::new(3);
+        part2.add_pod(&p, &pods[1]);
+        part2.add_pod(&p, &pods[2]);
+        let mut merged = Aggregator::new(3);
+        merged.merge(part2);
+        merged.merge(part1);
+        for m in [&mut one, &mut merged] {
+            m.add_node(node("n1", 1024));
+            m.add_pod_usage("b", "x-2", res(7, 7));
+            m.add_pod_usage("a", "api-1", res(5, 5));
+        }
+        let by_name = |a: &Aggregator, n: &str| a.nodes.iter().find(|e| e.name == n).unwrap().totals.clone();
+        assert_eq!(by_name(&one, "n1"), by_name(&merged, "n1"));
+        assert_eq!(by_name(&one, "n2"), by_name(&merged, "n2"));
+        assert_eq!(one.services, merged.services);
+        assert_eq!(one.unmatched, merged.unmatched);
+        assert_eq!(merged.pods_on_unlisted_nodes(), 1, "n2 is not in the node list");
+    }
+
+    #[test]
+    fn node_exclusions_name_the_reason() {
+        let mut n = node("n", 1);
+        assert_eq!(n.exclusion(), None);
+        n.taints.push(Taint {
+            key: "node-role.kubernetes.io/control-plane".into(),
+            value: String::new(),
+            effect: "NoSchedule".into(),
+        });
+        n.taints.push(Taint { key: "soft".into(), value: "x".into(), effect: "PreferNoSchedule".into() });
+        n.unschedulable = true;
+        n.ready = false;
+        assert_eq!(
+            n.exclusion().as_deref(),
+            Some(
+                "NotReady, cordoned (unschedulable), taint node-role.kubernetes.io/control-plane:NoSchedule"
+            )
+        );
+    }
+}

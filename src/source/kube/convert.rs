@@ -1,0 +1,379 @@
+//! The parts of Kubernetes API objects that planning needs, deserialized directly from list
+//! pages (everything else, managedFields included, is skipped without allocating), and pure
+//! conversions into core types.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+use crate::core::inventory::{
+    ContainerRes, NodeInfo, PodInfo, Res, Taint, effective_limit_mem, effective_requests, top_owner,
+};
+use crate::core::quantity::{Bytes, Millicores};
+
+/// A LIST response page.
+#[derive(Debug, Deserialize)]
+pub struct List<T> {
+    /// List metadata.
+    #[serde(default)]
+    pub metadata: ListMeta,
+    /// Items.
+    #[serde(default = "Vec::new")]
+    pub items: Vec<T>,
+}
+
+/// List metadata: the continue token and the remaining count.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListMeta {
+    /// Token for the next page; empty or absent on the last page.
+    #[serde(rename = "continue", default)]
+    pub continue_token: Option<String>,
+    /// Items after this page, when the server knows.
+    #[serde(default)]
+    pub remaining_item_count: Option<u64>,
+}
+
+/// Object metadata.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Meta {
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Namespace.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Labels.
+    #[serde(default)]
+    pub labels: Option<BTreeMap<String, String>>,
+    /// Owner references.
+    #[serde(default)]
+    pub owner_references: Option<Vec<OwnerRef>>,
+    /// Skipped without building a value.
+    #[serde(default)]
+    pub managed_fields: Option<IgnoredAny>,
+}
+
+/// An owner reference.
+#[derive(Debug, Default, Deserialize)]
+pub struct OwnerRef {
+    /// Kind.
+    #[serde(default)]
+    pub kind: String,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// The managing controller.
+    #[serde(default)]
+    pub controller: Option<bool>,
+}
+
+type Quantities = BTreeMap<String, String>;
+
+/// A Node.
+#[derive(Debug, Deserialize)]
+pub struct Node {
+    /// Metadata.
+    #[serde(default)]
+    pub metadata: Meta,
+    /// Spec.
+    #[serde(default)]
+    pub spec: NodeSpec,
+    /// Status.
+    #[serde(default)]
+    pub status: NodeStatus,
+}
+
+/// Node spec.
+#[derive(Debug, Default, Deserialize)]
+pub struct NodeSpec {
+    /// Cordoned.
+    #[serde(default)]
+    pub unschedulable: Option<bool>,
+    /// Taints.
+    #[serde(default)]
+    pub taints: Option<Vec<TaintJson>>,
+}
+
+/// A taint.
+#[derive(Debug, Default, Deserialize)]
+pub struct TaintJson {
+    /// Key.
+    #[serde(default)]
+    pub key: String,
+    /// Value.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// Effect.
+    #[serde(default)]
+    pub effect: String,
+}
+
+/// Node status.
+#[derive(Debug, Default, Deserialize)]
+pub struct NodeStatus {
+    /// Capacity.
+    #[serde(default)]
+    pub capacity: Option<Quantities>,
+    /// Allocatable.
+    #[serde(default)]
+    pub allocatable: Option<Quantities>,
+    /// Conditions.
+    #[serde(default)]
+    pub conditions: Option<Vec<Condition>>,
+}
+
+/// A status condition.
+#[derive(Debug, Default, Deserialize)]
+pub struct Condition {
+    /// Type.
+    #[serde(rename = "type", default)]
+    pub type_: String,
+    /// "True", "False" or "Unknown".
+    #[serde(default)]
+    pub status: String,
+}
+
+/// A Pod.
+#[derive(Debug, Deserialize)]
+pub struct Pod {
+    /// Metadata.
+    #[serde(default)]
+    pub metadata: Meta,
+    /// Spec.
+    #[serde(default)]
+    pub spec: PodSpec,
+    /// Status.
+    #[serde(default)]
+    pub status: PodStatus,
+}
+
+/// Pod spec.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodSpec {
+    /// Node the pod is bound to.
+    #[serde(default)]
+    pub node_name: Option<String>,
+    /// App containers.
+    #[serde(default)]
+    pub containers: Vec<Container>,
+    /// Init containers.
+    #[serde(default)]
+    pub init_containers: Option<Vec<Container>>,
+    /// Pod overhead (RuntimeClass).
+    #[serde(default)]
+    pub overhead: Option<Quantities>,
+}
+
+/// A container.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Container {
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Resources.
+    #[serde(default)]
+    pub resources: Option<Resources>,
+    /// `Always` marks a sidecar init container.
+    #[serde(default)]
+    pub restart_policy: Option<String>,
+}
+
+/// Container resources.
+#[derive(Debug, Default, Deserialize)]
+pub struct Resources {
+    /// Requests.
+    #[serde(default)]
+    pub requests: Option<Quantities>,
+    /// Limits.
+    #[serde(default)]
+    pub limits: Option<Quantities>,
+}
+
+/// Pod status.
+#[derive(Debug, Default, Deserialize)]
+pub struct PodStatus {
+    /// Phase.
+    #[serde(default)]
+    pub phase: Option<String>,
+}
+
+/// NodeMetrics / PodMetrics.
+#[derive(Debug, Deserialize)]
+pub struct Metrics {
+    /// Metadata (name, namespace).
+    #[serde(default)]
+    pub metadata: Meta,
+    /// NodeMetrics usage.
+    #[serde(default)]
+    pub usage: Option<Quantities>,
+    /// PodMetrics containers.
+    #[serde(default)]
+    pub containers: Option<Vec<ContainerMetrics>>,
+}
+
+/// One container's usage.
+#[derive(Debug, Deserialize)]
+pub struct ContainerMetrics {
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Usage.
+    #[serde(default)]
+    pub usage: Quantities,
+}
+
+/// Reads cpu and memory from a quantity map; a bad value counts as 0 and adds a warning that
+/// names the object and field.
+fn res_of(map: Option<&Quantities>, what: &str, warnings: &mut Vec<String>) -> Res {
+    let Some(map) = map else { return Res::default() };
+    let cpu = map.get("cpu").map_or(Millicores(0), |q| {
+        Millicores::parse(q).unwrap_or_else(|e| {
+            warnings.push(format!("{what}.cpu: {e}; counted as 0"));
+            Millicores(0)
+        })
+    });
+    let mem = map.get("memory").map_or(Bytes(0), |q| {
+        Bytes::parse(q).unwrap_or_else(|e| {
+            warnings.push(format!("{what}.memory: {e}; counted as 0"));
+            Bytes(0)
+        })
+    });
+    Res { cpu, mem }
+}
+
+/// A Node into core terms.
+pub fn node_info(n: &Node, warnings: &mut Vec<String>) -> NodeInfo {
+    let name = &n.metadata.name;
+    let capacity = res_of(n.status.capacity.as_ref(), &format!("node {name} status.capacity"), warnings);
+    let allocatable =
+        res_of(n.status.allocatable.as_ref(), &format!("node {name} status.allocatable"), warnings);
+    let pods = n
+        .status
+        .allocatable
+        .as_ref()
+        .and_then(|a| a.get("pods"))
+        .and_then(|p| crate::core::quantity::Quantity::parse(p).ok())
+        .map_or(0, |q| u64::try_from(q.value()).unwrap_or(0));
+    let mut roles: Vec<String> = n
+        .metadata
+        .labels
+        .iter()
+        .flatten()
+        .filter_map(|(k, _)| k.strip_prefix("node-role.kubernetes.io/"))
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+        .collect();
+    roles.sort();
+    let ready = n.status.conditions.iter().flatten().any(|c| c.type_ == "Ready" && c.status == "True");
+    let taints = n
+        .spec
+        .taints
+        .iter()
+        .flatten()
+        .map(|t| Taint {
+            key: t.key.clone(),
+            value: t.value.clone().unwrap_or_default(),
+            effect: t.effect.clone(),
+        })
+        .collect();
+    NodeInfo {
+        name: name.clone(),
+        roles,
+        capacity,
+        allocatable,
+        pods,
+        ready,
+        unschedulable: n.spec.unschedulable.unwrap_or(false),
+        taints,
+    }
+}
+
+fn container_res(c: &Container, what: &str, warnings: &mut Vec<String>) -> ContainerRes {
+    let r = c.resources.as_ref();
+    let requests =
+        res_of(r.and_then(|r| r.requests.as_ref()), &format!("{what} resources.requests"), warnings);
+    let limits = r.and_then(|r| r.limits.as_ref());
+    let limit = res_of(limits, &format!("{what} resources.limits"), warnings);
+    // Kubernetes defaults a missing request to the limit.
+    let requests = Res {
+        cpu: if r.and_then(|r| r.requests.as_ref()).and_then(|m| m.get("cpu")).is_none()
+            && limits.and_then(|m| m.get("cpu")).is_some()
+        {
+            limit.cpu
+        } else {
+            requests.cpu
+        },
+        mem: if r.and_then(|r| r.requests.as_ref()).and_then(|m| m.get("memory")).is_none()
+            && limits.and_then(|m| m.get("memory")).is_some()
+        {
+            limit.mem
+        } else {
+            requests.mem
+        },
+    };
+    ContainerRes {
+        requests,
+        limit_cpu: limits.and_then(|m| m.get("cpu")).map(|_| limit.cpu),
+        limit_mem: limits.and_then(|m| m.get("memory")).map(|_| limit.mem),
+        restartable: c.restart_policy.as_deref() == Some("Always"),
+    }
+}
+
+/// A Pod into core terms, with its effective requests.
+pub fn pod_info(p: &Pod, warnings: &mut Vec<String>) -> PodInfo {
+    let ns = p.metadata.namespace.clone().unwrap_or_default();
+    let name = p.metadata.name.clone();
+    let what = |kind: &str, c: &Container| format!("pod {ns}/{name} {kind} {}", c.name);
+    let app: Vec<ContainerRes> =
+        p.spec.containers.iter().map(|c| container_res(c, &what("container", c), warnings)).collect();
+    let init: Vec<ContainerRes> = p
+        .spec
+        .init_containers
+        .iter()
+        .flatten()
+        .map(|c| container_res(c, &what("initContainer", c), warnings))
+        .collect();
+    let overhead = res_of(p.spec.overhead.as_ref(), &format!("pod {ns}/{name} spec.overhead"), warnings);
+    let labels = p.metadata.labels.clone().unwrap_or_default();
+    let controller = p
+        .metadata
+        .owner_references
+        .iter()
+        .flatten()
+        .find(|o| o.controller == Some(true))
+        .or_else(|| p.metadata.owner_references.iter().flatten().next());
+    let owner =
+        top_owner(&name, controller.map(|o| o.kind.as_str()), controller.map(|o| o.name.as_str()), &labels);
+    PodInfo {
+        requests: effective_requests(&app, &init, overhead),
+        limit_mem: effective_limit_mem(&app, &init, overhead.mem),
+        namespace: ns,
+        name,
+        node: p.spec.node_name.clone().filter(|n| !n.is_empty()),
+        phase: p.status.phase.clone().unwrap_or_default(),
+        owner,
+        labels,
+    }
+}
+
+/// NodeMetrics usage.
+pub fn node_usage(m: &Metrics, warnings: &mut Vec<String>) -> Res {
+    res_of(m.usage.as_ref(), &format!("NodeMetrics {} usage", m.metadata.name), warnings)
+}
+
+/// PodMetrics usage: the sum over containers.
+pub fn pod_usage(m: &Metrics, warnings: &mut Vec<String>) -> Res {
+    let ns = m.metadata.namespace.as_deref().unwrap_or_default();
+    m.containers.iter().flatten().fold(Res::default(), |acc, c| {
+        acc.plus(res_of(
+            Some(&c.usage),
+            &format!("PodMetrics {ns}/{} container {} usage", m.metadata.name, c.name),
+            warnings,
+        ))
+    })
+}
