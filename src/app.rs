@@ -117,6 +117,13 @@ fn read_cluster(
             }
             Connection::Ready(client, target) => match kube::snapshot(&client, &target, profile, &opts).await
             {
+                Ok(s) if args.require_cluster && !s.nodes_read && !s.pods_read => Err(Unreachable(format!(
+                    "--require-cluster: neither nodes nor pods could be read from {} (context {:?}): {}",
+                    s.server,
+                    s.context,
+                    s.missing.join("; ")
+                ))
+                .into()),
                 Ok(s) => Ok(Some(s)),
                 Err(e) if args.require_cluster => Err(e.into()),
                 Err(e) => {

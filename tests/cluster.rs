@@ -1,0 +1,314 @@
+//! bizo-plan through the real kube client against the simulated API server (`bizo-sim`) on
+//! loopback: exact totals, every fault path, pagination, the 410 restart, and GET-only traffic.
+
+mod common;
+
+use bizo_sim::{Faults, Forbid, MetricsMode, Sim, SimConfig};
+use common::bizo;
+use serde_json::Value;
+
+const MI: i64 = 1 << 20;
+
+struct Run {
+    code: i32,
+    json: Value,
+    stderr: String,
+}
+
+/// Runs `bizo-plan check` against `sim` with extra args, JSON output.
+fn check(sim: &Sim, args: &[&str]) -> Run {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kc = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&kc, None).expect("kubeconfig");
+    let out = bizo(dir.path())
+        .args(["check", "-o", "json", "--kubeconfig"])
+        .arg(&kc)
+        .args(args)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .expect("run bizo-plan");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+    Run { code: out.status.code().expect("exit code"), json, stderr }
+}
+
+fn start(config: SimConfig) -> Sim {
+    Sim::start(config).expect("start the simulator")
+}
+
+fn only_gets(sim: &Sim) {
+    let reqs = sim.requests();
+    assert!(!reqs.is_empty());
+    for r in &reqs {
+        assert_eq!(r.method, "GET", "{} {}", r.method, r.path);
+    }
+}
+
+fn bytes(v: &Value) -> i64 {
+    v["bytes"].as_i64().unwrap_or_else(|| panic!("not a memory figure: {v}"))
+}
+
+#[test]
+fn laptop_scenario_reproduces_the_seed_from_live_data() {
+    let sim = start(SimConfig::laptop());
+    let r = check(&sim, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = &r.json;
+    assert_eq!(v["baseline"], "cluster");
+    let c = &v["cluster"];
+    assert_eq!(c["context"], "sim");
+    assert_eq!(c["server"], sim.url());
+    assert_eq!(c["missing"], Value::Array(vec![]));
+    // One k3s node: allocatable = capacity = 8073216Ki.
+    assert_eq!(bytes(&v["host"]["total"]), 8_073_216 * 1024);
+    // NodeMetrics 5632Mi is the baseline's used memory.
+    assert_eq!(bytes(&v["host"]["used"]), 5632 * MI);
+    let t = &c["totals"];
+    assert_eq!(t["nodes"], 1);
+    assert_eq!(t["schedulableNodes"], 1);
+    assert_eq!(
+        t["pods"], 14,
+        "12 services + coredns + metrics-server; Succeeded and Failed filtered by the server"
+    );
+    assert_eq!(bytes(&t["requestedMemory"]), 740 * MI);
+    assert_eq!(t["requestedCpu"]["millicores"], 800);
+    assert_eq!(bytes(&t["nodeUsageMemory"]), 5632 * MI);
+    assert_eq!(bytes(&t["podUsageMemory"]), 645 * MI);
+    assert_eq!(bytes(&t["systemOverheadMemory"]), (5632 - 645) * MI);
+    // The 12 deployed services are live (usage equals their requests: no drift).
+    let drift = c["drift"].as_array().expect("drift");
+    assert_eq!(drift.len(), 12);
+    for d in drift {
+        assert_eq!(d["driftBytes"], 0, "{d}");
+        assert_eq!(d["matchedBy"], "selector");
+        assert_eq!(d["liveSource"], "cluster usage (metrics.k8s.io)");
+    }
+    assert_eq!(bytes(&v["workload"]["current"]), 600 * MI);
+    assert_eq!(bytes(&v["workload"]["planned"]), 330 * MI);
+    assert_eq!(bytes(&v["workload"]["projected"]), 930 * MI);
+    assert_eq!(bytes(&v["host"]["projectedUsed"]), (5632 + 330) * MI);
+    // 5962Mi / 7884Mi
+    assert_eq!(v["host"]["projectedUsedPercent"]["display"], "75.62%");
+    assert_eq!(v["verdict"]["status"], "TIGHT");
+    let unmatched: Vec<String> = c["unmatched"]
+        .as_array()
+        .expect("unmatched")
+        .iter()
+        .map(|u| format!("{}/{}/{}", u["namespace"], u["ownerKind"], u["owner"]).replace('"', ""))
+        .collect();
+    assert_eq!(unmatched, vec!["kube-system/Deployment/metrics-server", "kube-system/Deployment/coredns"]);
+    only_gets(&sim);
+    let pods_list = sim.requests().into_iter().find(|r| r.path == "/api/v1/pods").expect("pods listed");
+    assert_eq!(
+        pods_list.query_param("fieldSelector").as_deref(),
+        Some("status.phase!=Succeeded,status.phase!=Failed")
+    );
+    assert_eq!(pods_list.query_param("limit").as_deref(), Some("500"));
+}
+
+#[test]
+fn generated_cluster_totals_per_node_are_exact_across_many_pages() {
+    let sim = start(SimConfig::generated(40, 30));
+    let expected = sim.expected_totals();
+    let r = check(&sim, &["--page-size", "50"]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let nodes = r.json["cluster"]["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 40);
+    for n in nodes {
+        let name = n["name"].as_str().expect("name");
+        let e = expected.node(name).expect("expected node");
+        assert_eq!(bytes(&n["allocatableMemory"]), e.allocatable.memory_bytes, "{name}");
+        assert_eq!(bytes(&n["requestedMemory"]), e.requests.memory_bytes, "{name}");
+        assert_eq!(n["requestedCpu"]["millicores"].as_i64(), Some(e.requests.cpu_milli), "{name}");
+        assert_eq!(n["pods"].as_u64(), Some(e.pods as u64), "{name}");
+        match e.usage {
+            Some(u) => {
+                assert_eq!(bytes(&n["usedMemory"]), u.memory_bytes, "{name}");
+                assert_eq!(n["usedCpu"]["millicores"].as_i64(), Some(u.cpu_milli), "{name}");
+            }
+            None => assert!(n.get("usedMemory").is_none(), "{name} has no NodeMetrics"),
+        }
+        assert_eq!(bytes(&n["podUsageMemory"]), e.pod_usage.memory_bytes, "{name}");
+        assert_eq!(n["excluded"].is_string(), !e.ready || e.unschedulable, "{name}");
+    }
+    let t = &r.json["cluster"]["totals"];
+    assert_eq!(t["podsUnscheduled"].as_u64(), Some(expected.pods_unscheduled as u64));
+    let counted = t["pods"].as_u64().expect("pods");
+    assert_eq!(counted as usize, expected.pods_total - expected.pods_terminated);
+    // Pagination: 1200 pods at 50 per page means at least 24 pod pages with continue tokens.
+    let pod_pages: Vec<_> = sim.requests().into_iter().filter(|q| q.path == "/api/v1/pods").collect();
+    assert!(pod_pages.len() >= 23, "{} pod pages", pod_pages.len());
+    assert!(pod_pages.iter().skip(1).all(|q| q.query_param("continue").is_some()));
+    assert!(pod_pages.iter().all(|q| q.query_param("limit").as_deref() == Some("50")));
+    only_gets(&sim);
+}
+
+#[test]
+fn metrics_api_missing_gives_a_requests_based_report_with_a_warning() {
+    for mode in [MetricsMode::Absent, MetricsMode::Unavailable] {
+        let sim = start(SimConfig::laptop().with_faults(Faults { metrics: mode, ..Faults::default() }));
+        let r = check(&sim, &[]);
+        assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+        let v = &r.json;
+        assert_eq!(v["baseline"], "cluster");
+        let missing = v["missingInputs"].as_array().expect("missing inputs");
+        assert_eq!(missing.len(), 2, "{missing:?}");
+        assert!(
+            missing[0]
+                .as_str()
+                .expect("text")
+                .starts_with("list nodes.metrics.k8s.io: the metrics API is not available")
+        );
+        // Used falls back to the pods' requests: 740Mi.
+        assert_eq!(bytes(&v["host"]["used"]), 740 * MI);
+        assert!(
+            v["baselineDescription"].as_str().expect("desc").contains("sum of pod requests (no metrics API)")
+        );
+        let reasons = v["verdict"]["reasons"].as_array().expect("reasons");
+        assert!(
+            reasons.iter().any(|x| x.as_str().is_some_and(|s| s.starts_with("computed without 2 input(s)")))
+        );
+        assert_eq!(v["cluster"]["drift"][0]["liveSource"], "cluster requests (no metrics)");
+    }
+}
+
+#[test]
+fn forbidden_nodes_degrade_to_pods_and_the_host() {
+    let sim =
+        start(SimConfig::laptop().with_faults(Faults { forbid: vec![Forbid::Nodes], ..Faults::default() }));
+    let r = check(&sim, &[]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let v = &r.json;
+    assert_eq!(v["baseline"], "host");
+    let m = v["missingInputs"][0].as_str().expect("missing");
+    assert!(m.starts_with("list nodes: forbidden (403): nodes is forbidden: User"), "{m}");
+    assert!(
+        v["notes"]
+            .as_array()
+            .expect("notes")
+            .iter()
+            .any(|n| n.as_str().is_some_and(|s| s.contains("nodes could not be read")))
+    );
+    // Services are still live from the pods.
+    assert_eq!(bytes(&v["workload"]["current"]), 600 * MI);
+}
+
+#[test]
+fn cluster_scope_pods_forbidden_but_a_namespace_is_readable() {
+    let sim = start(
+        SimConfig::laptop()
+            .with_faults(Faults { forbid: vec![Forbid::PodsClusterScope], ..Faults::default() }),
+    );
+    let r = check(&sim, &[]);
+    let m = r.json["missingInputs"][0].as_str().expect("missing");
+    assert!(m.starts_with("list pods (/api/v1/pods): forbidden (403)"), "{m}");
+    let r = check(&sim, &["-n", "bizosaas"]);
+    assert_eq!(r.json["missingInputs"], Value::Null, "{}", r.json);
+    assert_eq!(r.json["cluster"]["totals"]["pods"], 12);
+    assert_eq!(bytes(&r.json["workload"]["current"]), 600 * MI);
+}
+
+#[test]
+fn an_expired_continue_token_restarts_the_list() {
+    let sim = start(
+        SimConfig::generated(10, 30).with_faults(Faults { expire_continue_at: Some(3), ..Faults::default() }),
+    );
+    let expected = sim.expected_totals();
+    let r = check(&sim, &["--page-size", "40"]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    assert_eq!(r.json["missingInputs"], Value::Null);
+    let counted = r.json["cluster"]["totals"]["pods"].as_u64().expect("pods") as usize;
+    assert_eq!(counted, expected.pods_total - expected.pods_terminated);
+    let reqs = sim.requests();
+    let expired: Vec<_> = reqs.iter().filter(|q| q.status == 410).collect();
+    assert!(!expired.is_empty(), "the simulator answered 410 at least once");
+    for e in &expired {
+        // The same list was started again from the beginning (no continue token) afterwards.
+        assert!(
+            reqs.iter().any(|q| q.seq > e.seq && q.path == e.path && q.query_param("continue").is_none())
+        );
+    }
+    for n in r.json["cluster"]["nodes"].as_array().expect("nodes") {
+        let e = expected.node(n["name"].as_str().expect("name")).expect("node");
+        assert_eq!(bytes(&n["requestedMemory"]), e.requests.memory_bytes);
+    }
+}
+
+#[test]
+fn server_errors_are_retried() {
+    let sim = start(SimConfig::laptop().with_faults(Faults { fail_first: 3, ..Faults::default() }));
+    let r = check(&sim, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json["missingInputs"], Value::Null);
+    assert_eq!(bytes(&r.json["cluster"]["totals"]["requestedMemory"]), 740 * MI);
+    assert_eq!(sim.requests().iter().filter(|q| q.status == 500).count(), 3);
+}
+
+#[test]
+fn persistent_server_errors_are_reported_not_hidden() {
+    let sim = start(SimConfig::laptop().with_faults(Faults { fail_every: Some(1), ..Faults::default() }));
+    let r = check(&sim, &["--require-cluster"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("--require-cluster: neither nodes nor pods could be read"), "{}", r.stderr);
+    assert!(r.stderr.contains("500 InternalError"), "{}", r.stderr);
+    let r = check(&sim, &[]);
+    let missing = r.json["missingInputs"].as_array().expect("missing");
+    assert_eq!(missing.len(), 4, "{missing:?}");
+    assert!(missing.iter().all(|m| m.as_str().is_some_and(|s| s.contains("500"))));
+    assert_eq!(r.json["baseline"], "host");
+}
+
+#[test]
+fn truncated_bodies_are_retried() {
+    use bizo_sim::{Truncate, TruncateMode};
+    for mode in [TruncateMode::CloseEarly, TruncateMode::InvalidJson] {
+        let sim =
+            start(SimConfig::laptop().with_faults(Faults {
+                truncate: Some(Truncate { mode, times: Some(2) }),
+                ..Faults::default()
+            }));
+        let r = check(&sim, &[]);
+        assert_eq!(r.code, 0, "{:?}: {}", mode, r.stderr);
+        assert_eq!(r.json["missingInputs"], Value::Null, "{mode:?}");
+        assert_eq!(bytes(&r.json["cluster"]["totals"]["requestedMemory"]), 740 * MI);
+    }
+}
+
+#[test]
+fn slow_server_times_out_into_exit_3_when_required() {
+    let sim =
+        start(SimConfig::laptop().with_faults(Faults {
+            delay: Some(std::time::Duration::from_millis(2500)),
+            ..Faults::default()
+        }));
+    let r = check(&sim, &["--require-cluster", "--request-timeout", "1"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("is unreachable"), "{}", r.stderr);
+}
+
+#[test]
+fn multinode_excluded_nodes_are_listed_with_reasons() {
+    let sim = start(SimConfig::multinode());
+    let expected = sim.expected_totals();
+    let r = check(&sim, &[]);
+    let nodes = r.json["cluster"]["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), expected.nodes.len());
+    let excluded: Vec<(String, String)> = nodes
+        .iter()
+        .filter_map(|n| Some((n["name"].as_str()?.to_string(), n["excluded"].as_str()?.to_string())))
+        .collect();
+    assert!(excluded.len() >= 3, "{excluded:?}");
+    assert!(excluded.iter().any(|(_, why)| why.contains("NoSchedule")), "{excluded:?}");
+    assert!(excluded.iter().any(|(_, why)| why.contains("cordoned")), "{excluded:?}");
+    assert!(excluded.iter().any(|(_, why)| why.contains("NotReady")), "{excluded:?}");
+    for n in nodes {
+        let e = expected.node(n["name"].as_str().expect("name")).expect("node");
+        assert_eq!(bytes(&n["requestedMemory"]), e.requests.memory_bytes, "{}", n["name"]);
+        assert_eq!(n["requestedCpu"]["millicores"].as_i64(), Some(e.requests.cpu_milli), "{}", n["name"]);
+    }
+    assert_eq!(
+        r.json["cluster"]["totals"]["podsUnscheduled"].as_u64(),
+        Some(expected.pods_unscheduled as u64)
+    );
+}
