@@ -31,6 +31,33 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Print the JSON Schema of the profile format (for editors).
     Schema,
+    /// Profiles: generate one from a live cluster.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+}
+
+/// `profile` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Write a profile describing what runs in the cluster (one service per owner workload,
+    /// figures per replica from live usage, else requests); `check -p` loads it unchanged.
+    Generate(Box<GenerateArgs>),
+}
+
+/// Options of `profile generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Name of the generated profile (default: the kubeconfig context).
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Cluster options.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 /// Options of `check`.
@@ -74,7 +101,7 @@ pub struct CheckArgs {
 }
 
 /// Where the live cluster is and what to read from it (read-only: get/list only).
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ClusterArgs {
     /// Do not contact a cluster even if one is configured.
     #[arg(long, conflicts_with = "require_cluster")]

@@ -226,7 +226,8 @@ fn schema_describes_the_profile_format() {
             "port",
             "replicas",
             "selector",
-            "status"
+            "status",
+            "workload"
         ]
     );
     let required: Vec<&str> =

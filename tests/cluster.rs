@@ -312,3 +312,43 @@ fn multinode_excluded_nodes_are_listed_with_reasons() {
         Some(expected.pods_unscheduled as u64)
     );
 }
+
+#[test]
+fn profile_generate_round_trips_through_check() {
+    let sim = start(SimConfig::laptop());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kc = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&kc, None).expect("kubeconfig");
+    let out_file = dir.path().join("generated.yaml");
+    let out = bizo(dir.path())
+        .args(["profile", "generate", "--name", "laptop-live", "--kubeconfig"])
+        .arg(&kc)
+        .arg("--out")
+        .arg(&out_file)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&out_file).expect("generated file");
+    assert!(text.contains("name: laptop-live\n"), "{text}");
+    assert!(text.contains("workload: Deployment/bizosaas-backend-simple"), "{text}");
+    assert!(text.contains("typical: 119Mi"), "{text}");
+    assert!(text.contains("workload: Deployment/coredns"), "{text}");
+    let r = check(&sim, &["-p", out_file.to_str().expect("utf-8")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let c = &r.json["cluster"];
+    assert_eq!(c["unmatched"], Value::Array(vec![]), "every pod belongs to a generated service");
+    let drift = c["drift"].as_array().expect("drift");
+    assert_eq!(drift.len(), 14);
+    assert!(drift.iter().all(|d| d["driftBytes"] == 0 && d["matchedBy"] == "workload"), "{drift:?}");
+    assert_eq!(bytes(&r.json["workload"]["current"]), 645 * MI);
+    assert_eq!(bytes(&r.json["workload"]["planned"]), 0);
+    only_gets(&sim);
+}
+
+#[test]
+fn profile_generate_needs_a_cluster() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = bizo(dir.path()).args(["profile", "generate"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no kubeconfig"));
+}

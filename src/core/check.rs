@@ -886,6 +886,7 @@ mod tests {
             cpu: None,
             replicas: 1,
             namespace: None,
+            workload: None,
             selector: Default::default(),
             notes: None,
         }

@@ -198,6 +198,8 @@ pub fn top_owner(
 /// How a pod was matched to a profile service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatchedBy {
+    /// The service's `workload` (owner kind and name).
+    Workload,
     /// The service's `selector` labels.
     Selector,
     /// The workload's name or the pod's `app` / `app.kubernetes.io/name` label equals the service name.
@@ -210,12 +212,21 @@ pub fn match_service(profile: &Profile, pod: &PodInfo) -> Option<(usize, Matched
         if s.namespace.as_deref().is_some_and(|ns| ns != pod.namespace) {
             continue;
         }
+        if s.workload
+            .as_deref()
+            .is_some_and(|w| w.split_once('/') == Some((&pod.owner.kind, &pod.owner.name)))
+        {
+            return Some((i, MatchedBy::Workload));
+        }
         if !s.selector.is_empty() && s.selector.iter().all(|(k, v)| pod.labels.get(k) == Some(v)) {
             return Some((i, MatchedBy::Selector));
         }
     }
     for (i, s) in profile.services.iter().enumerate() {
-        if s.namespace.as_deref().is_some_and(|ns| ns != pod.namespace) || !s.selector.is_empty() {
+        if s.namespace.as_deref().is_some_and(|ns| ns != pod.namespace)
+            || !s.selector.is_empty()
+            || s.workload.is_some()
+        {
             continue;
         }
         let label = |k: &str| pod.labels.get(k).map(String::as_str);

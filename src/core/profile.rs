@@ -78,6 +78,10 @@ pub struct Service {
     /// Namespace of the service's pods in a live cluster (any namespace when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// The owning workload of the service's pods, `Kind/name` (e.g. `Deployment/api`), used to
+    /// find them in a live cluster (written by `profile generate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<String>,
     /// Pod label selector (matchLabels) used to find this service's pods in a live cluster.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub selector: BTreeMap<String, String>,
@@ -99,11 +103,16 @@ fn is_one(v: &u32) -> bool {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct MemorySpec {
     /// Typical working set, a Kubernetes quantity such as 50Mi.
-    #[serde(deserialize_with = "memory_quantity")]
+    #[serde(deserialize_with = "memory_quantity", serialize_with = "k8s_bytes")]
     #[schemars(with = "QuantitySchema")]
     pub typical: Bytes,
     /// Peak working set; when absent, typical times the policy's peak multiplier.
-    #[serde(default, deserialize_with = "opt_memory_quantity", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt_memory_quantity",
+        serialize_with = "opt_k8s_bytes",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "Option<QuantitySchema>")]
     pub peak: Option<Bytes>,
 }
@@ -113,10 +122,11 @@ pub struct MemorySpec {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CpuSpec {
     /// Typical usage, a Kubernetes quantity such as 50m or 0.5.
+    #[serde(serialize_with = "k8s_cpu")]
     #[schemars(with = "QuantitySchema")]
     pub typical: Millicores,
     /// Peak usage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, serialize_with = "opt_k8s_cpu", skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<QuantitySchema>")]
     pub peak: Option<Millicores>,
 }
@@ -137,18 +147,18 @@ pub enum UsedMeasure {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Policy {
     /// Projected memory used at or above this percentage of the total makes the verdict TIGHT.
-    #[serde(default = "default_warn", deserialize_with = "ratio::percent::deserialize")]
+    #[serde(default = "default_warn", with = "ratio::percent")]
     #[schemars(with = "PercentSchema")]
     pub warn_used_percent: Ratio,
     /// At or above this percentage the verdict is INSUFFICIENT.
-    #[serde(default = "default_fail", deserialize_with = "ratio::percent::deserialize")]
+    #[serde(default = "default_fail", with = "ratio::percent")]
     #[schemars(with = "PercentSchema")]
     pub fail_used_percent: Ratio,
     /// Which "used" figure the thresholds apply to.
     #[serde(default)]
     pub used_measure: UsedMeasure,
     /// Peak load as a multiple of typical, for services without an explicit peak.
-    #[serde(default = "default_peak", deserialize_with = "ratio::multiplier::deserialize")]
+    #[serde(default = "default_peak", with = "ratio::multiplier")]
     #[schemars(with = "PercentSchema")]
     pub peak_multiplier: Ratio,
     /// How a node's memory is split (the seed analysis: 75 / 12.5 / 12.5).
@@ -183,15 +193,15 @@ impl Default for Policy {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Allocation {
     /// Percentage for Kubernetes workloads.
-    #[serde(deserialize_with = "ratio::percent::deserialize")]
+    #[serde(with = "ratio::percent")]
     #[schemars(with = "PercentSchema")]
     pub kubernetes: Ratio,
     /// Percentage for the operating system and system daemons.
-    #[serde(deserialize_with = "ratio::percent::deserialize")]
+    #[serde(with = "ratio::percent")]
     #[schemars(with = "PercentSchema")]
     pub system: Ratio,
     /// Percentage kept free as a buffer.
-    #[serde(deserialize_with = "ratio::percent::deserialize")]
+    #[serde(with = "ratio::percent")]
     #[schemars(with = "PercentSchema")]
     pub buffer: Ratio,
 }
@@ -210,22 +220,22 @@ pub struct HostRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Total memory.
-    #[serde(deserialize_with = "memory_quantity")]
+    #[serde(deserialize_with = "memory_quantity", serialize_with = "k8s_bytes")]
     #[schemars(with = "QuantitySchema")]
     pub total: Bytes,
     /// Used memory.
-    #[serde(deserialize_with = "memory_quantity")]
+    #[serde(deserialize_with = "memory_quantity", serialize_with = "k8s_bytes")]
     #[schemars(with = "QuantitySchema")]
     pub used: Bytes,
     /// Available memory (free plus reclaimable).
-    #[serde(deserialize_with = "memory_quantity")]
+    #[serde(deserialize_with = "memory_quantity", serialize_with = "k8s_bytes")]
     #[schemars(with = "QuantitySchema")]
     pub available: Bytes,
     /// Logical CPUs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpus: Option<u32>,
     /// CPU in use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, serialize_with = "opt_k8s_cpu", skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<QuantitySchema>")]
     pub cpu_used: Option<Millicores>,
 }
@@ -255,6 +265,28 @@ enum QuantitySchema {
 enum PercentSchema {
     Number(f64),
     Text(String),
+}
+
+fn k8s_bytes<S: serde::Serializer>(b: &Bytes, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&b.to_k8s())
+}
+
+fn opt_k8s_bytes<S: serde::Serializer>(b: &Option<Bytes>, s: S) -> Result<S::Ok, S::Error> {
+    match b {
+        Some(b) => s.serialize_str(&b.to_k8s()),
+        None => s.serialize_none(),
+    }
+}
+
+fn k8s_cpu<S: serde::Serializer>(c: &Millicores, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&c.to_k8s())
+}
+
+fn opt_k8s_cpu<S: serde::Serializer>(c: &Option<Millicores>, s: S) -> Result<S::Ok, S::Error> {
+    match c {
+        Some(c) => s.serialize_str(&c.to_k8s()),
+        None => s.serialize_none(),
+    }
 }
 
 /// Deserializes a memory quantity, rejecting the milli suffix (`400m` is 0.4 bytes).

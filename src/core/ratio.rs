@@ -146,6 +146,12 @@ pub mod percent {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Ratio, D::Error> {
         d.deserialize_any(RatioVisitor { multiplier: false })
     }
+
+    /// Serializes a percentage: a whole number as an integer (`70`), else as decimal text
+    /// (`"12.5"`), so it reads back exactly.
+    pub fn serialize<S: Serializer>(r: &Ratio, s: S) -> Result<S::Ok, S::Error> {
+        serialize_fixed(r.0, 2, s)
+    }
 }
 
 /// Serde helpers: a multiplier field (`1.5`, `"1.5x"`).
@@ -155,6 +161,20 @@ pub mod multiplier {
     /// Deserializes a multiplier.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Ratio, D::Error> {
         d.deserialize_any(RatioVisitor { multiplier: true })
+    }
+
+    /// Serializes a multiplier: `2` or `"1.5"`.
+    pub fn serialize<S: Serializer>(r: &Ratio, s: S) -> Result<S::Ok, S::Error> {
+        serialize_fixed(r.0, 4, s)
+    }
+}
+
+fn serialize_fixed<S: Serializer>(bp: u64, decimals: u32, s: S) -> Result<S::Ok, S::Error> {
+    let scale = 10u64.pow(decimals);
+    if bp.is_multiple_of(scale) {
+        s.serialize_u64(bp / scale)
+    } else {
+        s.serialize_str(&trim_fixed(bp, decimals))
     }
 }
 

@@ -112,6 +112,16 @@ mod tests {
     }
 
     #[test]
+    fn profiles_serialize_back_to_the_same_profile() {
+        let p = parse_profile(DEFAULT_PROFILE, DEFAULT_ORIGIN).unwrap();
+        let text = crate::yaml::to_string(&p).unwrap();
+        assert!(text.contains("typical: 119Mi"), "{text}");
+        assert!(text.contains("warnUsedPercent: 70"), "{text}");
+        assert!(text.contains("system: '12.5'") || text.contains("system: \"12.5\""), "{text}");
+        assert_eq!(parse_profile(&text, "round-trip").unwrap(), p);
+    }
+
+    #[test]
     fn duplicate_names_are_located() {
         let text = "name: x\nservices:\n  - name: a\n    group: core\n    status: deployed\n    memory: {typical: 1Mi}\n  - name: a\n    group: core\n    status: planned\n    memory: {typical: 2Mi}\n";
         let e = parse_profile(text, "dup.yaml").unwrap_err().to_string();
