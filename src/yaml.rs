@@ -124,6 +124,11 @@ fn strip_position(msg: &str) -> &str {
     }
 }
 
+/// Parses every document of a multi-document YAML stream (`---` separated).
+pub fn documents<T: DeserializeOwned>(text: &str, origin: &str) -> Result<Vec<T>, String> {
+    serde_saphyr::from_multiple_with_options(text, options()).map_err(|e| format!("{origin}: {e}"))
+}
+
 /// Serializes a value as YAML.
 pub fn to_string<T: Serialize>(value: &T) -> Result<String, String> {
     serde_saphyr::to_string(value).map_err(|e| e.to_string())

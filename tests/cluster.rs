@@ -17,9 +17,13 @@ struct Run {
 
 /// Runs `bizo-plan check` against `sim` with extra args, JSON output.
 fn check(sim: &Sim, args: &[&str]) -> Run {
+    check_with_token(sim, None, args)
+}
+
+fn check_with_token(sim: &Sim, token: Option<&str>, args: &[&str]) -> Run {
     let dir = tempfile::tempdir().expect("temp dir");
     let kc = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&kc, None).expect("kubeconfig");
+    sim.write_kubeconfig(&kc, token).expect("kubeconfig");
     let out = bizo(dir.path())
         .args(["check", "-o", "json", "--kubeconfig"])
         .arg(&kc)
@@ -54,6 +58,7 @@ fn laptop_scenario_reproduces_the_seed_from_live_data() {
     let sim = start(SimConfig::laptop());
     let r = check(&sim, &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, "", "no progress output when stderr is not a terminal");
     let v = &r.json;
     assert_eq!(v["baseline"], "cluster");
     let c = &v["cluster"];
@@ -351,4 +356,22 @@ fn profile_generate_needs_a_cluster() {
     let out = bizo(dir.path()).args(["profile", "generate"]).output().expect("run");
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no kubeconfig"));
+}
+
+#[test]
+fn bearer_tokens_authenticate_and_are_never_printed() {
+    let token = "sim-token-3f9a1c77e2";
+    let sim = start(SimConfig::laptop().with_token(token));
+    let r = check_with_token(&sim, Some(token), &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json["missingInputs"], Value::Null, "authenticated: {}", r.json["missingInputs"]);
+    assert!(sim.requests().iter().all(|q| q.authorization && q.status == 200));
+    let text = serde_json::to_string(&r.json).expect("json");
+    assert!(!text.contains(token) && !r.stderr.contains(token));
+    // A wrong token: 401 on every list, reported, not hidden.
+    let r = check_with_token(&sim, Some("wrong-token"), &[]);
+    let missing = r.json["missingInputs"].as_array().expect("missing");
+    assert_eq!(missing.len(), 4);
+    assert!(missing[0].as_str().expect("text").contains("401"), "{missing:?}");
+    assert!(!serde_json::to_string(&r.json).expect("json").contains("wrong-token"));
 }
