@@ -223,6 +223,7 @@ fn schema_describes_the_profile_format() {
             "name",
             "namespace",
             "notes",
+            "perClient",
             "port",
             "replicas",
             "selector",

@@ -45,7 +45,7 @@ bad_profile!(
 bad_profile!(
     unknown_field,
     "unknown-field.yaml",
-    "bizo-plan: error: unknown-field.yaml:6:5: services[0].memroy: unknown field `memroy`, expected one of name, group, status, port, memory, cpu, replicas, namespace, workload, selector, notes"
+    "bizo-plan: error: unknown-field.yaml:6:5: services[0].memroy: unknown field `memroy`, expected one of name, group, status, port, memory, cpu, replicas, namespace, workload, selector, perClient, notes"
 );
 bad_profile!(
     duplicate_service_name,

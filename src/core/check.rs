@@ -888,6 +888,7 @@ mod tests {
             namespace: None,
             workload: None,
             selector: Default::default(),
+            per_client: None,
             notes: None,
         }
     }

@@ -449,6 +449,7 @@ pub fn generate_profile(name: &str, snap: &ClusterSnapshot) -> Profile {
             namespace: Some(ns.clone()),
             workload: Some(format!("{kind}/{owner}")),
             selector: Default::default(),
+            per_client: None,
             notes: Some(format!(
                 "{} pod(s) of {kind}/{owner}; figures per replica from {}",
                 g.pods,

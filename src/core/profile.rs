@@ -85,6 +85,9 @@ pub struct Service {
     /// Pod label selector (matchLabels) used to find this service's pods in a live cluster.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub selector: BTreeMap<String, String>,
+    /// Extra memory and cpu per concurrent client (for client capacity of tiers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_client: Option<ClientCost>,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
@@ -164,6 +167,34 @@ pub struct Policy {
     /// How a node's memory is split (the seed analysis: 75 / 12.5 / 12.5).
     #[serde(default)]
     pub allocation: Allocation,
+    /// Which figure tiers are sized by: each service's peak (default) or typical.
+    #[serde(default)]
+    pub size_by: SizeBy,
+}
+
+/// Which figure a service is placed with when tiers are fitted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SizeBy {
+    /// memory.peak, else typical x peakMultiplier.
+    #[default]
+    Peak,
+    /// memory.typical.
+    Typical,
+}
+
+/// Memory and cpu per concurrent client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClientCost {
+    /// Memory per client, e.g. 2Mi.
+    #[serde(deserialize_with = "memory_quantity", serialize_with = "k8s_bytes")]
+    #[schemars(with = "QuantitySchema")]
+    pub memory: Bytes,
+    /// CPU per client, e.g. 1m.
+    #[serde(default, serialize_with = "k8s_cpu")]
+    #[schemars(with = "QuantitySchema")]
+    pub cpu: Millicores,
 }
 
 fn default_warn() -> Ratio {
@@ -184,6 +215,7 @@ impl Default for Policy {
             used_measure: UsedMeasure::Used,
             peak_multiplier: default_peak(),
             allocation: Allocation::default(),
+            size_by: SizeBy::Peak,
         }
     }
 }

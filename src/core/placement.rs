@@ -1,0 +1,420 @@
+//! Placement: bin-packing service replicas onto a tier's nodes, and node-loss survival.
+//!
+//! Deterministic best-fit decreasing: replicas are sorted by memory, then cpu, then name; each
+//! goes to the node that fits it with the least memory left over, trying first the nodes whose
+//! `groups` name the service's group, then any workload node. Replicas of one service go to
+//! different nodes when they can (required on tiers that claim HA). A node takes a replica when
+//! memory, cpu and its pod limit all fit.
+
+use serde::Serialize;
+
+use super::figure::{CpuFig, MemFig, PctFig};
+use super::quantity::{Bytes, Millicores};
+use super::ratio::Ratio;
+
+/// One replica to place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// Service name.
+    pub service: String,
+    /// Service group.
+    pub group: String,
+    /// Replica index (0-based).
+    pub replica: u32,
+    /// Memory demand.
+    pub memory: Bytes,
+    /// CPU demand.
+    pub cpu: Millicores,
+}
+
+/// A node that can take replicas.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bin {
+    /// Node name.
+    pub name: String,
+    /// Groups it takes first (empty: any).
+    pub groups: Vec<String>,
+    /// Memory available for replicas (allocatable minus overhead).
+    pub memory: Bytes,
+    /// CPU available for replicas.
+    pub cpu: Millicores,
+    /// Pod slots available.
+    pub pods: u32,
+}
+
+/// Where each replica went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    /// Per bin: indices of the items placed there.
+    pub bins: Vec<Vec<usize>>,
+    /// Items that fit nowhere, with the reason.
+    pub unplaced: Vec<(usize, String)>,
+    /// Items placed outside their preferred nodes.
+    pub spilled: Vec<usize>,
+}
+
+/// Places `items` on `bins`. With `strict_spread`, two replicas of a service never share a node.
+pub fn place(items: &[Item], bins: &[Bin], strict_spread: bool) -> Placement {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&items[a], &items[b]);
+        y.memory
+            .cmp(&x.memory)
+            .then(y.cpu.cmp(&x.cpu))
+            .then(x.service.cmp(&y.service))
+            .then(x.replica.cmp(&y.replica))
+    });
+    let mut free: Vec<(u64, u64, u32)> = bins.iter().map(|b| (b.memory.0, b.cpu.0, b.pods)).collect();
+    let mut placed: Vec<Vec<usize>> = vec![Vec::new(); bins.len()];
+    let mut unplaced = Vec::new();
+    let mut spilled = Vec::new();
+    let group_has_home = |g: &str| bins.iter().any(|b| b.groups.iter().any(|x| x == g));
+    for i in order {
+        let it = &items[i];
+        let fits = |k: usize, free: &[(u64, u64, u32)]| {
+            free[k].0 >= it.memory.0 && free[k].1 >= it.cpu.0 && free[k].2 > 0
+        };
+        let shares =
+            |k: usize, placed: &[Vec<usize>]| placed[k].iter().any(|&j| items[j].service == it.service);
+        let preferred = |k: usize| {
+            if group_has_home(&it.group) { bins[k].groups.iter().any(|g| g == &it.group) } else { true }
+        };
+        let best = |pred: &dyn Fn(usize) -> bool| {
+            (0..bins.len())
+                .filter(|&k| pred(k) && fits(k, &free))
+                .min_by_key(|&k| (free[k].0 - it.memory.0, k))
+        };
+        let choice = best(&|k| preferred(k) && !shares(k, &placed))
+            .map(|k| (k, false))
+            .or_else(|| best(&|k| !shares(k, &placed)).map(|k| (k, true)))
+            .or_else(|| if strict_spread { None } else { best(&|k| preferred(k)).map(|k| (k, false)) })
+            .or_else(|| if strict_spread { None } else { best(&|_| true).map(|k| (k, true)) });
+        match choice {
+            Some((k, spill)) => {
+                free[k].0 -= it.memory.0;
+                free[k].1 -= it.cpu.0;
+                free[k].2 -= 1;
+                placed[k].push(i);
+                if spill && group_has_home(&it.group) {
+                    spilled.push(i);
+                }
+            }
+            None => unplaced.push((i, why_not(it, bins, &free, &placed, items, strict_spread))),
+        }
+    }
+    Placement { bins: placed, unplaced, spilled }
+}
+
+fn why_not(
+    it: &Item,
+    bins: &[Bin],
+    free: &[(u64, u64, u32)],
+    placed: &[Vec<usize>],
+    items: &[Item],
+    strict: bool,
+) -> String {
+    if bins.is_empty() {
+        return "no node takes workloads".into();
+    }
+    let largest_mem = free.iter().map(|f| f.0).max().unwrap_or(0);
+    let largest_cpu = free.iter().map(|f| f.1).max().unwrap_or(0);
+    let total_mem: u64 = free.iter().map(|f| f.0).sum();
+    if bins.iter().all(|b| b.memory < it.memory) {
+        return format!(
+            "needs {} but the largest node has {} for pods",
+            it.memory,
+            bins.iter().map(|b| b.memory).max().unwrap_or(Bytes(0))
+        );
+    }
+    if largest_mem < it.memory.0 {
+        return if total_mem >= it.memory.0 {
+            format!(
+                "needs {}: {} is free in total but at most {} on one node",
+                it.memory,
+                Bytes(total_mem),
+                Bytes(largest_mem)
+            )
+        } else {
+            format!("needs {} but only {} is free", it.memory, Bytes(total_mem))
+        };
+    }
+    if largest_cpu < it.cpu.0 {
+        return format!("needs {} cpu but at most {} is free on one node", it.cpu, Millicores(largest_cpu));
+    }
+    if free.iter().all(|f| f.2 == 0) {
+        return "every node is at its pod limit".into();
+    }
+    if strict && placed.iter().all(|p| p.iter().any(|&j| items[j].service == it.service)) {
+        return format!(
+            "replicas of {} must be on different nodes and every node already has one",
+            it.service
+        );
+    }
+    format!("needs {} and {} cpu; no node has both free", it.memory, it.cpu)
+}
+
+/// One node after placement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeFill {
+    /// Node name.
+    pub node: String,
+    /// Memory available for pods.
+    pub capacity_memory: MemFig,
+    /// Memory placed.
+    pub placed_memory: MemFig,
+    /// placed / capacity.
+    pub memory_percent: PctFig,
+    /// CPU available for pods.
+    pub capacity_cpu: CpuFig,
+    /// CPU placed.
+    pub placed_cpu: CpuFig,
+    /// placed / capacity cpu.
+    pub cpu_percent: PctFig,
+    /// Pods placed.
+    pub pods: u32,
+    /// Memory left.
+    pub headroom_memory: MemFig,
+    /// "memory" or "cpu": the fuller of the two.
+    pub limiting: &'static str,
+    /// Services placed (one entry per replica).
+    pub services: Vec<String>,
+}
+
+/// Per-node fill of a placement.
+pub fn fills(items: &[Item], bins: &[Bin], p: &Placement) -> Vec<NodeFill> {
+    bins.iter()
+        .zip(&p.bins)
+        .map(|(b, idx)| {
+            let mem: u64 = idx.iter().map(|&i| items[i].memory.0).sum();
+            let cpu: u64 = idx.iter().map(|&i| items[i].cpu.0).sum();
+            let mp = Ratio::of(mem, b.memory.0).unwrap_or(Ratio(0));
+            let cp = Ratio::of(cpu, b.cpu.0).unwrap_or(Ratio(0));
+            let mut services: Vec<String> = idx.iter().map(|&i| items[i].service.clone()).collect();
+            services.sort();
+            NodeFill {
+                node: b.name.clone(),
+                capacity_memory: b.memory.into(),
+                placed_memory: Bytes(mem).into(),
+                memory_percent: mp.into(),
+                capacity_cpu: b.cpu.into(),
+                placed_cpu: Millicores(cpu).into(),
+                cpu_percent: cp.into(),
+                pods: idx.len() as u32,
+                headroom_memory: b.memory.saturating_sub(Bytes(mem)).into(),
+                limiting: if cp > mp { "cpu" } else { "memory" },
+                services,
+            }
+        })
+        .collect()
+}
+
+/// The loss of one node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeLoss {
+    /// The node lost.
+    pub node: String,
+    /// Whether every replica still fits on the other nodes.
+    pub survives: bool,
+    /// Replicas that would be stranded ("service#replica: reason").
+    pub stranded: Vec<String>,
+}
+
+/// Simulates losing each workload node in turn; replicas re-place on the rest (group
+/// preferences still apply; spreading becomes best effort).
+pub fn node_losses(items: &[Item], bins: &[Bin]) -> Vec<NodeLoss> {
+    (0..bins.len())
+        .map(|lost| {
+            let rest: Vec<Bin> =
+                bins.iter().enumerate().filter(|(k, _)| *k != lost).map(|(_, b)| b.clone()).collect();
+            let p = place(items, &rest, false);
+            NodeLoss {
+                node: bins[lost].name.clone(),
+                survives: p.unplaced.is_empty(),
+                stranded: p
+                    .unplaced
+                    .iter()
+                    .map(|(i, why)| format!("{}#{}: {why}", items[*i].service, items[*i].replica))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    const MI: u64 = 1 << 20;
+
+    fn item(service: &str, group: &str, replica: u32, mem_mi: u64, cpu: u64) -> Item {
+        Item {
+            service: service.into(),
+            group: group.into(),
+            replica,
+            memory: Bytes(mem_mi * MI),
+            cpu: Millicores(cpu),
+        }
+    }
+
+    fn bin(name: &str, groups: &[&str], mem_mi: u64, cpu: u64) -> Bin {
+        Bin {
+            name: name.into(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            memory: Bytes(mem_mi * MI),
+            cpu: Millicores(cpu),
+            pods: 110,
+        }
+    }
+
+    fn where_is(items: &[Item], bins: &[Bin], p: &Placement, service: &str) -> Vec<String> {
+        let mut v: Vec<String> = p
+            .bins
+            .iter()
+            .enumerate()
+            .flat_map(|(k, idx)| {
+                idx.iter().filter(|&&i| items[i].service == service).map(move |_| bins[k].name.clone())
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn best_fit_decreasing_by_hand() {
+        // Bins 1000 and 600; items 500, 400, 300, 200 (all one group, no preferences).
+        // 500 -> best fit: 600 leaves 100, 1000 leaves 500 -> b (600). 400 -> only a fits -> a (600 left).
+        // 300 -> a (300 left). 200 -> a leaves 100, b leaves -100 (no) -> wait b has 100: no -> a.
+        let items = vec![
+            item("w", "g", 0, 500, 0),
+            item("x", "g", 0, 400, 0),
+            item("y", "g", 0, 300, 0),
+            item("z", "g", 0, 200, 0),
+        ];
+        let bins = vec![bin("a", &[], 1000, 1000), bin("b", &[], 600, 1000)];
+        let p = place(&items, &bins, false);
+        assert!(p.unplaced.is_empty());
+        assert_eq!(where_is(&items, &bins, &p, "w"), vec!["b"]);
+        assert_eq!(where_is(&items, &bins, &p, "x"), vec!["a"]);
+        assert_eq!(where_is(&items, &bins, &p, "y"), vec!["a"]);
+        assert_eq!(where_is(&items, &bins, &p, "z"), vec!["a"]);
+        let f = fills(&items, &bins, &p);
+        assert_eq!(f[0].placed_memory.bytes, 900 * MI);
+        assert_eq!(f[0].memory_percent.display, "90%");
+        assert_eq!(f[1].headroom_memory.bytes, 100 * MI);
+    }
+
+    #[test]
+    fn total_memory_suffices_but_no_node_holds_the_largest_pod() {
+        // Two nodes of 1Gi free (2Gi in total); one replica needs 1.5Gi.
+        let items = vec![item("big", "g", 0, 1536, 100)];
+        let bins = vec![bin("a", &[], 1024, 2000), bin("b", &[], 1024, 2000)];
+        let p = place(&items, &bins, false);
+        assert_eq!(p.unplaced.len(), 1);
+        assert_eq!(p.unplaced[0].1, "needs 1.5Gi but the largest node has 1Gi for pods");
+        // Same with partly used nodes: 2Gi free in total across 3 nodes, at most 800Mi on one.
+        let items =
+            vec![item("a1", "g", 0, 224, 0), item("b1", "g", 0, 224, 0), item("big", "g", 0, 1000, 0)];
+        let bins = vec![bin("a", &[], 1024, 2000), bin("b", &[], 1024, 2000)];
+        let p = place(&items, &bins, false);
+        assert_eq!(p.unplaced.len(), 0, "1000 placed first on a, 224s on b");
+        let items = vec![item("a1", "g", 0, 600, 0), item("b1", "g", 0, 600, 0), item("big", "g", 0, 700, 0)];
+        let p = place(&items, &bins, false);
+        // 700 -> a (324 left); 600 -> b (424 left); 600 -> nowhere: 748Mi free in total, at most 424Mi on one node.
+        assert_eq!(p.unplaced.len(), 1);
+        assert_eq!(p.unplaced[0].1, "needs 600Mi: 748Mi is free in total but at most 424Mi on one node");
+    }
+
+    #[test]
+    fn groups_go_to_their_nodes_first_and_spill_when_full() {
+        let items = vec![
+            item("agent-1", "ai-agents", 0, 300, 0),
+            item("agent-2", "ai-agents", 0, 300, 0),
+            item("api", "core", 0, 100, 0),
+        ];
+        let bins = vec![bin("master", &["core"], 1000, 1000), bin("worker-1", &["ai-agents"], 500, 1000)];
+        let p = place(&items, &bins, false);
+        assert_eq!(where_is(&items, &bins, &p, "agent-1"), vec!["worker-1"]);
+        assert_eq!(where_is(&items, &bins, &p, "agent-2"), vec!["master"], "spilled: worker-1 is full");
+        assert_eq!(p.spilled.len(), 1);
+        assert_eq!(where_is(&items, &bins, &p, "api"), vec!["master"]);
+        // A group without a home node goes anywhere without counting as spilled.
+        let items = vec![item("grafana", "monitoring", 0, 100, 0)];
+        let p = place(&items, &bins, false);
+        assert!(p.spilled.is_empty() && p.unplaced.is_empty());
+    }
+
+    #[test]
+    fn replicas_spread_and_strict_spread_refuses_to_stack() {
+        let items = vec![
+            item("api", "core", 0, 100, 0),
+            item("api", "core", 1, 100, 0),
+            item("api", "core", 2, 100, 0),
+        ];
+        let bins = vec![bin("a", &[], 1000, 1000), bin("b", &[], 1000, 1000)];
+        let p = place(&items, &bins, false);
+        assert!(p.unplaced.is_empty());
+        assert_eq!(where_is(&items, &bins, &p, "api"), vec!["a", "a", "b"]);
+        let p = place(&items, &bins, true);
+        assert_eq!(p.unplaced.len(), 1);
+        assert_eq!(
+            p.unplaced[0].1,
+            "replicas of api must be on different nodes and every node already has one"
+        );
+    }
+
+    #[test]
+    fn cpu_and_pod_limits_are_respected() {
+        let items = vec![item("hog", "g", 0, 10, 1500)];
+        let bins = vec![bin("a", &[], 1000, 1000)];
+        assert_eq!(
+            place(&items, &bins, false).unplaced[0].1,
+            "needs 1.5 cpu but at most 1 is free on one node"
+        );
+        let mut b = bin("a", &[], 1000, 1000);
+        b.pods = 1;
+        let items = vec![item("x", "g", 0, 1, 1), item("y", "g", 0, 1, 1)];
+        assert_eq!(place(&items, &[b], false).unplaced[0].1, "every node is at its pod limit");
+        let f = fills(
+            &[item("c", "g", 0, 100, 900)],
+            &[bin("a", &[], 1000, 1000)],
+            &place(&[item("c", "g", 0, 100, 900)], &[bin("a", &[], 1000, 1000)], false),
+        );
+        assert_eq!(f[0].limiting, "cpu");
+    }
+
+    #[test]
+    fn node_loss_names_the_node_and_the_stranded_pods() {
+        // master 1000 (core), worker 600 (ai), storage 400 (db). Load: core 500, ai 500, db 300.
+        let items =
+            vec![item("api", "core", 0, 500, 0), item("agent", "ai", 0, 500, 0), item("db", "db", 0, 300, 0)];
+        let bins = vec![
+            bin("master", &["core"], 1000, 1000),
+            bin("worker", &["ai"], 600, 1000),
+            bin("storage", &["db"], 400, 1000),
+        ];
+        let losses = node_losses(&items, &bins);
+        // Lose master: api 500 -> worker (100 left after?) worker 600: agent 500 first (bigger? equal 500: api < agent by name ->
+        // order: agent, api (both 500, name order agent < api)). agent -> worker (100 left), api -> nowhere on worker; storage 400 < 500.
+        assert_eq!(losses[0].node, "master");
+        assert!(!losses[0].survives);
+        assert_eq!(
+            losses[0].stranded,
+            vec!["api#0: needs 500Mi: 500Mi is free in total but at most 400Mi on one node".to_string()]
+        );
+        // Lose worker: agent -> master (500 left), api -> master (0 left), db -> storage. Survives.
+        assert!(losses[1].survives, "{:?}", losses[1]);
+        // Lose storage: db 300 -> master after api and agent? agent -> worker, api -> master (500 left), db -> master.
+        assert!(losses[2].survives, "{:?}", losses[2]);
+    }
+
+    #[test]
+    fn deterministic() {
+        let items: Vec<Item> =
+            (0..50).map(|i| item(&format!("s{}", i % 7), "g", i, 10 + (i as u64 * 37) % 90, 5)).collect();
+        let bins = vec![bin("a", &[], 1200, 1000), bin("b", &[], 1200, 1000), bin("c", &[], 1200, 1000)];
+        assert_eq!(place(&items, &bins, false), place(&items, &bins, false));
+    }
+}

@@ -1,0 +1,570 @@
+//! Tier fitting and `recommend`: the projected load (every service's replicas at the policy's
+//! size) placed on each tier and provider option, with headroom, node-loss survival, client
+//! capacity and price, then the cheapest option that passes.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::figure::{CpuFig, MemFig, PctFig};
+use super::placement::{self, Bin, Item, NodeFill, NodeLoss};
+use super::profile::{Profile, SizeBy};
+use super::quantity::{Bytes, Millicores};
+use super::ratio::Ratio;
+use super::reservation::{DEFAULT_KERNEL_SHARE, NodeSize, ReservationModel};
+use super::tier::{Catalog, ClientsClaim, Price, TierNode, convert};
+
+/// One machine of an option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeSpec {
+    /// Name.
+    pub name: String,
+    /// vCPUs.
+    pub vcpus: u32,
+    /// Nominal memory.
+    pub memory: Bytes,
+    /// Preferred groups.
+    pub groups: Vec<String>,
+    /// Runs application pods.
+    pub workloads: bool,
+    /// Extra memory kept for system pods.
+    pub overhead_memory: Bytes,
+    /// Extra cpu kept for system pods.
+    pub overhead_cpu: Millicores,
+    /// Pod limit.
+    pub max_pods: u32,
+    /// Reservation model.
+    pub reservation: ReservationModel,
+}
+
+/// Something `recommend` can pick: an analysis tier or a provider plan times N.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CandidateOption {
+    /// Display name.
+    pub name: String,
+    /// "tier" or "plan".
+    pub kind: &'static str,
+    /// Provider, for plans.
+    pub provider: Option<String>,
+    /// Nodes.
+    pub nodes: Vec<NodeSpec>,
+    /// Monthly cost in the catalog currency, cents; `None` when a currency has no rate.
+    pub monthly_cents: Option<u64>,
+    /// How the cost adds up.
+    pub cost_breakdown: String,
+    /// Claims to survive a node loss.
+    pub ha: bool,
+    /// Could survive a node loss (enough nodes, control plane not a single point).
+    pub ha_capable: bool,
+    /// Claimed clients.
+    pub clients_claim: Option<ClientsClaim>,
+    /// Price confidence (plans).
+    pub confidence: Option<String>,
+}
+
+fn node_from_tier(n: &TierNode, model: ReservationModel) -> NodeSpec {
+    NodeSpec {
+        name: n.name.clone(),
+        vcpus: n.vcpus,
+        memory: n.memory,
+        groups: n.groups.clone(),
+        workloads: n.workloads,
+        overhead_memory: n.overhead_memory.unwrap_or_default(),
+        overhead_cpu: n.overhead_cpu.unwrap_or_default(),
+        max_pods: n.max_pods,
+        reservation: n.reservation.unwrap_or(model),
+    }
+}
+
+fn cents(c: u64, currency: &str) -> String {
+    format!("{}.{:02} {currency}", c / 100, c % 100)
+}
+
+/// Every option of a catalog: its tiers, and each plan as 1, 2 and 3 identical nodes (with the
+/// provider's control-plane and load-balancer fees where they apply).
+pub fn options(catalog: &Catalog, rates: &BTreeMap<String, u64>) -> Vec<CandidateOption> {
+    let cur = catalog.currency.as_str();
+    let conv = |p: &Price| convert(p, cur, rates);
+    let mut out = Vec::new();
+    for t in &catalog.tiers {
+        let nodes: Vec<NodeSpec> = t.nodes.iter().map(|n| node_from_tier(n, t.reservation)).collect();
+        let (monthly, breakdown) = match &t.price {
+            Some(p) => (conv(p), format!("tier price {}", p.display())),
+            None => {
+                let parts: Vec<Option<u64>> =
+                    t.nodes.iter().map(|n| n.price.as_ref().and_then(conv)).collect();
+                let total = parts.iter().copied().sum::<Option<u64>>();
+                let text = t
+                    .nodes
+                    .iter()
+                    .map(|n| format!("{} {}", n.name, n.price.as_ref().map_or("?".into(), Price::display)))
+                    .collect::<Vec<_>>()
+                    .join(" + ");
+                (total, text)
+            }
+        };
+        let workload_nodes = t.nodes.iter().filter(|n| n.workloads).count();
+        out.push(CandidateOption {
+            name: t.name.clone(),
+            kind: "tier",
+            provider: None,
+            nodes,
+            monthly_cents: monthly,
+            cost_breakdown: breakdown,
+            ha: t.ha,
+            ha_capable: workload_nodes >= 2,
+            clients_claim: t.clients,
+            confidence: None,
+        });
+    }
+    for p in &catalog.plans {
+        let fees = catalog.providers.iter().find(|f| f.provider == p.provider);
+        let model = fees.map_or(ReservationModel::K3s, |f| f.reservation);
+        let managed = fees.and_then(|f| f.control_plane.as_ref());
+        for count in 1..=3u32 {
+            let nodes: Vec<NodeSpec> = (1..=count)
+                .map(|i| NodeSpec {
+                    name: if count == 1 { "node".into() } else { format!("node-{i}") },
+                    vcpus: p.vcpus,
+                    memory: p.memory,
+                    groups: Vec::new(),
+                    workloads: true,
+                    overhead_memory: Bytes(0),
+                    overhead_cpu: Millicores(0),
+                    max_pods: 110,
+                    reservation: model,
+                })
+                .collect();
+            let node_cost = conv(&p.price).map(|c| c * u64::from(count));
+            let mut parts = vec![format!("{count} x {}", p.price.display())];
+            let mut total = node_cost;
+            // A multi-node option needs a load balancer in front; a managed control plane costs
+            // its fee (the HA control plane where one is sold, for 3 nodes).
+            let mut add = |label: &str, price: Option<&Price>| {
+                if let Some(pr) = price {
+                    parts.push(format!("{label} {}", pr.display()));
+                    total = total.and_then(|t| conv(pr).map(|c| t + c));
+                }
+            };
+            if let Some(f) = fees {
+                if count == 3 {
+                    add("HA control plane", f.ha_control_plane.as_ref().or(f.control_plane.as_ref()));
+                } else {
+                    add("control plane", f.control_plane.as_ref());
+                }
+                if count > 1 {
+                    add("load balancer", f.load_balancer.as_ref());
+                }
+            }
+            // Self-managed k3s needs 3 server nodes for an HA control plane; a managed one is
+            // HA with 2 workers when an HA control plane is bought (3-node option).
+            let ha_capable = if managed.is_some() { count == 3 } else { count >= 3 };
+            out.push(CandidateOption {
+                name: if count == 1 {
+                    format!("{} {}", p.provider, p.plan)
+                } else {
+                    format!("{} {} x{count}", p.provider, p.plan)
+                },
+                kind: "plan",
+                provider: Some(p.provider.clone()),
+                nodes,
+                monthly_cents: total,
+                cost_breakdown: parts.join(" + "),
+                ha: false,
+                ha_capable,
+                clients_claim: None,
+                confidence: p.confidence.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// The load to place: every service's replicas at the policy's size, plus `clients` times each
+/// service's per-client cost spread over its replicas.
+pub fn demand(profile: &Profile, clients: u64) -> Vec<Item> {
+    let mult = profile.policy.peak_multiplier;
+    let mut items = Vec::new();
+    for s in &profile.services {
+        let base_mem = match profile.policy.size_by {
+            SizeBy::Typical => s.memory.typical,
+            SizeBy::Peak => s.memory_peak_each(mult),
+        };
+        let base_cpu = s.cpu.map_or(Millicores(0), |c| match profile.policy.size_by {
+            SizeBy::Typical => c.typical,
+            SizeBy::Peak => c.peak.unwrap_or(Millicores(mult.apply_ceil(c.typical.0))),
+        });
+        let replicas = u64::from(s.replicas.max(1));
+        let (cm, cc) = s.per_client.map_or((0, 0), |pc| {
+            (
+                (u128::from(pc.memory.0) * u128::from(clients)).div_ceil(u128::from(replicas)) as u64,
+                (u128::from(pc.cpu.0) * u128::from(clients)).div_ceil(u128::from(replicas)) as u64,
+            )
+        });
+        for r in 0..s.replicas {
+            items.push(Item {
+                service: s.name.clone(),
+                group: s.group.clone(),
+                replica: r,
+                memory: Bytes(base_mem.0.saturating_add(cm)),
+                cpu: Millicores(base_cpu.0.saturating_add(cc)),
+            });
+        }
+    }
+    items
+}
+
+/// Workload bins of an option: allocatable by its reservation model, minus overhead.
+pub fn bins(o: &CandidateOption) -> Vec<Bin> {
+    o.nodes
+        .iter()
+        .filter(|n| n.workloads)
+        .map(|n| {
+            let a = n
+                .reservation
+                .allocatable(NodeSize { nominal_memory: n.memory, vcpus: n.vcpus }, DEFAULT_KERNEL_SHARE);
+            Bin {
+                name: n.name.clone(),
+                groups: n.groups.clone(),
+                memory: a.allocatable_memory.saturating_sub(n.overhead_memory),
+                cpu: a.allocatable_cpu.saturating_sub(n.overhead_cpu),
+                pods: n.max_pods,
+            }
+        })
+        .collect()
+}
+
+/// What `recommend` requires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirements {
+    /// Monthly budget in the catalog currency, cents.
+    pub budget_cents: Option<u64>,
+    /// Survive the loss of any node.
+    pub ha: bool,
+    /// Memory and cpu that must stay free, as a share of the placed-on capacity.
+    pub min_headroom: Ratio,
+    /// Only this provider's plans (tiers are kept out).
+    pub provider: Option<String>,
+    /// Concurrent clients to sustain.
+    pub clients: Option<u64>,
+}
+
+/// One option evaluated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Evaluation {
+    /// Option name.
+    pub name: String,
+    /// tier or plan.
+    pub kind: &'static str,
+    /// Provider.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// Nodes.
+    pub nodes: usize,
+    /// Monthly cost, cents in the catalog currency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monthly_cents: Option<u64>,
+    /// Monthly cost for display.
+    pub monthly: String,
+    /// How it adds up.
+    pub cost_breakdown: String,
+    /// Memory available for pods on workload nodes.
+    pub capacity_memory: MemFig,
+    /// Memory placed (or demanded, when it does not fit).
+    pub demand_memory: MemFig,
+    /// CPU available.
+    pub capacity_cpu: CpuFig,
+    /// CPU demanded.
+    pub demand_cpu: CpuFig,
+    /// Every replica was placed.
+    pub fits: bool,
+    /// 1 - demand/capacity for memory.
+    pub memory_headroom: PctFig,
+    /// 1 - demand/capacity for cpu.
+    pub cpu_headroom: PctFig,
+    /// The resource with the least headroom.
+    pub limiting: &'static str,
+    /// Per-node fill.
+    pub fill: Vec<NodeFill>,
+    /// Replicas that fit nowhere.
+    pub unplaced: Vec<String>,
+    /// Node-loss simulation (multi-node options).
+    pub node_loss: Vec<NodeLoss>,
+    /// Survives any single node loss (None: not simulated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub survives_node_loss: Option<bool>,
+    /// Most concurrent clients within the headroom policy (None: no per-client costs in the profile).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_clients: Option<u64>,
+    /// Claimed clients, "50-100", "1000+".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clients_claim: Option<String>,
+    /// Price confidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<String>,
+    /// Passes every requirement.
+    pub passes: bool,
+    /// Why not, one reason each.
+    pub reasons: Vec<String>,
+}
+
+fn headroom(demand: u64, cap: u64) -> Ratio {
+    if cap == 0 {
+        return Ratio(0);
+    }
+    Ratio(super::ratio::ONE.saturating_sub(Ratio::of(demand, cap).map_or(super::ratio::ONE, |r| r.0)))
+}
+
+/// Whether `items` fit on `bins` with at least `min` headroom of memory and cpu.
+fn fits_with_headroom(items: &[Item], bins: &[Bin], strict: bool, min: Ratio) -> bool {
+    let p = placement::place(items, bins, strict);
+    if !p.unplaced.is_empty() {
+        return false;
+    }
+    let cap_m: u64 = bins.iter().map(|b| b.memory.0).sum();
+    let cap_c: u64 = bins.iter().map(|b| b.cpu.0).sum();
+    let dm: u64 = items.iter().map(|i| i.memory.0).sum();
+    let dc: u64 = items.iter().map(|i| i.cpu.0).sum();
+    // demand <= (1 - min) x capacity, exactly.
+    let ok =
+        |d: u64, c: u64| u128::from(d) * 10_000 <= u128::from(10_000 - min.0.min(10_000)) * u128::from(c);
+    ok(dm, cap_m) && (dc == 0 || ok(dc, cap_c))
+}
+
+/// The most clients (up to a million) whose load still fits with the headroom policy.
+pub fn max_clients(profile: &Profile, bins: &[Bin], strict: bool, min: Ratio) -> Option<u64> {
+    if !profile.services.iter().any(|s| s.per_client.is_some()) {
+        return None;
+    }
+    if !fits_with_headroom(&demand(profile, 0), bins, strict, min) {
+        return Some(0);
+    }
+    let (mut lo, mut hi) = (0u64, 1_000_000u64);
+    if fits_with_headroom(&demand(profile, hi), bins, strict, min) {
+        return Some(hi);
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if fits_with_headroom(&demand(profile, mid), bins, strict, min) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(lo)
+}
+
+fn claim_text(c: &ClientsClaim) -> String {
+    match c.max {
+        Some(m) => format!("{}-{m}", c.min),
+        None => format!("{}+", c.min),
+    }
+}
+
+/// Evaluates one option against the demand and the requirements.
+pub fn evaluate(profile: &Profile, o: &CandidateOption, req: &Requirements, currency: &str) -> Evaluation {
+    let items = demand(profile, req.clients.unwrap_or(0));
+    let bins = bins(o);
+    let strict = o.ha || req.ha;
+    let p = placement::place(&items, &bins, strict);
+    let fill = placement::fills(&items, &bins, &p);
+    let cap_m: u64 = bins.iter().map(|b| b.memory.0).sum();
+    let cap_c: u64 = bins.iter().map(|b| b.cpu.0).sum();
+    let dm: u64 = items.iter().map(|i| i.memory.0).sum();
+    let dc: u64 = items.iter().map(|i| i.cpu.0).sum();
+    let mh = headroom(dm, cap_m);
+    let ch = if dc == 0 { Ratio(super::ratio::ONE) } else { headroom(dc, cap_c) };
+    let multi = bins.len() > 1;
+    let check_loss = multi && (o.ha || req.ha);
+    let node_loss = if check_loss { placement::node_losses(&items, &bins) } else { Vec::new() };
+    let survives = check_loss.then(|| node_loss.iter().all(|l| l.survives));
+    let max_clients = max_clients(profile, &bins, strict, req.min_headroom);
+
+    let mut reasons = Vec::new();
+    if let (Some(b), Some(m)) = (req.budget_cents, o.monthly_cents)
+        && m > b
+    {
+        reasons.push(format!(
+            "over budget by {} ({} > {})",
+            cents(m - b, currency),
+            cents(m, currency),
+            cents(b, currency)
+        ));
+    }
+    if o.monthly_cents.is_none() {
+        reasons.push("price unknown in this currency (no exchange rate)".into());
+    }
+    if !p.unplaced.is_empty() {
+        let short = dm.saturating_sub(cap_m);
+        let head =
+            if short > 0 { format!("memory short by {}", Bytes(short)) } else { "does not fit".to_string() };
+        let list: Vec<String> = p
+            .unplaced
+            .iter()
+            .take(3)
+            .map(|(i, why)| format!("{}#{}: {why}", items[*i].service, items[*i].replica))
+            .collect();
+        reasons.push(format!(
+            "{head}: {} replica(s) fit nowhere ({}{})",
+            p.unplaced.len(),
+            list.join("; "),
+            if p.unplaced.len() > 3 { "; ..." } else { "" }
+        ));
+    } else if mh < req.min_headroom || ch < req.min_headroom {
+        let (what, h) = if mh <= ch { ("memory", mh) } else { ("cpu", ch) };
+        reasons.push(format!(
+            "below headroom: {what} headroom {} < required {}",
+            h.percent_string(),
+            req.min_headroom.percent_string()
+        ));
+    }
+    if req.ha && !o.ha_capable {
+        reasons.push(format!(
+            "not HA: {} workload node(s){}",
+            bins.len(),
+            if o.kind == "plan" { " without a redundant control plane" } else { "" }
+        ));
+    }
+    if let Some(false) = survives {
+        let lost: Vec<String> = node_loss
+            .iter()
+            .filter(|l| !l.survives)
+            .map(|l| format!("losing {} strands {}", l.node, l.stranded.join(", ")))
+            .collect();
+        reasons.push(format!("fails node loss: {}", lost.join("; ")));
+    }
+    if let (Some(want), Some(got)) = (req.clients, max_clients)
+        && got < want
+    {
+        reasons.push(format!("too few clients: sustains {got} < {want}"));
+    }
+    if let (Some(claim), Some(got)) = (&o.clients_claim, max_clients)
+        && got < claim.min
+        && req.clients.is_none()
+    {
+        // The claim is reported, not a rejection unless clients were asked for.
+    }
+    let passes = reasons.is_empty();
+    Evaluation {
+        name: o.name.clone(),
+        kind: o.kind,
+        provider: o.provider.clone(),
+        nodes: o.nodes.len(),
+        monthly_cents: o.monthly_cents,
+        monthly: o.monthly_cents.map_or("unknown".into(), |c| cents(c, currency)),
+        cost_breakdown: o.cost_breakdown.clone(),
+        capacity_memory: Bytes(cap_m).into(),
+        demand_memory: Bytes(dm).into(),
+        capacity_cpu: Millicores(cap_c).into(),
+        demand_cpu: Millicores(dc).into(),
+        fits: p.unplaced.is_empty(),
+        memory_headroom: mh.into(),
+        cpu_headroom: ch.into(),
+        limiting: if ch < mh { "cpu" } else { "memory" },
+        fill,
+        unplaced: p
+            .unplaced
+            .iter()
+            .map(|(i, why)| format!("{}#{}: {why}", items[*i].service, items[*i].replica))
+            .collect(),
+        node_loss,
+        survives_node_loss: survives,
+        max_clients,
+        clients_claim: o.clients_claim.as_ref().map(claim_text),
+        confidence: o.confidence.clone(),
+        passes,
+        reasons,
+    }
+}
+
+/// The answer of `recommend`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recommendation {
+    /// Catalog currency.
+    pub currency: String,
+    /// Budget, if given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<String>,
+    /// Requirements in words.
+    pub requirements: Vec<String>,
+    /// Replicas placed per option.
+    pub replicas: usize,
+    /// Total memory demanded.
+    pub demand_memory: MemFig,
+    /// Total cpu demanded.
+    pub demand_cpu: CpuFig,
+    /// The cheapest option that passes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pick: Option<Evaluation>,
+    /// Other passing options, cheapest first.
+    pub alternatives: Vec<Evaluation>,
+    /// Options that fail, cheapest first, each with its reasons.
+    pub rejected: Vec<Evaluation>,
+    /// When nothing passes within the budget: the cheapest option that passes everything else.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cheapest_over_budget: Option<Evaluation>,
+}
+
+/// Evaluates every option and ranks them.
+pub fn recommend(
+    profile: &Profile,
+    catalog: &Catalog,
+    rates: &BTreeMap<String, u64>,
+    req: &Requirements,
+) -> Recommendation {
+    let currency = catalog.currency.clone();
+    let mut evals: Vec<Evaluation> = options(catalog, rates)
+        .iter()
+        .filter(|o| req.provider.as_ref().is_none_or(|p| o.provider.as_ref() == Some(p)))
+        .map(|o| evaluate(profile, o, req, &currency))
+        .collect();
+    let key = |e: &Evaluation| {
+        (
+            e.monthly_cents.unwrap_or(u64::MAX),
+            std::cmp::Reverse(e.memory_headroom.basis_points),
+            e.name.clone(),
+        )
+    };
+    evals.sort_by_key(key);
+    let items = demand(profile, req.clients.unwrap_or(0));
+    let (mut passing, rejected): (Vec<Evaluation>, Vec<Evaluation>) =
+        evals.into_iter().partition(|e| e.passes);
+    let cheapest_over_budget = if passing.is_empty() {
+        let unbudgeted = Requirements { budget_cents: None, ..req.clone() };
+        let mut all: Vec<Evaluation> = options(catalog, rates)
+            .iter()
+            .filter(|o| req.provider.as_ref().is_none_or(|p| o.provider.as_ref() == Some(p)))
+            .map(|o| evaluate(profile, o, &unbudgeted, &currency))
+            .filter(|e| e.passes)
+            .collect();
+        all.sort_by_key(key);
+        all.into_iter().next()
+    } else {
+        None
+    };
+    let pick = (!passing.is_empty()).then(|| passing.remove(0));
+    let mut requirements = vec![format!("headroom >= {}", req.min_headroom.percent_string())];
+    if req.ha {
+        requirements.push("survive the loss of any node".into());
+    }
+    if let Some(c) = req.clients {
+        requirements.push(format!("{c} concurrent clients"));
+    }
+    if let Some(p) = &req.provider {
+        requirements.push(format!("provider {p}"));
+    }
+    Recommendation {
+        budget: req.budget_cents.map(|b| cents(b, &currency)),
+        currency,
+        requirements,
+        replicas: items.len(),
+        demand_memory: Bytes(items.iter().map(|i| i.memory.0).sum()).into(),
+        demand_cpu: Millicores(items.iter().map(|i| i.cpu.0).sum()).into(),
+        pick,
+        alternatives: passing,
+        rejected,
+        cheapest_over_budget,
+    }
+}
