@@ -6,10 +6,17 @@ use anyhow::{Context, Result};
 
 use std::time::Duration;
 
-use crate::cli::{CheckArgs, Cli, ClusterArgs, Command, FailOn, GenerateArgs, OutputArgs, ProfileCommand};
+use crate::cli::{
+    CheckArgs, Cli, ClusterArgs, Command, FailOn, GenerateArgs, OutputArgs, ProfileCommand, RecommendArgs,
+};
+use std::collections::BTreeMap;
+
 use crate::core::check::{self, Baseline, Gates};
 use crate::core::cluster;
 use crate::core::inventory::ClusterSnapshot;
+use crate::core::plan;
+use crate::core::ratio::Ratio;
+use crate::core::tier::{self, Catalog};
 use crate::error::{InputError, Unreachable};
 use crate::exit::Exit;
 use crate::render::{self, RenderOptions};
@@ -20,8 +27,13 @@ use crate::source::{files, host};
 pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Check(args) => run_check(&args),
-        Command::Schema => {
-            let schema = schemars::schema_for!(crate::core::profile::Profile);
+        Command::Recommend(args) => run_recommend(&args),
+        Command::Schema { tiers } => {
+            let schema = if tiers {
+                schemars::schema_for!(crate::core::tier::Catalog)
+            } else {
+                schemars::schema_for!(crate::core::profile::Profile)
+            };
             let mut text = serde_json::to_string_pretty(&schema).context("serializing the schema")?;
             text.push('\n');
             write_stdout(&text)?;
@@ -29,6 +41,82 @@ pub fn run(cli: Cli) -> Result<Exit> {
         }
         Command::Profile(ProfileCommand::Generate(args)) => run_generate(&args),
     }
+}
+
+/// The catalog's exchange rates with `--rate CODE=VALUE` overrides, checked against `currency`.
+fn rates_for(catalog: &Catalog, overrides: &[String], currency: &str) -> Result<BTreeMap<String, u64>> {
+    let mut raw = catalog.exchange_rates.clone();
+    for o in overrides {
+        let (code, value) = o
+            .split_once('=')
+            .ok_or_else(|| InputError::Usage(format!("--rate {o:?}: expected CODE=VALUE, e.g. EUR=1.08")))?;
+        raw.insert(code.trim().to_string(), value.trim().to_string());
+    }
+    let rates = tier::parse_rates(&catalog.currency, &raw)
+        .map_err(|(code, e)| InputError::Usage(format!("exchange rate for {code}: {e}")))?;
+    if !rates.contains_key(currency) {
+        return Err(InputError::Usage(format!(
+            "--currency {currency}: no exchange rate (known: {}); add one with --rate {currency}=VALUE",
+            rates.keys().cloned().collect::<Vec<_>>().join(", ")
+        ))
+        .into());
+    }
+    Ok(rates)
+}
+
+/// The headroom required by default: 100% minus the policy's warn threshold.
+fn default_headroom(profile: &crate::core::profile::Profile) -> Ratio {
+    Ratio(crate::core::ratio::ONE.saturating_sub(profile.policy.warn_used_percent.0))
+}
+
+fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
+    let loaded = files::load_profile(args.profile.as_deref())?;
+    let (catalog, catalog_origin) = files::load_catalog(args.tiers.as_deref())?;
+    let currency = args.currency.trim().to_ascii_uppercase();
+    let rates = rates_for(&catalog, &args.rates, &currency)?;
+    let budget_cents = match &args.budget {
+        Some(b) => Some(
+            tier::Price::parse(b, &currency)
+                .map_err(|e| InputError::Usage(format!("--budget: {e}")))
+                .and_then(|p| {
+                    tier::convert(&p, &currency, &rates).ok_or_else(|| {
+                        InputError::Usage(format!("--budget: no exchange rate for {}", p.currency))
+                    })
+                })?,
+        ),
+        None => None,
+    };
+    let req = plan::Requirements {
+        budget_cents,
+        ha: args.ha,
+        min_headroom: args.min_headroom.unwrap_or_else(|| default_headroom(&loaded.profile)),
+        provider: args.provider.clone(),
+        clients: args.clients,
+        min_confidence: args.confidence,
+    };
+    if let Some(p) = &req.provider
+        && !catalog.plans.iter().any(|x| &x.provider == p)
+    {
+        let mut known: Vec<&str> = catalog.plans.iter().map(|x| x.provider.as_str()).collect();
+        known.dedup();
+        return Err(InputError::Usage(format!(
+            "--provider {p}: not in the catalog (known: {})",
+            known.join(", ")
+        ))
+        .into());
+    }
+    if req.clients.is_some() && !loaded.profile.services.iter().any(|s| s.per_client.is_some()) {
+        return Err(InputError::Usage(format!(
+            "--clients: profile {} gives no perClient costs, so client capacity cannot be computed",
+            loaded.profile.name
+        ))
+        .into());
+    }
+    let rec = plan::recommend(&loaded.profile, &catalog, &rates, &currency, &req);
+    let opts = render_options(&args.output);
+    let text = render::recommend(&rec, &loaded.origin, &catalog_origin, args.show_rejected, &opts);
+    write_stdout(&text)?;
+    Ok(if rec.pick.is_some() { Exit::Ok } else { Exit::GateFailed })
 }
 
 fn run_generate(args: &GenerateArgs) -> Result<Exit> {
@@ -123,7 +211,24 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
         max_used: args.max_used,
         min_available: args.min_available,
     };
-    let report = check::check(profile, &baseline, &gates, snapshot.as_ref());
+    let mut report = check::check(profile, &baseline, &gates, snapshot.as_ref());
+    if !args.no_tiers {
+        let (catalog, _) = files::load_catalog(args.tiers.as_deref())?;
+        let rates = rates_for(&catalog, &[], &catalog.currency)?;
+        let req = plan::Requirements {
+            budget_cents: None,
+            ha: false,
+            min_headroom: default_headroom(profile),
+            provider: None,
+            clients: None,
+            min_confidence: plan::Confidence::Unverified,
+        };
+        report.tiers = plan::options(&catalog, &rates, &catalog.currency)
+            .iter()
+            .filter(|o| o.kind == "tier")
+            .map(|o| plan::evaluate(profile, o, &req, &catalog.currency))
+            .collect();
+    }
     let text = render::check(&report, &loaded.origin, &render_options(&args.output));
     write_stdout(&text)?;
     Ok(if report.verdict.failed { Exit::GateFailed } else { Exit::Ok })

@@ -29,8 +29,15 @@ pub struct Cli {
 pub enum Command {
     /// Current usage, what the planned services add, headroom, and a verdict.
     Check(Box<CheckArgs>),
-    /// Print the JSON Schema of the profile format (for editors).
-    Schema,
+    /// Which tier or VPS plan fits the projected load with the required headroom, at what
+    /// monthly cost, and why the others do not.
+    Recommend(Box<RecommendArgs>),
+    /// Print the JSON Schema of the profile format (or, with --tiers, of the tier catalog).
+    Schema {
+        /// The tier catalog's schema instead of the profile's.
+        #[arg(long)]
+        tiers: bool,
+    },
     /// Profiles: generate one from a live cluster.
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -58,6 +65,59 @@ pub struct GenerateArgs {
     /// Cluster options.
     #[command(flatten)]
     pub cluster: ClusterArgs,
+}
+
+/// Options of `recommend`.
+#[derive(Debug, Args)]
+pub struct RecommendArgs {
+    /// Profile YAML to use instead of the embedded default; `-` reads standard input.
+    #[arg(short, long, value_name = "FILE", env = "BIZO_PLAN_PROFILE")]
+    pub profile: Option<PathBuf>,
+
+    /// Monthly budget, in --currency (e.g. 80 or 79.99).
+    #[arg(long, value_name = "AMOUNT")]
+    pub budget: Option<String>,
+
+    /// Currency of the budget and of the prices shown (USD, EUR, or any with a rate).
+    #[arg(long, value_name = "CODE", default_value = "USD")]
+    pub currency: String,
+
+    /// Exchange rate override, CODE=VALUE in the catalog's base currency (e.g. EUR=1.10); repeatable.
+    #[arg(long = "rate", value_name = "CODE=VALUE")]
+    pub rates: Vec<String>,
+
+    /// Require surviving the loss of any node (multi-node, every replica re-placed).
+    #[arg(long)]
+    pub ha: bool,
+
+    /// Memory and cpu that must stay free, as a percentage of capacity (default: 100 minus the
+    /// policy's warn threshold, i.e. 30 for the 70% rule).
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    pub min_headroom: Option<Ratio>,
+
+    /// Only this provider's plans (digitalocean, linode, vultr, hetzner).
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
+
+    /// Concurrent clients to sustain (needs perClient costs in the profile).
+    #[arg(long, value_name = "N")]
+    pub clients: Option<u64>,
+
+    /// Lowest price confidence to accept for provider plans.
+    #[arg(long, value_enum, value_name = "LEVEL", default_value = "third-party")]
+    pub confidence: crate::core::plan::Confidence,
+
+    /// Tier catalog YAML instead of the embedded one.
+    #[arg(long, value_name = "FILE")]
+    pub tiers: Option<PathBuf>,
+
+    /// Rejected options to list in tables (all are in JSON and YAML).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub show_rejected: usize,
+
+    /// Output options.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Options of `check`.
@@ -90,6 +150,14 @@ pub struct CheckArgs {
     /// Exit 1 when projected available memory is below this quantity, e.g. 1Gi.
     #[arg(long, value_name = "QTY", value_parser = parse_bytes)]
     pub min_available: Option<Bytes>,
+
+    /// Tier catalog YAML for the tiers section (default: the embedded one).
+    #[arg(long, value_name = "FILE")]
+    pub tiers: Option<PathBuf>,
+
+    /// Do not show how the load sits on the catalog's tiers.
+    #[arg(long)]
+    pub no_tiers: bool,
 
     /// Cluster options.
     #[command(flatten)]

@@ -341,6 +341,9 @@ pub struct CheckReport {
     /// The live cluster, when one was read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterView>,
+    /// How the projected load sits on the catalog's tiers (filled by the caller).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<super::plan::Evaluation>,
     /// Inputs that were wanted but could not be read; the verdict was computed without them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_inputs: Vec<String>,
@@ -857,6 +860,7 @@ pub fn check(
         cpu,
         cluster: cluster.map(|c| super::cluster::view(profile, c, live.as_deref().unwrap_or(&[]))),
         missing_inputs,
+        tiers: Vec::new(),
         verdict: Verdict { status, reasons, gates: gate_results, failed },
         explain,
     }

@@ -1,10 +1,11 @@
 //! Placement: bin-packing service replicas onto a tier's nodes, and node-loss survival.
 //!
-//! Deterministic best-fit decreasing: replicas are sorted by memory, then cpu, then name; each
-//! goes to the node that fits it with the least memory left over, trying first the nodes whose
-//! `groups` name the service's group, then any workload node. Replicas of one service go to
-//! different nodes when they can (required on tiers that claim HA). A node takes a replica when
-//! memory, cpu and its pod limit all fit.
+//! Deterministic, scheduler-like: replicas are sorted by memory, then cpu, then name (largest
+//! first); each goes to the node that keeps the largest free share of memory plus cpu after
+//! taking it (the default scheduler's LeastAllocated scoring, so load spreads as it would in a
+//! cluster), trying first the nodes whose `groups` name the service's group, then any workload
+//! node. Replicas of one service go to different nodes when they can (required on tiers that
+//! claim HA). A node takes a replica when memory, cpu and its pod limit all fit.
 
 use serde::Serialize;
 
@@ -79,10 +80,16 @@ pub fn place(items: &[Item], bins: &[Bin], strict_spread: bool) -> Placement {
         let preferred = |k: usize| {
             if group_has_home(&it.group) { bins[k].groups.iter().any(|g| g == &it.group) } else { true }
         };
+        // Score: free share of memory + free share of cpu after placing, in basis points.
+        let score = |k: usize| {
+            let share =
+                |left: u64, cap: u64| if cap == 0 { 0 } else { u128::from(left) * 10_000 / u128::from(cap) };
+            share(free[k].0 - it.memory.0, bins[k].memory.0) + share(free[k].1 - it.cpu.0, bins[k].cpu.0)
+        };
         let best = |pred: &dyn Fn(usize) -> bool| {
             (0..bins.len())
                 .filter(|&k| pred(k) && fits(k, &free))
-                .min_by_key(|&k| (free[k].0 - it.memory.0, k))
+                .max_by_key(|&k| (score(k), std::cmp::Reverse(k)))
         };
         let choice = best(&|k| preferred(k) && !shares(k, &placed))
             .map(|k| (k, false))
@@ -283,10 +290,11 @@ mod tests {
     }
 
     #[test]
-    fn best_fit_decreasing_by_hand() {
-        // Bins 1000 and 600; items 500, 400, 300, 200 (all one group, no preferences).
-        // 500 -> best fit: 600 leaves 100, 1000 leaves 500 -> b (600). 400 -> only a fits -> a (600 left).
-        // 300 -> a (300 left). 200 -> a leaves 100, b leaves -100 (no) -> wait b has 100: no -> a.
+    fn least_allocated_by_hand() {
+        // Bins a 1000Mi and b 600Mi (cpu unused: each adds 10000 to every score).
+        // 500 -> a keeps 500/1000 = 5000, b 100/600 = 1666 -> a (a 500 left).
+        // 400 -> a keeps 100/1000 = 1000, b 200/600 = 3333 -> b (b 200 left).
+        // 300 -> only a fits -> a (a 200 left). 200 -> a 0, b 0: tie -> a, the first.
         let items = vec![
             item("w", "g", 0, 500, 0),
             item("x", "g", 0, 400, 0),
@@ -296,14 +304,23 @@ mod tests {
         let bins = vec![bin("a", &[], 1000, 1000), bin("b", &[], 600, 1000)];
         let p = place(&items, &bins, false);
         assert!(p.unplaced.is_empty());
-        assert_eq!(where_is(&items, &bins, &p, "w"), vec!["b"]);
-        assert_eq!(where_is(&items, &bins, &p, "x"), vec!["a"]);
+        assert_eq!(where_is(&items, &bins, &p, "w"), vec!["a"]);
+        assert_eq!(where_is(&items, &bins, &p, "x"), vec!["b"]);
         assert_eq!(where_is(&items, &bins, &p, "y"), vec!["a"]);
         assert_eq!(where_is(&items, &bins, &p, "z"), vec!["a"]);
         let f = fills(&items, &bins, &p);
-        assert_eq!(f[0].placed_memory.bytes, 900 * MI);
-        assert_eq!(f[0].memory_percent.display, "90%");
-        assert_eq!(f[1].headroom_memory.bytes, 100 * MI);
+        assert_eq!(f[0].placed_memory.bytes, 1000 * MI);
+        assert_eq!(f[0].memory_percent.display, "100%");
+        assert_eq!(f[1].headroom_memory.bytes, 200 * MI);
+    }
+
+    #[test]
+    fn equal_nodes_share_the_load() {
+        // Four 100Mi replicas of different services on two equal nodes: 2 and 2.
+        let items: Vec<Item> = ["a", "b", "c", "d"].iter().map(|s| item(s, "g", 0, 100, 10)).collect();
+        let bins = vec![bin("n1", &[], 1000, 1000), bin("n2", &[], 1000, 1000)];
+        let f = fills(&items, &bins, &place(&items, &bins, false));
+        assert_eq!((f[0].pods, f[1].pods), (2, 2));
     }
 
     #[test]

@@ -82,8 +82,8 @@ fn cents(c: u64, currency: &str) -> String {
 
 /// Every option of a catalog: its tiers, and each plan as 1, 2 and 3 identical nodes (with the
 /// provider's control-plane and load-balancer fees where they apply).
-pub fn options(catalog: &Catalog, rates: &BTreeMap<String, u64>) -> Vec<CandidateOption> {
-    let cur = catalog.currency.as_str();
+pub fn options(catalog: &Catalog, rates: &BTreeMap<String, u64>, currency: &str) -> Vec<CandidateOption> {
+    let cur = currency;
     let conv = |p: &Price| convert(p, cur, rates);
     let mut out = Vec::new();
     for t in &catalog.tiers {
@@ -247,6 +247,39 @@ pub struct Requirements {
     pub provider: Option<String>,
     /// Concurrent clients to sustain.
     pub clients: Option<u64>,
+    /// Lowest acceptable price confidence of a plan (tiers have none and always qualify).
+    pub min_confidence: Confidence,
+}
+
+/// How far a plan's price can be trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Confidence {
+    /// Filled from a price ladder or from memory.
+    Unverified,
+    /// From a secondary source.
+    ThirdParty,
+    /// Read in a source with provenance.
+    Verified,
+}
+
+impl Confidence {
+    /// Parses the catalog's confidence field; unknown text counts as unverified.
+    pub fn of(text: Option<&str>) -> Confidence {
+        match text {
+            Some("verified") => Confidence::Verified,
+            Some("third-party") => Confidence::ThirdParty,
+            _ => Confidence::Unverified,
+        }
+    }
+
+    /// The catalog's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Verified => "verified",
+            Confidence::ThirdParty => "third-party",
+            Confidence::Unverified => "unverified",
+        }
+    }
 }
 
 /// One option evaluated.
@@ -279,9 +312,9 @@ pub struct Evaluation {
     pub demand_cpu: CpuFig,
     /// Every replica was placed.
     pub fits: bool,
-    /// 1 - demand/capacity for memory.
+    /// The least memory headroom of any node: 1 - placed / capacity.
     pub memory_headroom: PctFig,
-    /// 1 - demand/capacity for cpu.
+    /// The least cpu headroom of any node.
     pub cpu_headroom: PctFig,
     /// The resource with the least headroom.
     pub limiting: &'static str,
@@ -316,20 +349,32 @@ fn headroom(demand: u64, cap: u64) -> Ratio {
     Ratio(super::ratio::ONE.saturating_sub(Ratio::of(demand, cap).map_or(super::ratio::ONE, |r| r.0)))
 }
 
-/// Whether `items` fit on `bins` with at least `min` headroom of memory and cpu.
+/// The least headroom of any node after placement, for memory and for cpu (a node with no
+/// cpu demand has full cpu headroom).
+fn worst_headroom(items: &[Item], bins: &[Bin], p: &placement::Placement) -> (Ratio, Ratio, String) {
+    let mut worst = (Ratio(super::ratio::ONE), Ratio(super::ratio::ONE), String::new());
+    for (b, idx) in bins.iter().zip(&p.bins) {
+        let m: u64 = idx.iter().map(|&i| items[i].memory.0).sum();
+        let c: u64 = idx.iter().map(|&i| items[i].cpu.0).sum();
+        let hm = headroom(m, b.memory.0);
+        let hc = if c == 0 { Ratio(super::ratio::ONE) } else { headroom(c, b.cpu.0) };
+        if hm.min(hc) < worst.0.min(worst.1) {
+            worst.2 = b.name.clone();
+        }
+        worst.0 = worst.0.min(hm);
+        worst.1 = worst.1.min(hc);
+    }
+    worst
+}
+
+/// Whether `items` fit on `bins` with every node keeping at least `min` of its memory and cpu.
 fn fits_with_headroom(items: &[Item], bins: &[Bin], strict: bool, min: Ratio) -> bool {
     let p = placement::place(items, bins, strict);
     if !p.unplaced.is_empty() {
         return false;
     }
-    let cap_m: u64 = bins.iter().map(|b| b.memory.0).sum();
-    let cap_c: u64 = bins.iter().map(|b| b.cpu.0).sum();
-    let dm: u64 = items.iter().map(|i| i.memory.0).sum();
-    let dc: u64 = items.iter().map(|i| i.cpu.0).sum();
-    // demand <= (1 - min) x capacity, exactly.
-    let ok =
-        |d: u64, c: u64| u128::from(d) * 10_000 <= u128::from(10_000 - min.0.min(10_000)) * u128::from(c);
-    ok(dm, cap_m) && (dc == 0 || ok(dc, cap_c))
+    let (m, c, _) = worst_headroom(items, bins, &p);
+    m >= min && c >= min
 }
 
 /// The most clients (up to a million) whose load still fits with the headroom policy.
@@ -373,8 +418,7 @@ pub fn evaluate(profile: &Profile, o: &CandidateOption, req: &Requirements, curr
     let cap_c: u64 = bins.iter().map(|b| b.cpu.0).sum();
     let dm: u64 = items.iter().map(|i| i.memory.0).sum();
     let dc: u64 = items.iter().map(|i| i.cpu.0).sum();
-    let mh = headroom(dm, cap_m);
-    let ch = if dc == 0 { Ratio(super::ratio::ONE) } else { headroom(dc, cap_c) };
+    let (mh, ch, worst_node) = worst_headroom(&items, &bins, &p);
     let multi = bins.len() > 1;
     let check_loss = multi && (o.ha || req.ha);
     let node_loss = if check_loss { placement::node_losses(&items, &bins) } else { Vec::new() };
@@ -414,7 +458,7 @@ pub fn evaluate(profile: &Profile, o: &CandidateOption, req: &Requirements, curr
     } else if mh < req.min_headroom || ch < req.min_headroom {
         let (what, h) = if mh <= ch { ("memory", mh) } else { ("cpu", ch) };
         reasons.push(format!(
-            "below headroom: {what} headroom {} < required {}",
+            "below headroom: {what} headroom {} on {worst_node} < required {}",
             h.percent_string(),
             req.min_headroom.percent_string()
         ));
@@ -439,11 +483,15 @@ pub fn evaluate(profile: &Profile, o: &CandidateOption, req: &Requirements, curr
     {
         reasons.push(format!("too few clients: sustains {got} < {want}"));
     }
-    if let (Some(claim), Some(got)) = (&o.clients_claim, max_clients)
-        && got < claim.min
-        && req.clients.is_none()
-    {
-        // The claim is reported, not a rejection unless clients were asked for.
+    if o.kind == "plan" {
+        let c = Confidence::of(o.confidence.as_deref());
+        if c < req.min_confidence {
+            reasons.push(format!(
+                "price confidence {} is below the required {} (--confidence)",
+                c.as_str(),
+                req.min_confidence.as_str()
+            ));
+        }
     }
     let passes = reasons.is_empty();
     Evaluation {
@@ -505,6 +553,23 @@ pub struct Recommendation {
     /// When nothing passes within the budget: the cheapest option that passes everything else.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cheapest_over_budget: Option<Evaluation>,
+    /// The cheapest passing option of each shape: single node, multi-node, and multi-node that
+    /// survives a node loss (evaluated with the HA requirement).
+    pub by_shape: Vec<ShapeBest>,
+}
+
+/// The cheapest passing option of one shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShapeBest {
+    /// single-node, multi-node, or ha.
+    pub shape: &'static str,
+    /// Option name, if one passes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub option: Option<String>,
+    /// Its monthly cost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monthly: Option<String>,
 }
 
 /// Evaluates every option and ranks them.
@@ -512,10 +577,11 @@ pub fn recommend(
     profile: &Profile,
     catalog: &Catalog,
     rates: &BTreeMap<String, u64>,
+    currency: &str,
     req: &Requirements,
 ) -> Recommendation {
-    let currency = catalog.currency.clone();
-    let mut evals: Vec<Evaluation> = options(catalog, rates)
+    let currency = currency.to_string();
+    let mut evals: Vec<Evaluation> = options(catalog, rates, &currency)
         .iter()
         .filter(|o| req.provider.as_ref().is_none_or(|p| o.provider.as_ref() == Some(p)))
         .map(|o| evaluate(profile, o, req, &currency))
@@ -533,7 +599,7 @@ pub fn recommend(
         evals.into_iter().partition(|e| e.passes);
     let cheapest_over_budget = if passing.is_empty() {
         let unbudgeted = Requirements { budget_cents: None, ..req.clone() };
-        let mut all: Vec<Evaluation> = options(catalog, rates)
+        let mut all: Vec<Evaluation> = options(catalog, rates, &currency)
             .iter()
             .filter(|o| req.provider.as_ref().is_none_or(|p| o.provider.as_ref() == Some(p)))
             .map(|o| evaluate(profile, o, &unbudgeted, &currency))
@@ -545,6 +611,34 @@ pub fn recommend(
         None
     };
     let pick = (!passing.is_empty()).then(|| passing.remove(0));
+    let all_passing: Vec<&Evaluation> = pick.iter().chain(passing.iter()).collect();
+    let best = |pred: &dyn Fn(&Evaluation) -> bool| {
+        all_passing.iter().find(|e| pred(e)).map(|e| (e.name.clone(), e.monthly.clone()))
+    };
+    let ha_best = if req.ha {
+        best(&|e| e.nodes > 1)
+    } else {
+        let ha_req = Requirements { ha: true, ..req.clone() };
+        let mut ha: Vec<Evaluation> = options(catalog, rates, &currency)
+            .iter()
+            .filter(|o| {
+                o.nodes.len() > 1 && req.provider.as_ref().is_none_or(|p| o.provider.as_ref() == Some(p))
+            })
+            .map(|o| evaluate(profile, o, &ha_req, &currency))
+            .filter(|e| e.passes)
+            .collect();
+        ha.sort_by_key(key);
+        ha.first().map(|e| (e.name.clone(), e.monthly.clone()))
+    };
+    let by_shape =
+        [("single-node", best(&|e| e.nodes == 1)), ("multi-node", best(&|e| e.nodes > 1)), ("ha", ha_best)]
+            .into_iter()
+            .map(|(shape, b)| ShapeBest {
+                shape,
+                option: b.as_ref().map(|x| x.0.clone()),
+                monthly: b.map(|x| x.1),
+            })
+            .collect();
     let mut requirements = vec![format!("headroom >= {}", req.min_headroom.percent_string())];
     if req.ha {
         requirements.push("survive the loss of any node".into());
@@ -566,5 +660,6 @@ pub fn recommend(
         alternatives: passing,
         rejected,
         cheapest_over_budget,
+        by_shape,
     }
 }

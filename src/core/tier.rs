@@ -274,25 +274,38 @@ fn usd() -> String {
     "USD".into()
 }
 
-/// Converts `price` to `currency` with `rates` (units of `currency` per unit of the other),
-/// rounding up to a cent. `None` when no rate is known.
+/// Converts `price` to `currency` with `rates` (value of one unit of each currency in the
+/// catalog's base currency, in 1/10000; the base itself is 10000), rounding up to a cent.
+/// `None` when a rate is missing.
 pub fn convert(price: &Price, currency: &str, rates: &BTreeMap<String, u64>) -> Option<u64> {
     if price.currency == currency {
         return Some(price.cents);
     }
-    let rate = *rates.get(&price.currency)?; // rate in 1/10000 units
-    Some((u128::from(price.cents) * u128::from(rate)).div_ceil(10_000) as u64)
+    let from = *rates.get(&price.currency)?;
+    let to = *rates.get(currency)?;
+    if to == 0 {
+        return None;
+    }
+    Some((u128::from(price.cents) * u128::from(from)).div_ceil(u128::from(to)) as u64)
 }
 
-/// Parses exchange rates ("1.08") into 1/10000 units.
-pub fn parse_rates(raw: &BTreeMap<String, String>) -> Result<BTreeMap<String, u64>, (String, String)> {
-    raw.iter()
+/// Parses exchange rates ("1.08") into 1/10000 units, adding the base currency at 1.
+pub fn parse_rates(
+    base: &str,
+    raw: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, u64>, (String, String)> {
+    let mut rates: BTreeMap<String, u64> = raw
+        .iter()
         .map(|(k, v)| {
-            super::ratio::Ratio::parse_multiplier(v)
-                .map(|r| (k.clone(), r.0))
-                .map_err(|e| (k.clone(), e.to_string()))
+            let r = super::ratio::Ratio::parse_multiplier(v).map_err(|e| (k.clone(), e.to_string()))?;
+            if r.0 == 0 {
+                return Err((k.clone(), format!("invalid rate {v:?}: must be above 0")));
+            }
+            Ok((k.clone(), r.0))
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    rates.insert(base.to_string(), super::ratio::ONE);
+    Ok(rates)
 }
 
 impl Catalog {
@@ -300,7 +313,7 @@ impl Catalog {
     pub fn validate(&self) -> Vec<ProfileIssue> {
         let mut issues = Vec::new();
         let key = |k: &str| PathSeg::Key(k.to_string());
-        if let Err((cur, e)) = parse_rates(&self.exchange_rates) {
+        if let Err((cur, e)) = parse_rates(&self.currency, &self.exchange_rates) {
             issues.push(ProfileIssue { path: vec![key("exchangeRates"), key(&cur)], message: e });
         }
         let mut known: Vec<&str> = self.exchange_rates.keys().map(String::as_str).collect();

@@ -114,6 +114,25 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
         }
     }
 
+    if !r.tiers.is_empty() {
+        out.push_str("\n### Tiers\n\n");
+        let rows = r
+            .tiers
+            .iter()
+            .map(|e| {
+                vec![
+                    e.name.clone(),
+                    e.monthly.clone(),
+                    if e.passes { "yes".into() } else { "no".into() },
+                    format!("{} / {}", e.memory_headroom.display, e.cpu_headroom.display),
+                    e.limiting.to_string(),
+                    e.reasons.join("; "),
+                ]
+            })
+            .collect();
+        table(&mut out, &["Tier", "Monthly", "Passes", "Headroom mem/cpu", "Limiting", "Why not"], rows);
+    }
+
     out.push_str("\n### Services\n\n");
     let rows = r
         .services

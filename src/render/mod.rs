@@ -1,6 +1,7 @@
 //! Rendering: a report in, a `String` out. No computing, no I/O, no clock.
 
 mod markdown;
+mod recommend;
 mod table;
 
 use serde::Serialize;
@@ -45,6 +46,44 @@ struct Envelope<'a> {
     profile_origin: &'a str,
     #[serde(flatten)]
     report: &'a CheckReport,
+}
+
+/// Renders a `recommend` answer.
+pub fn recommend(
+    r: &crate::core::plan::Recommendation,
+    profile_origin: &str,
+    catalog_origin: &str,
+    show_rejected: usize,
+    opts: &RenderOptions,
+) -> String {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Env<'a> {
+        schema_version: u32,
+        command: &'static str,
+        profile_origin: &'a str,
+        catalog_origin: &'a str,
+        #[serde(flatten)]
+        recommendation: &'a crate::core::plan::Recommendation,
+    }
+    let env = Env {
+        schema_version: SCHEMA_VERSION,
+        command: "recommend",
+        profile_origin,
+        catalog_origin,
+        recommendation: r,
+    };
+    match opts.format {
+        Format::Table => recommend::table(r, profile_origin, catalog_origin, show_rejected, opts),
+        Format::Markdown => recommend::markdown(r, profile_origin),
+        Format::Json => {
+            let mut s =
+                serde_json::to_string_pretty(&env).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+            s.push('\n');
+            s
+        }
+        Format::Yaml => crate::yaml::to_string(&env).unwrap_or_else(|e| format!("error: {e}\n")),
+    }
 }
 
 /// Renders a `check` report.

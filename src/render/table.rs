@@ -6,7 +6,7 @@ use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use super::RenderOptions;
 use crate::core::check::{CheckReport, Status};
 
-fn new_table(opts: &RenderOptions, header: &[&str]) -> Table {
+pub(crate) fn new_table(opts: &RenderOptions, header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
@@ -20,7 +20,7 @@ fn new_table(opts: &RenderOptions, header: &[&str]) -> Table {
     t
 }
 
-fn right(s: impl ToString) -> Cell {
+pub(crate) fn right(s: impl ToString) -> Cell {
     Cell::new(s.to_string()).set_alignment(CellAlignment::Right)
 }
 
@@ -149,6 +149,15 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
 
     if let Some(c) = &r.cluster {
         cluster_section(&mut out, c, opts);
+    }
+
+    if !r.tiers.is_empty() {
+        out.push_str("\nThe projected load on the catalog's tiers (every service at the policy's size)\n");
+        out.push_str(&super::recommend::evaluations_table(&r.tiers, opts).to_string());
+        out.push('\n');
+        for e in r.tiers.iter().filter(|e| !e.passes) {
+            out.push_str(&format!("  {}: {}\n", e.name, e.reasons.join("; ")));
+        }
     }
 
     let v = &r.verdict;

@@ -3,7 +3,8 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::core::profile::{Profile, path_string};
+use crate::core::profile::{Profile, ProfileIssue, path_string};
+use crate::core::tier::Catalog;
 use crate::error::InputError;
 use crate::yaml;
 
@@ -62,10 +63,38 @@ pub fn read_text(p: &Path) -> Result<String, InputError> {
 
 /// Parses and validates a profile; no I/O.
 pub fn parse_profile(text: &str, origin: &str) -> Result<Profile, InputError> {
-    let profile: Profile = yaml::from_str(text, origin).map_err(InputError::Yaml)?;
-    let issues = profile.validate();
+    parse_validated(text, origin, Profile::validate)
+}
+
+/// The tier catalog, embedded at build time.
+pub const DEFAULT_TIERS: &str = include_str!("../../profiles/tiers.yaml");
+/// How the embedded catalog is named in reports and errors.
+pub const DEFAULT_TIERS_ORIGIN: &str = "<embedded profiles/tiers.yaml>";
+
+/// Loads the tier catalog from `path`, or the embedded default.
+pub fn load_catalog(path: Option<&Path>) -> Result<(Catalog, String), InputError> {
+    let (text, origin) = match path {
+        None => (DEFAULT_TIERS.to_string(), DEFAULT_TIERS_ORIGIN.to_string()),
+        Some(p) => (read_text(p)?, p.display().to_string()),
+    };
+    Ok((parse_catalog(&text, &origin)?, origin))
+}
+
+/// Parses and validates a tier catalog; no I/O.
+pub fn parse_catalog(text: &str, origin: &str) -> Result<Catalog, InputError> {
+    parse_validated(text, origin, Catalog::validate)
+}
+
+/// Parses a document, then runs the semantic checks and locates each problem in the text.
+fn parse_validated<T: serde::de::DeserializeOwned>(
+    text: &str,
+    origin: &str,
+    validate: impl Fn(&T) -> Vec<ProfileIssue>,
+) -> Result<T, InputError> {
+    let value: T = yaml::from_str(text, origin).map_err(InputError::Yaml)?;
+    let issues = validate(&value);
     if issues.is_empty() {
-        return Ok(profile);
+        return Ok(value);
     }
     let lines = issues
         .iter()
@@ -119,6 +148,61 @@ mod tests {
         assert!(text.contains("warnUsedPercent: 70"), "{text}");
         assert!(text.contains("system: '12.5'") || text.contains("system: \"12.5\""), "{text}");
         assert_eq!(parse_profile(&text, "round-trip").unwrap(), p);
+    }
+
+    #[test]
+    fn embedded_catalog_is_valid() {
+        let c = parse_catalog(DEFAULT_TIERS, DEFAULT_TIERS_ORIGIN).unwrap();
+        let names: Vec<&str> = c.tiers.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            names,
+            vec![
+                "minimum-production",
+                "recommended-production",
+                "strategy-1-single-node",
+                "strategy-2-balanced",
+                "strategy-3-multi-node-ha"
+            ]
+        );
+        let ha = &c.tiers[4];
+        assert!(ha.ha);
+        let sizes: Vec<(u32, u64)> = ha.nodes.iter().map(|n| (n.vcpus, n.memory.0 >> 30)).collect();
+        assert_eq!(sizes, vec![(8, 16), (6, 12), (4, 8), (2, 4)]);
+        let total: u64 = ha.nodes.iter().map(|n| n.price.as_ref().unwrap().cents).sum();
+        assert_eq!(total, 20_000, "$80 + $60 + $40 + $20 = $200");
+        assert_eq!(c.plans.len(), 68);
+        for p in ["digitalocean", "linode", "vultr", "hetzner"] {
+            assert!(c.plans.iter().any(|x| x.provider == p), "{p}");
+        }
+        assert!(c.plans.iter().all(|p| p.source.is_some() && p.date.is_some() && p.confidence.is_some()));
+    }
+
+    #[test]
+    fn bad_catalogs_name_the_field() {
+        let e = parse_catalog("tiers:\n  - name: t\n    price: \"4O USD\"\n    nodes: []\n", "t.yaml")
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.yaml:3:12: tiers[0].price: invalid price \"4O USD\": expected a non-negative amount such as 48 or 31.49"
+        );
+        let e = parse_catalog(
+            "tiers:\n  - name: t\n    price: 40\n    reservation: {model: openshift}\n    nodes: [{name: a, vcpus: 1, memory: 1Gi}]\n",
+            "t.yaml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("t.yaml:4:"), "{e}");
+        assert!(e.contains("tiers[0].reservation") && e.contains("openshift"), "{e}");
+        let e = parse_catalog(
+            "plans:\n  - {provider: x, plan: y, vcpus: 1, memory: 1Gi, price: \"5 GBP\"}\n",
+            "t.yaml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "t.yaml:2:58: plans[0].price: price 5.00 GBP is in GBP but exchangeRates has no rate for it (known: USD)"
+        );
     }
 
     #[test]

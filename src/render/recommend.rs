@@ -1,0 +1,195 @@
+//! `recommend` as tables or Markdown, and the tiers section of `check`.
+
+use comfy_table::{Cell, Table};
+
+use super::RenderOptions;
+use super::table::{new_table, right};
+use crate::core::plan::{Evaluation, Recommendation};
+
+fn clients(e: &Evaluation) -> String {
+    match (&e.max_clients, &e.clients_claim) {
+        (Some(n), Some(c)) => format!("{n} (claims {c})"),
+        (Some(n), None) => n.to_string(),
+        (None, Some(c)) => format!("n/a (claims {c})"),
+        (None, None) => "-".into(),
+    }
+}
+
+fn loss(e: &Evaluation) -> &'static str {
+    match e.survives_node_loss {
+        Some(true) => "survives",
+        Some(false) => "FAILS",
+        None => "-",
+    }
+}
+
+/// A table of evaluations (the tiers of `check`, the alternatives of `recommend`).
+pub fn evaluations_table(evals: &[Evaluation], opts: &RenderOptions) -> Table {
+    let mut t = new_table(
+        opts,
+        &[
+            "Option",
+            "Nodes",
+            "Monthly",
+            "Fits",
+            "Memory (demand/capacity)",
+            "Headroom mem/cpu",
+            "Limiting",
+            "Node loss",
+            "Clients",
+        ],
+    );
+    for e in evals {
+        t.add_row(vec![
+            Cell::new(&e.name),
+            right(e.nodes),
+            right(&e.monthly),
+            Cell::new(if e.fits { "yes" } else { "NO" }),
+            right(format!("{} / {}", e.demand_memory.display, e.capacity_memory.display)),
+            right(format!("{} / {}", e.memory_headroom.display, e.cpu_headroom.display)),
+            Cell::new(e.limiting),
+            Cell::new(loss(e)),
+            right(clients(e)),
+        ]);
+    }
+    t
+}
+
+fn fill_lines(out: &mut String, e: &Evaluation) {
+    for f in &e.fill {
+        out.push_str(&format!(
+            "    {}: {} of {} memory ({}), {} of {} cpu ({}), {} pods, limiting {}\n",
+            f.node,
+            f.placed_memory.display,
+            f.capacity_memory.display,
+            f.memory_percent.display,
+            f.placed_cpu.display,
+            f.capacity_cpu.display,
+            f.cpu_percent.display,
+            f.pods,
+            f.limiting
+        ));
+    }
+}
+
+/// `recommend` as text tables.
+pub fn table(
+    r: &Recommendation,
+    profile: &str,
+    catalog: &str,
+    show_rejected: usize,
+    opts: &RenderOptions,
+) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("bizo-plan recommend: profile {profile}, catalog {catalog}\n"));
+    out.push_str(&format!(
+        "Load: {} replicas, {} memory, {} cpu (every service at the policy's size); requirements: {}{}\n",
+        r.replicas,
+        r.demand_memory.display,
+        r.demand_cpu.display,
+        r.requirements.join(", "),
+        r.budget.as_ref().map(|b| format!(", budget {b}")).unwrap_or_default()
+    ));
+    match &r.pick {
+        Some(p) => {
+            out.push_str(&format!(
+                "\nRecommended: {} at {} per month ({})\n",
+                p.name, p.monthly, p.cost_breakdown
+            ));
+            out.push_str(&format!(
+                "  memory {} of {} ({} headroom), cpu {} of {} ({} headroom), limiting {}\n",
+                p.demand_memory.display,
+                p.capacity_memory.display,
+                p.memory_headroom.display,
+                p.demand_cpu.display,
+                p.capacity_cpu.display,
+                p.cpu_headroom.display,
+                p.limiting
+            ));
+            fill_lines(&mut out, p);
+            if let Some(c) = &p.confidence {
+                out.push_str(&format!("  price confidence: {c}\n"));
+            }
+        }
+        None => {
+            out.push_str("\nNothing passes within the budget.\n");
+            if let Some(c) = &r.cheapest_over_budget {
+                out.push_str(&format!(
+                    "The cheapest option that would fit: {} at {} per month ({}).\n",
+                    c.name, c.monthly, c.cost_breakdown
+                ));
+            }
+        }
+    }
+    out.push_str("\nCheapest passing option by shape:\n");
+    for b in &r.by_shape {
+        out.push_str(&format!(
+            "  {:<12} {}\n",
+            b.shape,
+            match (&b.option, &b.monthly) {
+                (Some(o), Some(m)) => format!("{o} at {m}"),
+                _ => "none passes".to_string(),
+            }
+        ));
+    }
+    if !r.alternatives.is_empty() {
+        out.push_str(&format!("\nAlternatives that also pass ({}), cheapest first\n", r.alternatives.len()));
+        let shown: Vec<Evaluation> = r.alternatives.iter().take(show_rejected.max(1)).cloned().collect();
+        out.push_str(&evaluations_table(&shown, opts).to_string());
+        out.push('\n');
+    }
+    if !r.rejected.is_empty() {
+        out.push_str(&format!("\nRejected ({}), cheapest first\n", r.rejected.len()));
+        let mut t = new_table(opts, &["Option", "Monthly", "Why not"]);
+        for e in r.rejected.iter().take(show_rejected) {
+            t.add_row(vec![Cell::new(&e.name), right(&e.monthly), Cell::new(e.reasons.join("; "))]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+        if r.rejected.len() > show_rejected {
+            out.push_str(&format!(
+                "... and {} more (--show-rejected N, or -o json)\n",
+                r.rejected.len() - show_rejected
+            ));
+        }
+    }
+    if opts.explain {
+        out.push_str("\nHow the figures are computed: demand = every replica at peak (or typical, policy.sizeBy); capacity = allocatable by the reservation model (nominal RAM minus the kernel share, reservations and eviction) minus node overhead; headroom = the least of any node, 1 - placed / capacity; replicas placed largest first on the node left with the most free share (the scheduler's LeastAllocated); node loss re-places every replica on the remaining nodes.\n");
+    }
+    out
+}
+
+/// `recommend` as Markdown.
+pub fn markdown(r: &Recommendation, profile: &str) -> String {
+    let mut out = String::new();
+    match &r.pick {
+        Some(p) => {
+            out.push_str(&format!("## bizo-plan recommend: **{}** at {} per month\n\n", p.name, p.monthly))
+        }
+        None => out.push_str("## bizo-plan recommend: **nothing fits**\n\n"),
+    }
+    out.push_str(&format!(
+        "Profile `{profile}`: {} replicas, {} memory, {} cpu. Requirements: {}{}.\n\n",
+        r.replicas,
+        r.demand_memory.display,
+        r.demand_cpu.display,
+        r.requirements.join(", "),
+        r.budget.as_ref().map(|b| format!(", budget {b}")).unwrap_or_default()
+    ));
+    if let (None, Some(c)) = (&r.pick, &r.cheapest_over_budget) {
+        out.push_str(&format!("Cheapest option that would fit: **{}** at {}.\n\n", c.name, c.monthly));
+    }
+    out.push_str("| Option | Monthly | Passes | Headroom mem/cpu | Why not |\n|---|---|---|---|---|\n");
+    for e in r.pick.iter().chain(r.alternatives.iter().take(5)).chain(r.rejected.iter().take(10)) {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} / {} | {} |\n",
+            e.name,
+            e.monthly,
+            if e.passes { "yes" } else { "no" },
+            e.memory_headroom.display,
+            e.cpu_headroom.display,
+            e.reasons.join("; ").replace('|', "\\|")
+        ));
+    }
+    out
+}
