@@ -89,7 +89,10 @@ fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
     let req = plan::Requirements {
         budget_cents,
         ha: args.ha,
-        min_headroom: args.min_headroom.unwrap_or_else(|| default_headroom(&loaded.profile)),
+        min_headroom: args
+            .min_headroom
+            .or(args.max_used.map(|u| Ratio(crate::core::ratio::ONE.saturating_sub(u.0))))
+            .unwrap_or_else(|| default_headroom(&loaded.profile)),
         provider: args.provider.clone(),
         clients: args.clients,
         min_confidence: args.confidence,

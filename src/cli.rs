@@ -90,10 +90,14 @@ pub struct RecommendArgs {
     #[arg(long)]
     pub ha: bool,
 
-    /// Memory and cpu that must stay free, as a percentage of capacity (default: 100 minus the
-    /// policy's warn threshold, i.e. 30 for the 70% rule).
-    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    /// Memory and cpu that must stay free on every node, as a percentage of its capacity
+    /// (default: 100 minus the policy's warn threshold, i.e. 30 for the 70% rule).
+    #[arg(long, value_name = "PCT", value_parser = parse_percent, conflicts_with = "max_used")]
     pub min_headroom: Option<Ratio>,
+
+    /// The same gate as check's: no node may be filled above this percentage (= 100 - headroom).
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    pub max_used: Option<Ratio>,
 
     /// Only this provider's plans (digitalocean, linode, vultr, hetzner).
     #[arg(long, value_name = "NAME")]

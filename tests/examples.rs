@@ -50,3 +50,35 @@ fn cronjob_runs_a_valid_check_with_in_cluster_config() {
     let text = cm["data"]["profile.yaml"].as_str().expect("profile text");
     bizo_plan::source::files::parse_profile(text, "cronjob.yaml#profile.yaml").expect("valid profile");
 }
+
+#[test]
+fn github_actions_pipeline_runs_valid_bizo_plan_commands() {
+    let doc = docs("github-actions.yml").remove(0);
+    let steps = doc["jobs"]["capacity"]["steps"].as_array().expect("steps");
+    let script = steps.iter().filter_map(|s| s["run"].as_str()).collect::<Vec<_>>().join("\n");
+    let commands: Vec<Vec<&str>> = script
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("bizo-plan "))
+        .map(|l| l.split(" > ").next().unwrap_or(l).split_whitespace().collect())
+        .collect();
+    assert_eq!(commands.len(), 2, "{script}");
+    let mut formats = Vec::new();
+    for c in &commands {
+        let cli = bizo_plan::cli::Cli::try_parse_from(c.iter().copied())
+            .unwrap_or_else(|e| panic!("{}: {e}", c.join(" ")));
+        formats.push(match cli.command {
+            bizo_plan::cli::Command::Check(a) => {
+                assert!(a.max_used.is_some() && a.min_available.is_some(), "the check is gated");
+                a.output.output
+            }
+            bizo_plan::cli::Command::Recommend(a) => {
+                assert!(a.budget.is_some());
+                a.output.output
+            }
+            other => panic!("unexpected command {other:?}"),
+        });
+    }
+    assert!(formats.iter().all(|f| *f == bizo_plan::render::Format::Markdown));
+    assert!(script.contains("gh pr comment"));
+}

@@ -184,6 +184,22 @@ fn bad_usage_and_bad_catalogs_exit_2() {
 }
 
 #[test]
+fn max_used_is_the_headroom_gate_of_check() {
+    // CX33 is filled to 45% cpu: --max-used 40 rejects it (headroom 55% < 60%), --max-used 50 keeps it.
+    let (_, v) = json(&["--budget", "80", "--max-used", "50"]);
+    assert_eq!(v["pick"]["name"], "hetzner CX33");
+    assert_eq!(v["requirements"][0], "headroom >= 50%");
+    let (_, v) = json(&["--budget", "80", "--max-used", "40"]);
+    assert_ne!(v["pick"]["name"], "hetzner CX33");
+    assert_eq!(
+        rejected(&v, "hetzner CX33")["reasons"][0],
+        "below headroom: cpu headroom 55% on node < required 60%"
+    );
+    let (code, _, err) = run(&["recommend", "--max-used", "50", "--min-headroom", "30"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
 fn markdown_and_table_name_the_pick() {
     let (code, out, _) = run(&["recommend", "--budget", "80", "-o", "markdown"]);
     assert_eq!(code, 0);
