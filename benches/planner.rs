@@ -108,7 +108,9 @@ fn main() {
     for (plans, services, target_ms, runs) in [(85usize, 200usize, 50u128, 9usize), (1000, 1000, 500, 3)] {
         let p = profile(services);
         let c = catalog(plans);
-        let options = plan::options(&c, &rates, "USD").len();
+        let items = plan::demand(&p, 0);
+        let hint = plan::LoadHint::of(&items, Ratio::percent(30), true);
+        let options = plan::options(&c, &rates, "USD", Some(&hint)).len();
         let replicas = plan::demand(&p, 0).len();
         let ha = Requirements {
             budget_cents: None,
@@ -126,8 +128,12 @@ fn main() {
         });
         // Baseline: the same options, fit and headroom only (no node-loss simulation, no HA shape).
         let t_base = time(runs, || {
-            let opts = plan::options(&c, &rates, "USD");
-            let n = opts.iter().map(|o| plan::evaluate(&p, o, &base, "USD")).filter(|e| e.passes).count();
+            let opts = plan::options(&c, &rates, "USD", Some(&hint));
+            let n = opts
+                .iter()
+                .map(|o| plan::evaluate_items(&p, &items, o, &base, "USD", false))
+                .filter(|e| e.passes)
+                .count();
             assert!(n > 0);
         });
         let ms = t_ha.as_secs_f64() * 1000.0;

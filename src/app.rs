@@ -226,7 +226,7 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
             clients: None,
             min_confidence: plan::Confidence::Unverified,
         };
-        report.tiers = plan::options(&catalog, &rates, &catalog.currency)
+        report.tiers = plan::options(&catalog, &rates, &catalog.currency, None)
             .iter()
             .filter(|o| o.kind == "tier")
             .map(|o| plan::evaluate(profile, o, &req, &catalog.currency))

@@ -326,7 +326,9 @@ pub struct Aggregator {
     pub warnings: Vec<String>,
 }
 
-fn pod_key(namespace: &str, name: &str) -> u64 {
+/// The key a pod is known by in an [`Aggregator`] (a 64-bit hash of namespace and name), so
+/// metrics can be buffered compactly before the pods are all known.
+pub fn pod_key(namespace: &str, name: &str) -> u64 {
     let mut h = DefaultHasher::new();
     namespace.hash(&mut h);
     name.hash(&mut h);
@@ -451,7 +453,12 @@ impl Aggregator {
 
     /// Adds PodMetrics usage for a pod (after its pod was added).
     pub fn add_pod_usage(&mut self, namespace: &str, name: &str, usage: Res) {
-        let Some(slot) = self.pods.get(&pod_key(namespace, name)).copied() else {
+        self.add_pod_usage_by_key(pod_key(namespace, name), usage);
+    }
+
+    /// Adds PodMetrics usage for the pod with this [`pod_key`].
+    pub fn add_pod_usage_by_key(&mut self, key: u64, usage: Res) {
+        let Some(slot) = self.pods.get(&key).copied() else {
             self.metrics_without_pod += 1;
             return;
         };

@@ -82,8 +82,7 @@ pub fn place(items: &[Item], bins: &[Bin], strict_spread: bool) -> Placement {
         };
         // Score: free share of memory + free share of cpu after placing, in basis points.
         let score = |k: usize| {
-            let share =
-                |left: u64, cap: u64| if cap == 0 { 0 } else { u128::from(left) * 10_000 / u128::from(cap) };
+            let share = |left: u64, cap: u64| left.saturating_mul(10_000).checked_div(cap).unwrap_or(0);
             share(free[k].0 - it.memory.0, bins[k].memory.0) + share(free[k].1 - it.cpu.0, bins[k].cpu.0)
         };
         let best = |pred: &dyn Fn(usize) -> bool| {
@@ -184,12 +183,13 @@ pub struct NodeFill {
     pub headroom_memory: MemFig,
     /// "memory" or "cpu": the fuller of the two.
     pub limiting: &'static str,
-    /// Services placed (one entry per replica).
+    /// Services placed (one entry per replica; only for the detailed evaluation of a pick).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<String>,
 }
 
-/// Per-node fill of a placement.
-pub fn fills(items: &[Item], bins: &[Bin], p: &Placement) -> Vec<NodeFill> {
+/// Per-node fill of a placement; with `detail`, the services placed on each node too.
+pub fn fills(items: &[Item], bins: &[Bin], p: &Placement, detail: bool) -> Vec<NodeFill> {
     bins.iter()
         .zip(&p.bins)
         .map(|(b, idx)| {
@@ -197,7 +197,8 @@ pub fn fills(items: &[Item], bins: &[Bin], p: &Placement) -> Vec<NodeFill> {
             let cpu: u64 = idx.iter().map(|&i| items[i].cpu.0).sum();
             let mp = Ratio::of(mem, b.memory.0).unwrap_or(Ratio(0));
             let cp = Ratio::of(cpu, b.cpu.0).unwrap_or(Ratio(0));
-            let mut services: Vec<String> = idx.iter().map(|&i| items[i].service.clone()).collect();
+            let mut services: Vec<String> =
+                if detail { idx.iter().map(|&i| items[i].service.clone()).collect() } else { Vec::new() };
             services.sort();
             NodeFill {
                 node: b.name.clone(),
@@ -229,10 +230,26 @@ pub struct NodeLoss {
 }
 
 /// Simulates losing each workload node in turn; replicas re-place on the rest (group
-/// preferences still apply; spreading becomes best effort).
+/// preferences still apply; spreading becomes best effort). Identical nodes are interchangeable,
+/// so when every node is alike one loss stands for all (named "any of N").
 pub fn node_losses(items: &[Item], bins: &[Bin]) -> Vec<NodeLoss> {
-    (0..bins.len())
-        .map(|lost| {
+    let alike = bins.windows(2).all(|w| {
+        (w[0].memory, w[0].cpu, w[0].pods, &w[0].groups) == (w[1].memory, w[1].cpu, w[1].pods, &w[1].groups)
+    });
+    if alike && bins.len() > 1 {
+        let mut one = node_losses_of(items, bins, &[0]);
+        if let Some(l) = one.first_mut() {
+            l.node = format!("any of {} identical nodes", bins.len());
+        }
+        return one;
+    }
+    node_losses_of(items, bins, &(0..bins.len()).collect::<Vec<_>>())
+}
+
+fn node_losses_of(items: &[Item], bins: &[Bin], which: &[usize]) -> Vec<NodeLoss> {
+    which
+        .iter()
+        .map(|&lost| {
             let rest: Vec<Bin> =
                 bins.iter().enumerate().filter(|(k, _)| *k != lost).map(|(_, b)| b.clone()).collect();
             let p = place(items, &rest, false);
@@ -308,7 +325,7 @@ mod tests {
         assert_eq!(where_is(&items, &bins, &p, "x"), vec!["b"]);
         assert_eq!(where_is(&items, &bins, &p, "y"), vec!["a"]);
         assert_eq!(where_is(&items, &bins, &p, "z"), vec!["a"]);
-        let f = fills(&items, &bins, &p);
+        let f = fills(&items, &bins, &p, true);
         assert_eq!(f[0].placed_memory.bytes, 1000 * MI);
         assert_eq!(f[0].memory_percent.display, "100%");
         assert_eq!(f[1].headroom_memory.bytes, 200 * MI);
@@ -319,7 +336,7 @@ mod tests {
         // Four 100Mi replicas of different services on two equal nodes: 2 and 2.
         let items: Vec<Item> = ["a", "b", "c", "d"].iter().map(|s| item(s, "g", 0, 100, 10)).collect();
         let bins = vec![bin("n1", &[], 1000, 1000), bin("n2", &[], 1000, 1000)];
-        let f = fills(&items, &bins, &place(&items, &bins, false));
+        let f = fills(&items, &bins, &place(&items, &bins, false), true);
         assert_eq!((f[0].pods, f[1].pods), (2, 2));
     }
 
@@ -398,6 +415,7 @@ mod tests {
             &[item("c", "g", 0, 100, 900)],
             &[bin("a", &[], 1000, 1000)],
             &place(&[item("c", "g", 0, 100, 900)], &[bin("a", &[], 1000, 1000)], false),
+            true,
         );
         assert_eq!(f[0].limiting, "cpu");
     }

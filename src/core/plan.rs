@@ -80,9 +80,57 @@ fn cents(c: u64, currency: &str) -> String {
     format!("{}.{:02} {currency}", c / 100, c % 100)
 }
 
-/// Every option of a catalog: its tiers, and each plan as 1, 2 and 3 identical nodes (with the
-/// provider's control-plane and load-balancer fees where they apply).
-pub fn options(catalog: &Catalog, rates: &BTreeMap<String, u64>, currency: &str) -> Vec<CandidateOption> {
+/// What the load needs, to size multi-node options of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadHint {
+    /// Total memory demanded.
+    pub memory: Bytes,
+    /// Total cpu demanded.
+    pub cpu: Millicores,
+    /// Replicas.
+    pub replicas: u64,
+    /// Headroom to keep.
+    pub headroom: Ratio,
+    /// Also offer one node more than needed (to survive a node loss).
+    pub ha: bool,
+}
+
+impl LoadHint {
+    /// The hint for a demand.
+    pub fn of(items: &[Item], headroom: Ratio, ha: bool) -> LoadHint {
+        LoadHint {
+            ha,
+            memory: Bytes(items.iter().map(|i| i.memory.0).sum()),
+            cpu: Millicores(items.iter().map(|i| i.cpu.0).sum()),
+            replicas: items.len() as u64,
+            headroom,
+        }
+    }
+}
+
+/// The fewest nodes of this size whose usable share (after headroom) holds the load, by memory,
+/// cpu and pod slots; at least 1, at most 100.
+fn nodes_needed(hint: &LoadHint, node: &NodeSpec) -> u32 {
+    let a = node
+        .reservation
+        .allocatable(NodeSize { nominal_memory: node.memory, vcpus: node.vcpus }, DEFAULT_KERNEL_SHARE);
+    let usable = |cap: u64| Ratio(super::ratio::ONE.saturating_sub(hint.headroom.0)).apply_floor(cap).max(1);
+    let need = |demand: u64, cap: u64| demand.div_ceil(usable(cap));
+    let n = need(hint.memory.0, a.allocatable_memory.0)
+        .max(need(hint.cpu.0, a.allocatable_cpu.0))
+        .max(hint.replicas.div_ceil(u64::from(node.max_pods.max(1))));
+    u32::try_from(n.clamp(1, 100)).unwrap_or(100)
+}
+
+/// Every option of a catalog: its tiers, and each plan as 1, 2 and 3 identical nodes, plus, with
+/// a load hint, the fewest nodes that hold the load and one more (for node loss), each with the
+/// provider's control-plane and load-balancer fees where they apply.
+pub fn options(
+    catalog: &Catalog,
+    rates: &BTreeMap<String, u64>,
+    currency: &str,
+    hint: Option<&LoadHint>,
+) -> Vec<CandidateOption> {
     let cur = currency;
     let conv = |p: &Price| convert(p, cur, rates);
     let mut out = Vec::new();
@@ -120,8 +168,28 @@ pub fn options(catalog: &Catalog, rates: &BTreeMap<String, u64>, currency: &str)
     for p in &catalog.plans {
         let fees = catalog.providers.iter().find(|f| f.provider == p.provider);
         let model = fees.map_or(ReservationModel::K3s, |f| f.reservation);
-        let managed = fees.and_then(|f| f.control_plane.as_ref());
-        for count in 1..=3u32 {
+        let mut counts = vec![1u32, 2, 3];
+        if let Some(h) = hint {
+            let probe = NodeSpec {
+                name: String::new(),
+                vcpus: p.vcpus,
+                memory: p.memory,
+                groups: Vec::new(),
+                workloads: true,
+                overhead_memory: Bytes(0),
+                overhead_cpu: Millicores(0),
+                max_pods: 110,
+                reservation: model,
+            };
+            let n = nodes_needed(h, &probe);
+            counts.push(n);
+            if h.ha {
+                counts.push(n + 1);
+            }
+            counts.sort_unstable();
+            counts.dedup();
+        }
+        for count in counts {
             let nodes: Vec<NodeSpec> = (1..=count)
                 .map(|i| NodeSpec {
                     name: if count == 1 { "node".into() } else { format!("node-{i}") },
@@ -147,7 +215,7 @@ pub fn options(catalog: &Catalog, rates: &BTreeMap<String, u64>, currency: &str)
                 }
             };
             if let Some(f) = fees {
-                if count == 3 {
+                if count >= 3 {
                     add("HA control plane", f.ha_control_plane.as_ref().or(f.control_plane.as_ref()));
                 } else {
                     add("control plane", f.control_plane.as_ref());
@@ -156,9 +224,9 @@ pub fn options(catalog: &Catalog, rates: &BTreeMap<String, u64>, currency: &str)
                     add("load balancer", f.load_balancer.as_ref());
                 }
             }
-            // Self-managed k3s needs 3 server nodes for an HA control plane; a managed one is
-            // HA with 2 workers when an HA control plane is bought (3-node option).
-            let ha_capable = if managed.is_some() { count == 3 } else { count >= 3 };
+            // Self-managed k3s needs 3 server nodes for an HA control plane (etcd quorum); managed
+            // options of 3+ nodes include the HA control plane fee above.
+            let ha_capable = count >= 3;
             out.push(CandidateOption {
                 name: if count == 1 {
                     format!("{} {}", p.provider, p.plan)
@@ -410,17 +478,48 @@ fn claim_text(c: &ClientsClaim) -> String {
 /// Evaluates one option against the demand and the requirements.
 pub fn evaluate(profile: &Profile, o: &CandidateOption, req: &Requirements, currency: &str) -> Evaluation {
     let items = demand(profile, req.clients.unwrap_or(0));
+    evaluate_items(profile, &items, o, req, currency, true)
+}
+
+/// Evaluates one option for an already computed demand. Without `detail`, node fills do not
+/// list their services (recommend evaluates thousands of options, and details only its pick).
+pub fn evaluate_items(
+    profile: &Profile,
+    items: &[Item],
+    o: &CandidateOption,
+    req: &Requirements,
+    currency: &str,
+    detail: bool,
+) -> Evaluation {
+    let items = items.to_vec();
     let bins = bins(o);
     let strict = o.ha || req.ha;
-    let p = placement::place(&items, &bins, strict);
-    let fill = placement::fills(&items, &bins, &p);
     let cap_m: u64 = bins.iter().map(|b| b.memory.0).sum();
     let cap_c: u64 = bins.iter().map(|b| b.cpu.0).sum();
+    let cap_pods: u64 = bins.iter().map(|b| u64::from(b.pods)).sum();
     let dm: u64 = items.iter().map(|i| i.memory.0).sum();
     let dc: u64 = items.iter().map(|i| i.cpu.0).sum();
-    let (mh, ch, worst_node) = worst_headroom(&items, &bins, &p);
+    // When the totals already exceed the capacity, nothing needs placing to know it fails.
+    let hopeless = dm > cap_m || dc > cap_c || items.len() as u64 > cap_pods;
+    let p = if hopeless {
+        placement::Placement { bins: vec![Vec::new(); bins.len()], unplaced: Vec::new(), spilled: Vec::new() }
+    } else {
+        placement::place(&items, &bins, strict)
+    };
+    let fill = placement::fills(&items, &bins, &p, detail);
+    let (mh, ch, worst_node) = if hopeless {
+        (
+            headroom(dm, cap_m),
+            if dc == 0 { Ratio(super::ratio::ONE) } else { headroom(dc, cap_c) },
+            String::new(),
+        )
+    } else {
+        worst_headroom(&items, &bins, &p)
+    };
+    let placed_ok = !hopeless && p.unplaced.is_empty() && mh >= req.min_headroom && ch >= req.min_headroom;
     let multi = bins.len() > 1;
-    let check_loss = multi && (o.ha || req.ha);
+    // Node loss is simulated only where it can change the answer: the option otherwise passes.
+    let check_loss = multi && (o.ha || req.ha) && placed_ok;
     let node_loss = if check_loss { placement::node_losses(&items, &bins) } else { Vec::new() };
     let survives = check_loss.then(|| node_loss.iter().all(|l| l.survives));
     let max_clients = max_clients(profile, &bins, strict, req.min_headroom);
@@ -439,7 +538,19 @@ pub fn evaluate(profile: &Profile, o: &CandidateOption, req: &Requirements, curr
     if o.monthly_cents.is_none() {
         reasons.push("price unknown in this currency (no exchange rate)".into());
     }
-    if !p.unplaced.is_empty() {
+    if hopeless {
+        let mut short = Vec::new();
+        if dm > cap_m {
+            short.push(format!("memory short by {}", Bytes(dm - cap_m)));
+        }
+        if dc > cap_c {
+            short.push(format!("cpu short by {}", Millicores(dc - cap_c)));
+        }
+        if items.len() as u64 > cap_pods {
+            short.push(format!("{} replicas for {cap_pods} pod slots", items.len()));
+        }
+        reasons.push(format!("{}: the load exceeds the capacity of every node together", short.join(", ")));
+    } else if !p.unplaced.is_empty() {
         let short = dm.saturating_sub(cap_m);
         let head =
             if short > 0 { format!("memory short by {}", Bytes(short)) } else { "does not fit".to_string() };
@@ -506,7 +617,7 @@ pub fn evaluate(profile: &Profile, o: &CandidateOption, req: &Requirements, curr
         demand_memory: Bytes(dm).into(),
         capacity_cpu: Millicores(cap_c).into(),
         demand_cpu: Millicores(dc).into(),
-        fits: p.unplaced.is_empty(),
+        fits: !hopeless && p.unplaced.is_empty(),
         memory_headroom: mh.into(),
         cpu_headroom: ch.into(),
         limiting: if ch < mh { "cpu" } else { "memory" },
@@ -581,10 +692,12 @@ pub fn recommend(
     req: &Requirements,
 ) -> Recommendation {
     let currency = currency.to_string();
-    let mut evals: Vec<Evaluation> = options(catalog, rates, &currency)
+    let items = demand(profile, req.clients.unwrap_or(0));
+    let hint = LoadHint::of(&items, req.min_headroom, req.ha);
+    let mut evals: Vec<Evaluation> = options(catalog, rates, &currency, Some(&hint))
         .iter()
         .filter(|o| req.provider.as_ref().is_none_or(|p| o.provider.as_ref() == Some(p)))
-        .map(|o| evaluate(profile, o, req, &currency))
+        .map(|o| evaluate_items(profile, &items, o, req, &currency, false))
         .collect();
     let key = |e: &Evaluation| {
         (
@@ -594,23 +707,23 @@ pub fn recommend(
         )
     };
     evals.sort_by_key(key);
-    let items = demand(profile, req.clients.unwrap_or(0));
     let (mut passing, rejected): (Vec<Evaluation>, Vec<Evaluation>) =
         evals.into_iter().partition(|e| e.passes);
+    // The cheapest option whose only failing is the budget (rejected is sorted by price).
     let cheapest_over_budget = if passing.is_empty() {
-        let unbudgeted = Requirements { budget_cents: None, ..req.clone() };
-        let mut all: Vec<Evaluation> = options(catalog, rates, &currency)
-            .iter()
-            .filter(|o| req.provider.as_ref().is_none_or(|p| o.provider.as_ref() == Some(p)))
-            .map(|o| evaluate(profile, o, &unbudgeted, &currency))
-            .filter(|e| e.passes)
-            .collect();
-        all.sort_by_key(key);
-        all.into_iter().next()
+        rejected.iter().find(|e| e.reasons.len() == 1 && e.reasons[0].starts_with("over budget")).cloned()
     } else {
         None
     };
-    let pick = (!passing.is_empty()).then(|| passing.remove(0));
+    // The pick is evaluated again with details (the services on each node).
+    let pick = (!passing.is_empty()).then(|| {
+        let first = passing.remove(0);
+        options(catalog, rates, &currency, Some(&hint))
+            .iter()
+            .find(|o| o.name == first.name)
+            .map(|o| evaluate_items(profile, &items, o, req, &currency, true))
+            .unwrap_or(first)
+    });
     let all_passing: Vec<&Evaluation> = pick.iter().chain(passing.iter()).collect();
     let best = |pred: &dyn Fn(&Evaluation) -> bool| {
         all_passing.iter().find(|e| pred(e)).map(|e| (e.name.clone(), e.monthly.clone()))
@@ -619,12 +732,13 @@ pub fn recommend(
         best(&|e| e.nodes > 1)
     } else {
         let ha_req = Requirements { ha: true, ..req.clone() };
-        let mut ha: Vec<Evaluation> = options(catalog, rates, &currency)
+        let ha_hint = LoadHint { ha: true, ..hint };
+        let mut ha: Vec<Evaluation> = options(catalog, rates, &currency, Some(&ha_hint))
             .iter()
             .filter(|o| {
                 o.nodes.len() > 1 && req.provider.as_ref().is_none_or(|p| o.provider.as_ref() == Some(p))
             })
-            .map(|o| evaluate(profile, o, &ha_req, &currency))
+            .map(|o| evaluate_items(profile, &items, o, &ha_req, &currency, false))
             .filter(|e| e.passes)
             .collect();
         ha.sort_by_key(key);
