@@ -61,8 +61,15 @@ fn budgets_30_50_80_200_pick_the_cheapest_passing_option() {
         cax21["reasons"][0],
         "price confidence unverified is below the required third-party (--confidence)"
     );
-    let tier = rejected(&v, "strategy-2-balanced");
-    assert_eq!(tier["reasons"][0], "over budget by 50.00 USD (80.00 USD > 30.00 USD)");
+    // Past the pick, over-budget options are listed with the amount, not placed.
+    let tier = v["notEvaluated"]
+        .as_array()
+        .expect("not evaluated")
+        .iter()
+        .find(|e| e["name"] == "strategy-2-balanced")
+        .expect("listed");
+    assert_eq!(tier["reason"], "over budget by 50.00 USD");
+    assert_eq!(tier["monthly"], "80.00 USD");
     let tiny = rejected(&v, "digitalocean Basic Regular 512 MiB");
     assert!(tiny["reasons"][0].as_str().expect("reason").starts_with("memory short by "), "{tiny}");
 }

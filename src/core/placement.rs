@@ -70,16 +70,17 @@ pub fn place(items: &[Item], bins: &[Bin], strict_spread: bool) -> Placement {
     let mut unplaced = Vec::new();
     let mut spilled = Vec::new();
     let group_has_home = |g: &str| bins.iter().any(|b| b.groups.iter().any(|x| x == g));
+    // Nodes already holding a replica of each service (replica counts are small).
+    let mut used_by: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
     for i in order {
         let it = &items[i];
+        let home = group_has_home(&it.group);
+        let used: &[usize] = used_by.get(it.service.as_str()).map_or(&[], Vec::as_slice);
         let fits = |k: usize, free: &[(u64, u64, u32)]| {
             free[k].0 >= it.memory.0 && free[k].1 >= it.cpu.0 && free[k].2 > 0
         };
-        let shares =
-            |k: usize, placed: &[Vec<usize>]| placed[k].iter().any(|&j| items[j].service == it.service);
-        let preferred = |k: usize| {
-            if group_has_home(&it.group) { bins[k].groups.iter().any(|g| g == &it.group) } else { true }
-        };
+        let shares = |k: usize| used.contains(&k);
+        let preferred = |k: usize| !home || bins[k].groups.iter().any(|g| g == &it.group);
         // Score: free share of memory + free share of cpu after placing, in basis points.
         let score = |k: usize| {
             let share = |left: u64, cap: u64| left.saturating_mul(10_000).checked_div(cap).unwrap_or(0);
@@ -90,10 +91,10 @@ pub fn place(items: &[Item], bins: &[Bin], strict_spread: bool) -> Placement {
                 .filter(|&k| pred(k) && fits(k, &free))
                 .max_by_key(|&k| (score(k), std::cmp::Reverse(k)))
         };
-        let choice = best(&|k| preferred(k) && !shares(k, &placed))
+        let choice = best(&|k| preferred(k) && !shares(k))
             .map(|k| (k, false))
-            .or_else(|| best(&|k| !shares(k, &placed)).map(|k| (k, true)))
-            .or_else(|| if strict_spread { None } else { best(&|k| preferred(k)).map(|k| (k, false)) })
+            .or_else(|| best(&|k| !shares(k)).map(|k| (k, true)))
+            .or_else(|| if strict_spread { None } else { best(&preferred).map(|k| (k, false)) })
             .or_else(|| if strict_spread { None } else { best(&|_| true).map(|k| (k, true)) });
         match choice {
             Some((k, spill)) => {
@@ -101,7 +102,8 @@ pub fn place(items: &[Item], bins: &[Bin], strict_spread: bool) -> Placement {
                 free[k].1 -= it.cpu.0;
                 free[k].2 -= 1;
                 placed[k].push(i);
-                if spill && group_has_home(&it.group) {
+                used_by.entry(it.service.as_str()).or_default().push(k);
+                if spill && home {
                     spilled.push(i);
                 }
             }

@@ -282,20 +282,33 @@ pub fn demand(profile: &Profile, clients: u64) -> Vec<Item> {
     items
 }
 
-/// Workload bins of an option: allocatable by its reservation model, minus overhead.
+/// Workload bins of an option: allocatable by its reservation model, minus overhead. Identical
+/// node sizes are computed once.
 pub fn bins(o: &CandidateOption) -> Vec<Bin> {
+    type Size = (Bytes, u32, ReservationModel);
+    let mut cache: Vec<(Size, (Bytes, Millicores))> = Vec::new();
     o.nodes
         .iter()
         .filter(|n| n.workloads)
         .map(|n| {
-            let a = n
-                .reservation
-                .allocatable(NodeSize { nominal_memory: n.memory, vcpus: n.vcpus }, DEFAULT_KERNEL_SHARE);
+            let key = (n.memory, n.vcpus, n.reservation);
+            let (mem, cpu) = match cache.iter().find(|(k, _)| *k == key) {
+                Some((_, v)) => *v,
+                None => {
+                    let a = n.reservation.allocatable(
+                        NodeSize { nominal_memory: n.memory, vcpus: n.vcpus },
+                        DEFAULT_KERNEL_SHARE,
+                    );
+                    let v = (a.allocatable_memory, a.allocatable_cpu);
+                    cache.push((key, v));
+                    v
+                }
+            };
             Bin {
                 name: n.name.clone(),
                 groups: n.groups.clone(),
-                memory: a.allocatable_memory.saturating_sub(n.overhead_memory),
-                cpu: a.allocatable_cpu.saturating_sub(n.overhead_cpu),
+                memory: mem.saturating_sub(n.overhead_memory),
+                cpu: cpu.saturating_sub(n.overhead_cpu),
                 pods: n.max_pods,
             }
         })
@@ -491,7 +504,6 @@ pub fn evaluate_items(
     currency: &str,
     detail: bool,
 ) -> Evaluation {
-    let items = items.to_vec();
     let bins = bins(o);
     let strict = o.ha || req.ha;
     let cap_m: u64 = bins.iter().map(|b| b.memory.0).sum();
@@ -504,9 +516,9 @@ pub fn evaluate_items(
     let p = if hopeless {
         placement::Placement { bins: vec![Vec::new(); bins.len()], unplaced: Vec::new(), spilled: Vec::new() }
     } else {
-        placement::place(&items, &bins, strict)
+        placement::place(items, &bins, strict)
     };
-    let fill = placement::fills(&items, &bins, &p, detail);
+    let fill = placement::fills(items, &bins, &p, detail);
     let (mh, ch, worst_node) = if hopeless {
         (
             headroom(dm, cap_m),
@@ -514,13 +526,13 @@ pub fn evaluate_items(
             String::new(),
         )
     } else {
-        worst_headroom(&items, &bins, &p)
+        worst_headroom(items, &bins, &p)
     };
     let placed_ok = !hopeless && p.unplaced.is_empty() && mh >= req.min_headroom && ch >= req.min_headroom;
     let multi = bins.len() > 1;
     // Node loss is simulated only where it can change the answer: the option otherwise passes.
     let check_loss = multi && (o.ha || req.ha) && placed_ok;
-    let node_loss = if check_loss { placement::node_losses(&items, &bins) } else { Vec::new() };
+    let node_loss = if check_loss { placement::node_losses(items, &bins) } else { Vec::new() };
     let survives = check_loss.then(|| node_loss.iter().all(|l| l.survives));
     let max_clients = max_clients(profile, &bins, strict, req.min_headroom);
 
@@ -661,12 +673,30 @@ pub struct Recommendation {
     pub alternatives: Vec<Evaluation>,
     /// Options that fail, cheapest first, each with its reasons.
     pub rejected: Vec<Evaluation>,
+    /// Options not placed: over the budget once something passes, or more expensive than the
+    /// pick and its alternatives.
+    pub not_evaluated: Vec<Skipped>,
     /// When nothing passes within the budget: the cheapest option that passes everything else.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cheapest_over_budget: Option<Evaluation>,
     /// The cheapest passing option of each shape: single node, multi-node, and multi-node that
     /// survives a node loss (evaluated with the HA requirement).
     pub by_shape: Vec<ShapeBest>,
+}
+
+/// How many passing alternatives `recommend` evaluates past the pick.
+pub const ALTERNATIVES: usize = 10;
+
+/// An option `recommend` did not need to place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Skipped {
+    /// Option name.
+    pub name: String,
+    /// Its monthly cost.
+    pub monthly: String,
+    /// Why it was not placed.
+    pub reason: String,
 }
 
 /// The cheapest passing option of one shape.
@@ -694,11 +724,13 @@ pub fn recommend(
     let currency = currency.to_string();
     let items = demand(profile, req.clients.unwrap_or(0));
     let hint = LoadHint::of(&items, req.min_headroom, req.ha);
-    let mut evals: Vec<Evaluation> = options(catalog, rates, &currency, Some(&hint))
-        .iter()
+    let mut opts: Vec<CandidateOption> = options(catalog, rates, &currency, Some(&hint))
+        .into_iter()
         .filter(|o| req.provider.as_ref().is_none_or(|p| o.provider.as_ref() == Some(p)))
-        .map(|o| evaluate_items(profile, &items, o, req, &currency, false))
         .collect();
+    opts.sort_by(|a, b| {
+        (a.monthly_cents.unwrap_or(u64::MAX), &a.name).cmp(&(b.monthly_cents.unwrap_or(u64::MAX), &b.name))
+    });
     let key = |e: &Evaluation| {
         (
             e.monthly_cents.unwrap_or(u64::MAX),
@@ -706,15 +738,47 @@ pub fn recommend(
             e.name.clone(),
         )
     };
-    evals.sort_by_key(key);
-    let (mut passing, rejected): (Vec<Evaluation>, Vec<Evaluation>) =
-        evals.into_iter().partition(|e| e.passes);
-    // The cheapest option whose only failing is the budget (rejected is sorted by price).
-    let cheapest_over_budget = if passing.is_empty() {
-        rejected.iter().find(|e| e.reasons.len() == 1 && e.reasons[0].starts_with("over budget")).cloned()
-    } else {
-        None
-    };
+    // Cheapest first. Every option up to the pick is evaluated (why each cheaper one fails);
+    // past the pick, evaluation stops once ALTERNATIVES more pass and both shapes (single and
+    // multi-node) have a passing option; the rest are listed with their price only.
+    let mut passing: Vec<Evaluation> = Vec::new();
+    let mut rejected: Vec<Evaluation> = Vec::new();
+    let mut skipped: Vec<Skipped> = Vec::new();
+    let mut cheapest_over_budget: Option<Evaluation> = None;
+    let unbudgeted = Requirements { budget_cents: None, ..req.clone() };
+    for o in &opts {
+        let done = passing.len() > ALTERNATIVES
+            && passing.iter().any(|e| e.nodes == 1)
+            && passing.iter().any(|e| e.nodes > 1);
+        let over = req.budget_cents.zip(o.monthly_cents).and_then(|(b, m)| (m > b).then(|| m - b));
+        if done || (over.is_some() && (!passing.is_empty() || cheapest_over_budget.is_some())) {
+            skipped.push(Skipped {
+                name: o.name.clone(),
+                monthly: o.monthly_cents.map_or("unknown".into(), |c| cents(c, &currency)),
+                reason: match over {
+                    Some(d) => format!("over budget by {}", cents(d, &currency)),
+                    None => "more expensive than the pick and its alternatives (not evaluated)".into(),
+                },
+            });
+            continue;
+        }
+        let e = evaluate_items(profile, &items, o, req, &currency, false);
+        if e.passes {
+            passing.push(e);
+        } else {
+            if over.is_some() && cheapest_over_budget.is_none() && passing.is_empty() {
+                let free = evaluate_items(profile, &items, o, &unbudgeted, &currency, false);
+                if free.passes {
+                    cheapest_over_budget = Some(free);
+                }
+            }
+            rejected.push(e);
+        }
+    }
+    passing.sort_by_key(key);
+    if !passing.is_empty() {
+        cheapest_over_budget = None;
+    }
     // The pick is evaluated again with details (the services on each node).
     let pick = (!passing.is_empty()).then(|| {
         let first = passing.remove(0);
@@ -773,6 +837,7 @@ pub fn recommend(
         pick,
         alternatives: passing,
         rejected,
+        not_evaluated: skipped,
         cheapest_over_budget,
         by_shape,
     }
