@@ -747,9 +747,7 @@ pub fn recommend(
     let mut cheapest_over_budget: Option<Evaluation> = None;
     let unbudgeted = Requirements { budget_cents: None, ..req.clone() };
     for o in &opts {
-        let done = passing.len() > ALTERNATIVES
-            && passing.iter().any(|e| e.nodes == 1)
-            && passing.iter().any(|e| e.nodes > 1);
+        let done = passing.len() > ALTERNATIVES;
         let over = req.budget_cents.zip(o.monthly_cents).and_then(|(b, m)| (m > b).then(|| m - b));
         if done || (over.is_some() && (!passing.is_empty() || cheapest_over_budget.is_some())) {
             skipped.push(Skipped {
@@ -789,34 +787,48 @@ pub fn recommend(
             .unwrap_or(first)
     });
     let all_passing: Vec<&Evaluation> = pick.iter().chain(passing.iter()).collect();
-    let best = |pred: &dyn Fn(&Evaluation) -> bool| {
-        all_passing.iter().find(|e| pred(e)).map(|e| (e.name.clone(), e.monthly.clone()))
+    // The cheapest passing option of a shape: among the evaluated ones, else the first of the
+    // options not yet placed (within budget) that passes.
+    let best = |pred: &dyn Fn(&Evaluation) -> bool, nodes: &dyn Fn(usize) -> bool| {
+        all_passing.iter().find(|e| pred(e)).map(|e| (e.name.clone(), e.monthly.clone())).or_else(|| {
+            let skipped_names: Vec<&str> = skipped.iter().map(|s| s.name.as_str()).collect();
+            opts.iter()
+                .filter(|o| nodes(o.nodes.len()) && skipped_names.contains(&o.name.as_str()))
+                .filter(|o| req.budget_cents.is_none_or(|b| o.monthly_cents.is_some_and(|m| m <= b)))
+                .map(|o| evaluate_items(profile, &items, o, req, &currency, false))
+                .find(|e| e.passes)
+                .map(|e| (e.name, e.monthly))
+        })
     };
     let ha_best = if req.ha {
-        best(&|e| e.nodes > 1)
+        best(&|e| e.nodes > 1, &|n| n > 1)
     } else {
         let ha_req = Requirements { ha: true, ..req.clone() };
         let ha_hint = LoadHint { ha: true, ..hint };
-        let mut ha: Vec<Evaluation> = options(catalog, rates, &currency, Some(&ha_hint))
-            .iter()
+        let mut ha_opts: Vec<CandidateOption> = options(catalog, rates, &currency, Some(&ha_hint))
+            .into_iter()
             .filter(|o| {
                 o.nodes.len() > 1 && req.provider.as_ref().is_none_or(|p| o.provider.as_ref() == Some(p))
             })
+            .collect();
+        ha_opts.sort_by(|a, b| {
+            (a.monthly_cents.unwrap_or(u64::MAX), &a.name)
+                .cmp(&(b.monthly_cents.unwrap_or(u64::MAX), &b.name))
+        });
+        ha_opts
+            .iter()
             .map(|o| evaluate_items(profile, &items, o, &ha_req, &currency, false))
-            .filter(|e| e.passes)
-            .collect();
-        ha.sort_by_key(key);
-        ha.first().map(|e| (e.name.clone(), e.monthly.clone()))
+            .find(|e| e.passes)
+            .map(|e| (e.name, e.monthly))
     };
-    let by_shape =
-        [("single-node", best(&|e| e.nodes == 1)), ("multi-node", best(&|e| e.nodes > 1)), ("ha", ha_best)]
-            .into_iter()
-            .map(|(shape, b)| ShapeBest {
-                shape,
-                option: b.as_ref().map(|x| x.0.clone()),
-                monthly: b.map(|x| x.1),
-            })
-            .collect();
+    let by_shape = [
+        ("single-node", best(&|e| e.nodes == 1, &|n| n == 1)),
+        ("multi-node", best(&|e| e.nodes > 1, &|n| n > 1)),
+        ("ha", ha_best),
+    ]
+    .into_iter()
+    .map(|(shape, b)| ShapeBest { shape, option: b.as_ref().map(|x| x.0.clone()), monthly: b.map(|x| x.1) })
+    .collect();
     let mut requirements = vec![format!("headroom >= {}", req.min_headroom.percent_string())];
     if req.ha {
         requirements.push("survive the loss of any node".into());
