@@ -56,6 +56,84 @@ pub struct Placement {
 
 /// Places `items` on `bins`. With `strict_spread`, two replicas of a service never share a node.
 pub fn place(items: &[Item], bins: &[Bin], strict_spread: bool) -> Placement {
+    let uniform = bins.iter().all(|b| {
+        b.groups.is_empty() && (b.memory, b.cpu, b.pods) == (bins[0].memory, bins[0].cpu, bins[0].pods)
+    });
+    if uniform && bins.len() > 8 {
+        return place_uniform(items, bins, strict_spread);
+    }
+    place_general(items, bins, strict_spread)
+}
+
+fn sorted_order(items: &[Item]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&items[a], &items[b]);
+        y.memory
+            .cmp(&x.memory)
+            .then(y.cpu.cmp(&x.cpu))
+            .then(x.service.cmp(&y.service))
+            .then(x.replica.cmp(&y.replica))
+    });
+    order
+}
+
+/// The same policy on identical nodes without group homes, with the nodes in a heap ordered by
+/// free share (most free first, then lowest index): O(replicas x log nodes) instead of
+/// O(replicas x nodes), for options made of many copies of one plan.
+fn place_uniform(items: &[Item], bins: &[Bin], strict_spread: bool) -> Placement {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let (cap_m, cap_c) = (bins[0].memory.0, bins[0].cpu.0);
+    let share = |left: u64, cap: u64| left.saturating_mul(10_000).checked_div(cap).unwrap_or(0);
+    let mut free: Vec<(u64, u64, u32)> = bins.iter().map(|b| (b.memory.0, b.cpu.0, b.pods)).collect();
+    let key = |f: &(u64, u64, u32)| share(f.0, cap_m) + share(f.1, cap_c);
+    let mut heap: BinaryHeap<(u64, Reverse<usize>)> =
+        (0..bins.len()).map(|k| (key(&free[k]), Reverse(k))).collect();
+    let mut placed: Vec<Vec<usize>> = vec![Vec::new(); bins.len()];
+    let mut unplaced = Vec::new();
+    let mut used_by: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    for i in sorted_order(items) {
+        let it = &items[i];
+        let used: &[usize] = used_by.get(it.service.as_str()).map_or(&[], Vec::as_slice);
+        let mut popped = Vec::new();
+        let mut chosen = None;
+        let mut fallback = None;
+        while let Some((k_key, Reverse(k))) = heap.pop() {
+            popped.push((k_key, k));
+            let f = free[k];
+            if f.0 >= it.memory.0 && f.1 >= it.cpu.0 && f.2 > 0 {
+                if !used.contains(&k) {
+                    chosen = Some(k);
+                    break;
+                }
+                if fallback.is_none() {
+                    fallback = Some(k);
+                    if strict_spread {
+                        continue;
+                    }
+                }
+            }
+        }
+        let pick = chosen.or(if strict_spread { None } else { fallback });
+        if let Some(k) = pick {
+            free[k].0 -= it.memory.0;
+            free[k].1 -= it.cpu.0;
+            free[k].2 -= 1;
+            placed[k].push(i);
+            used_by.entry(it.service.as_str()).or_default().push(k);
+        }
+        for (k_key, k) in popped {
+            heap.push((if Some(k) == pick { key(&free[k]) } else { k_key }, Reverse(k)));
+        }
+        if pick.is_none() {
+            unplaced.push((i, why_not(it, bins, &free, &placed, items, strict_spread)));
+        }
+    }
+    Placement { bins: placed, unplaced, spilled: Vec::new() }
+}
+
+fn place_general(items: &[Item], bins: &[Bin], strict_spread: bool) -> Placement {
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by(|&a, &b| {
         let (x, y) = (&items[a], &items[b]);
@@ -445,6 +523,39 @@ mod tests {
         assert!(losses[1].survives, "{:?}", losses[1]);
         // Lose storage: db 300 -> master after api and agent? agent -> worker, api -> master (500 left), db -> master.
         assert!(losses[2].survives, "{:?}", losses[2]);
+    }
+
+    #[test]
+    fn many_identical_nodes_place_like_the_general_path() {
+        // 12 identical nodes take the heap path; the result must satisfy the same invariants as
+        // the general path: everything placed, replicas spread, no node over capacity, and the
+        // load spread evenly (LeastAllocated).
+        let items: Vec<Item> =
+            (0..60).map(|i| item(&format!("s{}", i / 3), "g", i % 3, 50 + (i as u64 * 7) % 40, 10)).collect();
+        let bins: Vec<Bin> = (0..12).map(|k| bin(&format!("n{k:02}"), &[], 1000, 1000)).collect();
+        let fast = place(&items, &bins, true);
+        let general = place_general(&items, &bins, true);
+        assert!(fast.unplaced.is_empty() && general.unplaced.is_empty());
+        for p in [&fast, &general] {
+            let f = fills(&items, &bins, p, true);
+            for n in &f {
+                let mut s = n.services.clone();
+                s.dedup();
+                assert_eq!(s.len(), n.services.len(), "replicas spread on {}", n.node);
+                assert!(n.placed_memory.bytes <= 1000 * MI);
+            }
+            let pods: Vec<u32> = f.iter().map(|n| n.pods).collect();
+            assert!(pods.iter().max().unwrap() - pods.iter().min().unwrap() <= 1, "{pods:?}");
+        }
+        // Strict spreading with more replicas than nodes leaves the extra replica unplaced.
+        let items: Vec<Item> = (0..13).map(|r| item("api", "g", r, 10, 1)).collect();
+        let p = place(&items, &bins, true);
+        assert_eq!(p.unplaced.len(), 1);
+        assert_eq!(
+            p.unplaced[0].1,
+            "replicas of api must be on different nodes and every node already has one"
+        );
+        assert!(place(&items, &bins, false).unplaced.is_empty());
     }
 
     #[test]
