@@ -18,6 +18,9 @@ use super::ratio::Ratio;
 pub struct Item {
     /// Service name.
     pub service: String,
+    /// A number unique to the service among the items placed together (replicas of one service
+    /// share it); lets placement track spreading without hashing names.
+    pub service_id: u32,
     /// Service group.
     pub group: String,
     /// Replica index (0-based).
@@ -65,16 +68,22 @@ pub fn place(items: &[Item], bins: &[Bin], strict_spread: bool) -> Placement {
     place_general(items, bins, strict_spread)
 }
 
+/// Placement order: largest memory first, then cpu, then service name and replica.
+pub fn placement_cmp(x: &Item, y: &Item) -> std::cmp::Ordering {
+    y.memory
+        .cmp(&x.memory)
+        .then(y.cpu.cmp(&x.cpu))
+        .then(x.service.cmp(&y.service))
+        .then(x.replica.cmp(&y.replica))
+}
+
+/// Indices of `items` in placement order; free when they are already in that order (the
+/// planner sorts its demand once, then places it on thousands of options).
 fn sorted_order(items: &[Item]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (x, y) = (&items[a], &items[b]);
-        y.memory
-            .cmp(&x.memory)
-            .then(y.cpu.cmp(&x.cpu))
-            .then(x.service.cmp(&y.service))
-            .then(x.replica.cmp(&y.replica))
-    });
+    if !items.is_sorted_by(|a, b| placement_cmp(a, b) != std::cmp::Ordering::Greater) {
+        order.sort_by(|&a, &b| placement_cmp(&items[a], &items[b]));
+    }
     order
 }
 
@@ -92,10 +101,10 @@ fn place_uniform(items: &[Item], bins: &[Bin], strict_spread: bool) -> Placement
         (0..bins.len()).map(|k| (key(&free[k]), Reverse(k))).collect();
     let mut placed: Vec<Vec<usize>> = vec![Vec::new(); bins.len()];
     let mut unplaced = Vec::new();
-    let mut used_by: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    let mut used_by: std::collections::HashMap<u32, Vec<usize>> = std::collections::HashMap::new();
     for i in sorted_order(items) {
         let it = &items[i];
-        let used: &[usize] = used_by.get(it.service.as_str()).map_or(&[], Vec::as_slice);
+        let used: &[usize] = used_by.get(&it.service_id).map_or(&[], Vec::as_slice);
         let mut popped = Vec::new();
         let mut chosen = None;
         let mut fallback = None;
@@ -121,7 +130,7 @@ fn place_uniform(items: &[Item], bins: &[Bin], strict_spread: bool) -> Placement
             free[k].1 -= it.cpu.0;
             free[k].2 -= 1;
             placed[k].push(i);
-            used_by.entry(it.service.as_str()).or_default().push(k);
+            used_by.entry(it.service_id).or_default().push(k);
         }
         for (k_key, k) in popped {
             heap.push((if Some(k) == pick { key(&free[k]) } else { k_key }, Reverse(k)));
@@ -134,26 +143,18 @@ fn place_uniform(items: &[Item], bins: &[Bin], strict_spread: bool) -> Placement
 }
 
 fn place_general(items: &[Item], bins: &[Bin], strict_spread: bool) -> Placement {
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (x, y) = (&items[a], &items[b]);
-        y.memory
-            .cmp(&x.memory)
-            .then(y.cpu.cmp(&x.cpu))
-            .then(x.service.cmp(&y.service))
-            .then(x.replica.cmp(&y.replica))
-    });
+    let order = sorted_order(items);
     let mut free: Vec<(u64, u64, u32)> = bins.iter().map(|b| (b.memory.0, b.cpu.0, b.pods)).collect();
     let mut placed: Vec<Vec<usize>> = vec![Vec::new(); bins.len()];
     let mut unplaced = Vec::new();
     let mut spilled = Vec::new();
     let group_has_home = |g: &str| bins.iter().any(|b| b.groups.iter().any(|x| x == g));
     // Nodes already holding a replica of each service (replica counts are small).
-    let mut used_by: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    let mut used_by: std::collections::HashMap<u32, Vec<usize>> = std::collections::HashMap::new();
     for i in order {
         let it = &items[i];
         let home = group_has_home(&it.group);
-        let used: &[usize] = used_by.get(it.service.as_str()).map_or(&[], Vec::as_slice);
+        let used: &[usize] = used_by.get(&it.service_id).map_or(&[], Vec::as_slice);
         let fits = |k: usize, free: &[(u64, u64, u32)]| {
             free[k].0 >= it.memory.0 && free[k].1 >= it.cpu.0 && free[k].2 > 0
         };
@@ -180,7 +181,7 @@ fn place_general(items: &[Item], bins: &[Bin], strict_spread: bool) -> Placement
                 free[k].1 -= it.cpu.0;
                 free[k].2 -= 1;
                 placed[k].push(i);
-                used_by.entry(it.service.as_str()).or_default().push(k);
+                used_by.entry(it.service_id).or_default().push(k);
                 if spill && home {
                     spilled.push(i);
                 }
@@ -354,8 +355,12 @@ mod tests {
     const MI: u64 = 1 << 20;
 
     fn item(service: &str, group: &str, replica: u32, mem_mi: u64, cpu: u64) -> Item {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut h = DefaultHasher::new();
+        service.hash(&mut h);
         Item {
             service: service.into(),
+            service_id: h.finish() as u32,
             group: group.into(),
             replica,
             memory: Bytes(mem_mi * MI),

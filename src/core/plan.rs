@@ -249,11 +249,11 @@ pub fn options(
 }
 
 /// The load to place: every service's replicas at the policy's size, plus `clients` times each
-/// service's per-client cost spread over its replicas.
+/// service's per-client cost spread over its replicas; in placement order.
 pub fn demand(profile: &Profile, clients: u64) -> Vec<Item> {
     let mult = profile.policy.peak_multiplier;
     let mut items = Vec::new();
-    for s in &profile.services {
+    for (service_id, s) in profile.services.iter().enumerate() {
         let base_mem = match profile.policy.size_by {
             SizeBy::Typical => s.memory.typical,
             SizeBy::Peak => s.memory_peak_each(mult),
@@ -272,6 +272,7 @@ pub fn demand(profile: &Profile, clients: u64) -> Vec<Item> {
         for r in 0..s.replicas {
             items.push(Item {
                 service: s.name.clone(),
+                service_id: service_id as u32,
                 group: s.group.clone(),
                 replica: r,
                 memory: Bytes(base_mem.0.saturating_add(cm)),
@@ -279,6 +280,7 @@ pub fn demand(profile: &Profile, clients: u64) -> Vec<Item> {
             });
         }
     }
+    items.sort_by(placement::placement_cmp);
     items
 }
 
@@ -399,7 +401,8 @@ pub struct Evaluation {
     pub cpu_headroom: PctFig,
     /// The resource with the least headroom.
     pub limiting: &'static str,
-    /// Per-node fill.
+    /// Per-node fill (for detailed evaluations: the pick, and check's tiers).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fill: Vec<NodeFill>,
     /// Replicas that fit nowhere.
     pub unplaced: Vec<String>,
@@ -518,7 +521,8 @@ pub fn evaluate_items(
     } else {
         placement::place(items, &bins, strict)
     };
-    let fill = placement::fills(items, &bins, &p, detail);
+    // Per-node fills (display strings) only where they are shown: the pick and check's tiers.
+    let fill = if detail { placement::fills(items, &bins, &p, true) } else { Vec::new() };
     let (mh, ch, worst_node) = if hopeless {
         (
             headroom(dm, cap_m),
