@@ -168,20 +168,21 @@ pub fn options(
     for p in &catalog.plans {
         let fees = catalog.providers.iter().find(|f| f.provider == p.provider);
         let model = fees.map_or(ReservationModel::K3s, |f| f.reservation);
+        // A node of this plan: all of it for workloads, 110 pods, the provider's reservations.
+        let plan_node = |name: String| NodeSpec {
+            name,
+            vcpus: p.vcpus,
+            memory: p.memory,
+            groups: Vec::new(),
+            workloads: true,
+            overhead_memory: Bytes(0),
+            overhead_cpu: Millicores(0),
+            max_pods: 110,
+            reservation: model,
+        };
         let mut counts = vec![1u32, 2, 3];
         if let Some(h) = hint {
-            let probe = NodeSpec {
-                name: String::new(),
-                vcpus: p.vcpus,
-                memory: p.memory,
-                groups: Vec::new(),
-                workloads: true,
-                overhead_memory: Bytes(0),
-                overhead_cpu: Millicores(0),
-                max_pods: 110,
-                reservation: model,
-            };
-            let n = nodes_needed(h, &probe);
+            let n = nodes_needed(h, &plan_node(String::new()));
             counts.push(n);
             if h.ha {
                 counts.push(n + 1);
@@ -191,17 +192,7 @@ pub fn options(
         }
         for count in counts {
             let nodes: Vec<NodeSpec> = (1..=count)
-                .map(|i| NodeSpec {
-                    name: if count == 1 { "node".into() } else { format!("node-{i}") },
-                    vcpus: p.vcpus,
-                    memory: p.memory,
-                    groups: Vec::new(),
-                    workloads: true,
-                    overhead_memory: Bytes(0),
-                    overhead_cpu: Millicores(0),
-                    max_pods: 110,
-                    reservation: model,
-                })
+                .map(|i| plan_node(if count == 1 { "node".into() } else { format!("node-{i}") }))
                 .collect();
             let node_cost = conv(&p.price).map(|c| c * u64::from(count));
             let mut parts = vec![format!("{count} x {}", p.price.display())];

@@ -72,6 +72,18 @@ fn fill_lines(out: &mut String, e: &Evaluation) {
     }
 }
 
+fn load_text(r: &Recommendation) -> String {
+    format!("{} replicas, {} memory, {} cpu", r.replicas, r.demand_memory.display, r.demand_cpu.display)
+}
+
+fn requirements_text(r: &Recommendation) -> String {
+    format!(
+        "{}{}",
+        r.requirements.join(", "),
+        r.budget.as_ref().map(|b| format!(", budget {b}")).unwrap_or_default()
+    )
+}
+
 /// `recommend` as text tables.
 pub fn table(
     r: &Recommendation,
@@ -83,12 +95,9 @@ pub fn table(
     let mut out = String::new();
     out.push_str(&format!("bizo-plan recommend: profile {profile}, catalog {catalog}\n"));
     out.push_str(&format!(
-        "Load: {} replicas, {} memory, {} cpu (every service at the policy's size); requirements: {}{}\n",
-        r.replicas,
-        r.demand_memory.display,
-        r.demand_cpu.display,
-        r.requirements.join(", "),
-        r.budget.as_ref().map(|b| format!(", budget {b}")).unwrap_or_default()
+        "Load: {} (every service at the policy's size); requirements: {}\n",
+        load_text(r),
+        requirements_text(r)
     ));
     match &r.pick {
         Some(p) => {
@@ -169,12 +178,9 @@ pub fn markdown(r: &Recommendation, profile: &str) -> String {
         None => out.push_str("## bizo-plan recommend: **nothing fits**\n\n"),
     }
     out.push_str(&format!(
-        "Profile `{profile}`: {} replicas, {} memory, {} cpu. Requirements: {}{}.\n\n",
-        r.replicas,
-        r.demand_memory.display,
-        r.demand_cpu.display,
-        r.requirements.join(", "),
-        r.budget.as_ref().map(|b| format!(", budget {b}")).unwrap_or_default()
+        "Profile `{profile}`: {}. Requirements: {}.\n\n",
+        load_text(r),
+        requirements_text(r)
     ));
     if let (None, Some(c)) = (&r.pick, &r.cheapest_over_budget) {
         out.push_str(&format!("Cheapest option that would fit: **{}** at {}.\n\n", c.name, c.monthly));
