@@ -778,7 +778,7 @@ pub fn check(
 
     let mut gate_results = Vec::new();
     if let Some(max) = gates.max_used {
-        let breached = total.0 == 0 || exceeds(gated_used, total.0, max);
+        let breached = total.0 == 0 || max.is_exceeded_by(gated_used, total.0);
         gate_results.push(GateResult {
             gate: format!("--max-used {}", max.percent_string()),
             passed: !breached,
@@ -864,11 +864,6 @@ pub fn check(
         verdict: Verdict { status, reasons, gates: gate_results, failed },
         explain,
     }
-}
-
-/// Exact `part / whole > max`.
-fn exceeds(part: u64, whole: u64, max: Ratio) -> bool {
-    u128::from(part) * u128::from(super::ratio::ONE) > u128::from(max.0) * u128::from(whole)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use super::profile::{Profile, SizeBy};
 use super::quantity::{Bytes, Millicores};
 use super::ratio::Ratio;
 use super::reservation::{DEFAULT_KERNEL_SHARE, NodeSize, ReservationModel};
-use super::tier::{Catalog, ClientsClaim, Price, TierNode, convert};
+use super::tier::{Catalog, ClientsClaim, Price, TierNode, convert, format_cents};
 
 /// One machine of an option.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,10 +74,6 @@ fn node_from_tier(n: &TierNode, model: ReservationModel) -> NodeSpec {
         max_pods: n.max_pods,
         reservation: n.reservation.unwrap_or(model),
     }
-}
-
-fn cents(c: u64, currency: &str) -> String {
-    format!("{}.{:02} {currency}", c / 100, c % 100)
 }
 
 /// What the load needs, to size multi-node options of a plan.
@@ -537,9 +533,9 @@ pub fn evaluate_items(
     {
         reasons.push(format!(
             "over budget by {} ({} > {})",
-            cents(m - b, currency),
-            cents(m, currency),
-            cents(b, currency)
+            format_cents(m - b, currency),
+            format_cents(m, currency),
+            format_cents(b, currency)
         ));
     }
     if o.monthly_cents.is_none() {
@@ -618,7 +614,7 @@ pub fn evaluate_items(
         provider: o.provider.clone(),
         nodes: o.nodes.len(),
         monthly_cents: o.monthly_cents,
-        monthly: o.monthly_cents.map_or("unknown".into(), |c| cents(c, currency)),
+        monthly: o.monthly_cents.map_or("unknown".into(), |c| format_cents(c, currency)),
         cost_breakdown: o.cost_breakdown.clone(),
         capacity_memory: Bytes(cap_m).into(),
         demand_memory: Bytes(dm).into(),
@@ -747,9 +743,9 @@ pub fn recommend(
         if done || (over.is_some() && (!passing.is_empty() || cheapest_over_budget.is_some())) {
             skipped.push(Skipped {
                 name: o.name.clone(),
-                monthly: o.monthly_cents.map_or("unknown".into(), |c| cents(c, &currency)),
+                monthly: o.monthly_cents.map_or("unknown".into(), |c| format_cents(c, &currency)),
                 reason: match over {
-                    Some(d) => format!("over budget by {}", cents(d, &currency)),
+                    Some(d) => format!("over budget by {}", format_cents(d, &currency)),
                     None => "more expensive than the pick and its alternatives (not evaluated)".into(),
                 },
             });
@@ -835,7 +831,7 @@ pub fn recommend(
         requirements.push(format!("provider {p}"));
     }
     Recommendation {
-        budget: req.budget_cents.map(|b| cents(b, &currency)),
+        budget: req.budget_cents.map(|b| format_cents(b, &currency)),
         currency,
         requirements,
         replicas: items.len(),

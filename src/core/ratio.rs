@@ -81,6 +81,12 @@ impl Ratio {
         whole != 0 && u128::from(part) * u128::from(ONE) >= u128::from(self.0) * u128::from(whole)
     }
 
+    /// Exact comparison `part / whole > self` without rounding. True when `whole` is zero and
+    /// `part` is not (anything is above a share of nothing).
+    pub fn is_exceeded_by(self, part: u64, whole: u64) -> bool {
+        u128::from(part) * u128::from(ONE) > u128::from(self.0) * u128::from(whole)
+    }
+
     /// Display as a percentage with two decimals trimmed: `70%`, `12.5%`, `75.61%`.
     pub fn percent_string(self) -> String {
         format!("{}%", trim_fixed(self.0, 2))
@@ -287,6 +293,10 @@ mod tests {
         // 69.999...% rounds to 70.00% for display but does not reach the threshold.
         assert!(!Ratio::percent(70).is_reached_by(699_999, 1_000_000 + 1));
         assert!(!Ratio::percent(70).is_reached_by(5, 0));
+        // Strictly above, for --max-used style gates.
+        assert!(!Ratio::percent(70).is_exceeded_by(7000, 10000));
+        assert!(Ratio::percent(70).is_exceeded_by(7001, 10000));
+        assert!(Ratio::percent(70).is_exceeded_by(1, 0));
     }
 
     #[test]

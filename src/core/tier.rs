@@ -62,8 +62,13 @@ impl Price {
 
     /// "48.00 USD".
     pub fn display(&self) -> String {
-        format!("{}.{:02} {}", self.cents / 100, self.cents % 100, self.currency)
+        format_cents(self.cents, &self.currency)
     }
+}
+
+/// An amount in cents as "48.00 USD".
+pub fn format_cents(cents: u64, currency: &str) -> String {
+    format!("{}.{:02} {currency}", cents / 100, cents % 100)
 }
 
 impl Serialize for Price {
