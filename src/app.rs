@@ -95,7 +95,7 @@ fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
             .unwrap_or_else(|| default_headroom(&loaded.profile)),
         provider: args.provider.clone(),
         clients: args.clients,
-        min_confidence: args.confidence,
+        min_confidence: args.confidence.into(),
     };
     if let Some(p) = &req.provider
         && !catalog.plans.iter().any(|x| &x.provider == p)

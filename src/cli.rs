@@ -109,7 +109,7 @@ pub struct RecommendArgs {
 
     /// Lowest price confidence to accept for provider plans.
     #[arg(long, value_enum, value_name = "LEVEL", default_value = "third-party")]
-    pub confidence: crate::core::plan::Confidence,
+    pub confidence: ConfidenceArg,
 
     /// Tier catalog YAML instead of the embedded one.
     #[arg(long, value_name = "FILE")]
@@ -234,6 +234,28 @@ pub struct OutputArgs {
     /// Never use colours (NO_COLOR is honoured too; colours are only used on a terminal).
     #[arg(long)]
     pub no_color: bool,
+}
+
+/// `--confidence` values (the core's `Confidence`, kept free of clap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfidenceArg {
+    /// Filled from a price ladder or from memory.
+    Unverified,
+    /// From a secondary source.
+    ThirdParty,
+    /// Read in a source with provenance.
+    Verified,
+}
+
+impl From<ConfidenceArg> for crate::core::plan::Confidence {
+    fn from(c: ConfidenceArg) -> Self {
+        use crate::core::plan::Confidence;
+        match c {
+            ConfidenceArg::Unverified => Confidence::Unverified,
+            ConfidenceArg::ThirdParty => Confidence::ThirdParty,
+            ConfidenceArg::Verified => Confidence::Verified,
+        }
+    }
 }
 
 /// Verdict levels that can be made to fail the run.

@@ -322,7 +322,7 @@ pub struct Requirements {
 }
 
 /// How far a plan's price can be trusted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Confidence {
     /// Filled from a price ladder or from memory.
     Unverified,
