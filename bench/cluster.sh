@@ -5,9 +5,9 @@
 #
 # For each size it starts bizo-sim with a generated cluster (pods of 4-8 KB JSON each, as real
 # pods with managedFields are) and runs, alternating, RUNS times each:
-#   floor  the same paginated lists bizo-plan reads (nodes, pods with the field selector,
-#          node and pod metrics; limit 500 + continue) fetched with curl to a tmpfs file,
-#          the four lists concurrently, as bizo-plan does
+#   floor  the same paginated lists bizo-plan reads, fetched with curl to a tmpfs file in the
+#          same order and concurrency: nodes (limit 500) and node metrics (limit 5000) beside
+#          pods (field selector, limit 500) followed by pod metrics (limit 5000)
 #   bizo   bizo-plan check -o json > /dev/null (release build)
 #   kva    kubectl-view-allocations -u > /dev/null (installed from crates.io)
 # and prints wall time and peak RSS (GNU time) medians with ratios. Not part of the test suite.
@@ -39,10 +39,10 @@ shm=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work" "$shm"' EXIT
 
 # One paginated list with curl: pages to a tmpfs file, the continue token read from its head.
-fetch_list() { # url path query tag
-  local url=$1 path=$2 query=$3 tag=$4 token="" n=0
+fetch_list() { # url path query tag limit
+  local url=$1 path=$2 query=$3 tag=$4 limit=$5 token="" n=0
   while :; do
-    local q="limit=500${query:+&$query}${token:+&continue=$token}"
+    local q="limit=$limit${query:+&$query}${token:+&continue=$token}"
     curl -sf -o "$shm/$tag" "$url$path?$q"
     n=$((n + 1))
     token=$(head -c 1024 "$shm/$tag" | grep -o '"continue":"[^"]*"' | head -1 | cut -d'"' -f4 || true)
@@ -50,12 +50,14 @@ fetch_list() { # url path query tag
     [ -n "$token" ] || break
   done
 }
-floor() { # url
+floor() { # url -- the requests bizo-plan makes, in the same order and concurrency
   local url=$1
-  fetch_list "$url" /api/v1/nodes "" nodes &
-  fetch_list "$url" /api/v1/pods "fieldSelector=status.phase%21%3DSucceeded%2Cstatus.phase%21%3DFailed" pods &
-  fetch_list "$url" /apis/metrics.k8s.io/v1beta1/nodes "" nmetrics &
-  fetch_list "$url" /apis/metrics.k8s.io/v1beta1/pods "" pmetrics &
+  fetch_list "$url" /api/v1/nodes "" nodes 500 &
+  fetch_list "$url" /apis/metrics.k8s.io/v1beta1/nodes "" nmetrics 5000 &
+  {
+    fetch_list "$url" /api/v1/pods "fieldSelector=status.phase%21%3DSucceeded%2Cstatus.phase%21%3DFailed" pods 500
+    fetch_list "$url" /apis/metrics.k8s.io/v1beta1/pods "" pmetrics 5000
+  } &
   wait
 }
 

@@ -23,6 +23,22 @@ use crate::render::{self, RenderOptions};
 use crate::source::kube::{self, Connection, KubeOptions};
 use crate::source::{files, host};
 
+/// The whole program: parse the arguments, run, print any error, and map it to an exit code.
+pub fn main() -> std::process::ExitCode {
+    let cli = crate::cli::parse();
+    crate::log::init(cli.verbose);
+    match run(cli) {
+        Ok(exit) => exit.into(),
+        Err(err) => {
+            eprintln!("bizo-plan: error: {err:#}");
+            if let Some(detail) = err.downcast_ref::<InputError>().and_then(|e| e.detail()) {
+                eprintln!("{detail}");
+            }
+            crate::exit::for_error(&err).into()
+        }
+    }
+}
+
 /// Runs a parsed command line and returns how the run ended.
 pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
@@ -40,6 +56,20 @@ pub fn run(cli: Cli) -> Result<Exit> {
             Ok(Exit::Ok)
         }
         Command::Profile(ProfileCommand::Generate(args)) => run_generate(&args),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut crate::cli::command(), "bizo-plan", &mut out);
+            write_stdout(&String::from_utf8_lossy(&out))?;
+            Ok(Exit::Ok)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(crate::cli::command())
+                .render(&mut out)
+                .context("rendering the man page")?;
+            write_stdout(&String::from_utf8_lossy(&out))?;
+            Ok(Exit::Ok)
+        }
     }
 }
 
@@ -232,8 +262,14 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
             .map(|o| plan::evaluate(profile, o, &req, &catalog.currency))
             .collect();
     }
-    let text = render::check(&report, &loaded.origin, &render_options(&args.output));
-    write_stdout(&text)?;
+    // Streamed: a large cluster's JSON is never held in memory as one string.
+    let opts = render_options(&args.output);
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let written = render::write_check(&report, &loaded.origin, &opts, &mut out).and_then(|()| out.flush());
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        r => r.context("writing to standard output")?,
+    }
     Ok(if report.verdict.failed { Exit::GateFailed } else { Exit::Ok })
 }
 
@@ -253,6 +289,7 @@ fn read_cluster(
         connect_timeout: Duration::from_secs(args.connect_timeout),
         request_timeout: Duration::from_secs(args.request_timeout),
         page_size: args.page_size,
+        insecure_skip_tls_verify: args.insecure_skip_tls_verify,
         ..KubeOptions::default()
     };
     let runtime =
@@ -295,7 +332,13 @@ fn render_options(o: &OutputArgs) -> RenderOptions {
         .or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse().ok()))
         .unwrap_or(120)
         .max(40);
-    RenderOptions { format: o.output, width, color: tty && !no_color_env && !o.no_color, explain: o.explain }
+    RenderOptions {
+        format: o.output,
+        width,
+        color: tty && !no_color_env && !o.no_color,
+        explain: o.explain,
+        all_rows: o.all_rows,
+    }
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::core::quantity::Bytes;
 use crate::core::ratio::Ratio;
@@ -22,6 +22,30 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+
+    /// Log what is read on stderr: -v each API request (method, path, status, bytes, time),
+    /// -vv also the kube client's own debug log. RUST_LOG (e.g. kube=trace) overrides.
+    /// Credentials are never logged.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+/// The clap command (for completions and the man page).
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// Parses the process arguments. Run as the kubectl plugin (`kubectl-bizo_plan`, started by
+/// `kubectl bizo-plan ...`), usage and help say `kubectl bizo-plan`.
+pub fn parse() -> Cli {
+    let argv0 = std::env::args_os().next().unwrap_or_default();
+    let stem = std::path::Path::new(&argv0).file_stem().map(|s| s.to_string_lossy().into_owned());
+    let mut cmd = Cli::command();
+    if stem.as_deref() == Some("kubectl-bizo_plan") {
+        cmd = cmd.bin_name("kubectl bizo-plan").display_name("kubectl-bizo_plan");
+    }
+    let matches = cmd.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 /// Subcommands.
@@ -41,6 +65,17 @@ pub enum Command {
     /// Profiles: generate one from a live cluster.
     #[command(subcommand)]
     Profile(ProfileCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    ///
+    /// bash: `bizo-plan completions bash > ~/.local/share/bash-completion/completions/bizo-plan`;
+    /// zsh: into a directory on $fpath as `_bizo-plan`; fish: `~/.config/fish/completions/bizo-plan.fish`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `bizo-plan man > bizo-plan.1 && man ./bizo-plan.1`.
+    Man,
 }
 
 /// `profile` subcommands.
@@ -211,7 +246,13 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub request_timeout: u64,
 
-    /// Items per LIST page.
+    /// Do not verify the API server's TLS certificate (a warning is printed). Verification is on
+    /// by default; a kubeconfig's insecure-skip-tls-verify is honoured with the same warning.
+    #[arg(long)]
+    pub insecure_skip_tls_verify: bool,
+
+    /// Items per LIST page (the metrics lists, whose items are some 20 times smaller, take 10
+    /// times as many per page).
     #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
     pub page_size: u32,
 }
@@ -234,6 +275,11 @@ pub struct OutputArgs {
     /// Never use colours (NO_COLOR is honoured too; colours are only used on a terminal).
     #[arg(long)]
     pub no_color: bool,
+
+    /// List every node, unmatched group and warning in tables and Markdown (by default long
+    /// lists stop at 25 rows: the nodes with the least free memory; JSON and YAML carry all).
+    #[arg(long)]
+    pub all_rows: bool,
 }
 
 /// `--confidence` values (the core's `Confidence`, kept free of clap).

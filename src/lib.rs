@@ -4,11 +4,14 @@
 //! [`source`] reads the outside world (files, the host) and converts it into core types;
 //! [`render`] turns reports into text; [`app`] wires them together for the binary.
 
+#[cfg(feature = "cluster")]
 pub mod app;
 pub mod cli;
 pub mod core;
 pub mod error;
 pub mod exit;
+#[cfg(feature = "cluster")]
+pub mod log;
 pub mod render;
 pub mod source;
 pub mod yaml;

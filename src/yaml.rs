@@ -134,6 +134,12 @@ pub fn to_string<T: Serialize>(value: &T) -> Result<String, String> {
     serde_saphyr::to_string(value).map_err(|e| e.to_string())
 }
 
+/// Serializes a value as YAML into a writer, as it goes.
+pub fn to_writer<W: std::io::Write, T: Serialize>(w: W, value: &T) -> Result<(), String> {
+    let mut w = w;
+    serde_saphyr::to_io_writer(&mut w, value).map_err(|e| e.to_string())
+}
+
 /// Finds the line and column of the node at `path` (for errors found after parsing, such as a
 /// duplicate name). Falls back to the nearest ancestor that exists.
 pub fn locate(text: &str, path: &[PathSeg]) -> Option<(usize, usize)> {

@@ -236,6 +236,7 @@ fn schema_describes_the_profile_format() {
     assert_eq!(required, vec!["name", "group", "status", "memory"]);
 }
 
+// Fault matrix: No cluster configured
 #[test]
 fn require_cluster_without_a_kubeconfig_exits_3() {
     let (code, out, err) = run(&["check", "--require-cluster"]);
@@ -247,6 +248,7 @@ fn require_cluster_without_a_kubeconfig_exits_3() {
     );
 }
 
+// Fault matrix: Connection refused
 #[test]
 fn unreachable_cluster_exits_3_when_required_and_degrades_otherwise() {
     let dir = home();
@@ -281,6 +283,7 @@ fn unreachable_cluster_exits_3_when_required_and_degrades_otherwise() {
     assert!(!out.contains("tok-DO-NOT-PRINT"));
 }
 
+// Fault matrix: Broken kubeconfig
 #[test]
 fn a_broken_kubeconfig_is_bad_input() {
     let dir = home();

@@ -149,6 +149,7 @@ fn generated_cluster_totals_per_node_are_exact_across_many_pages() {
     only_gets(&sim);
 }
 
+// Fault matrix: 404 metrics (or 503)
 #[test]
 fn metrics_api_missing_gives_a_requests_based_report_with_a_warning() {
     for mode in [MetricsMode::Absent, MetricsMode::Unavailable] {
@@ -178,6 +179,7 @@ fn metrics_api_missing_gives_a_requests_based_report_with_a_warning() {
     }
 }
 
+// Fault matrix: 403 Forbidden
 #[test]
 fn forbidden_nodes_degrade_to_pods_and_the_host() {
     let sim =
@@ -214,13 +216,15 @@ fn cluster_scope_pods_forbidden_but_a_namespace_is_readable() {
     assert_eq!(bytes(&r.json["workload"]["current"]), 600 * MI);
 }
 
+// Fault matrix: 410 Expired continue token
 #[test]
 fn an_expired_continue_token_restarts_the_list() {
     let sim = start(
         SimConfig::generated(10, 30).with_faults(Faults { expire_continue_at: Some(3), ..Faults::default() }),
     );
     let expected = sim.expected_totals();
-    let r = check(&sim, &["--page-size", "40"]);
+    // Page size 10: 30 pod pages, and 100 PodMetrics per page (10x) for 3 metrics pages.
+    let r = check(&sim, &["--page-size", "10"]);
     assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
     assert_eq!(r.json["missingInputs"], Value::Null);
     let counted = r.json["cluster"]["totals"]["pods"].as_u64().expect("pods") as usize;
@@ -234,9 +238,15 @@ fn an_expired_continue_token_restarts_the_list() {
             reqs.iter().any(|q| q.seq > e.seq && q.path == e.path && q.query_param("continue").is_none())
         );
     }
+    // The fault fires once per collection: both the pod list and the PodMetrics list restarted.
+    let expired_paths: Vec<&str> = expired.iter().map(|q| q.path.as_str()).collect();
+    assert!(expired_paths.contains(&"/api/v1/pods"), "{expired_paths:?}");
+    assert!(expired_paths.contains(&"/apis/metrics.k8s.io/v1beta1/pods"), "{expired_paths:?}");
     for n in r.json["cluster"]["nodes"].as_array().expect("nodes") {
         let e = expected.node(n["name"].as_str().expect("name")).expect("node");
         assert_eq!(bytes(&n["requestedMemory"]), e.requests.memory_bytes);
+        // Pod usage restarted with its list: counted once, not once plus a partial pass.
+        assert_eq!(bytes(&n["podUsageMemory"]), e.pod_usage.memory_bytes);
     }
 }
 
@@ -250,6 +260,7 @@ fn server_errors_are_retried() {
     assert_eq!(sim.requests().iter().filter(|q| q.status == 500).count(), 3);
 }
 
+// Fault matrix: 5xx server errors
 #[test]
 fn persistent_server_errors_are_reported_not_hidden() {
     let sim = start(SimConfig::laptop().with_faults(Faults { fail_every: Some(1), ..Faults::default() }));
@@ -259,11 +270,19 @@ fn persistent_server_errors_are_reported_not_hidden() {
     assert!(r.stderr.contains("500 InternalError"), "{}", r.stderr);
     let r = check(&sim, &[]);
     let missing = r.json["missingInputs"].as_array().expect("missing");
+    let missing: Vec<&str> = missing.iter().map(|m| m.as_str().expect("text")).collect();
     assert_eq!(missing.len(), 4, "{missing:?}");
-    assert!(missing.iter().all(|m| m.as_str().is_some_and(|s| s.contains("500"))));
+    // Nodes, pods and node metrics each failed with the 500; pod metrics are only read after a
+    // complete pod list, and the report says so.
+    assert_eq!(missing.iter().filter(|m| m.contains("500 InternalError")).count(), 3, "{missing:?}");
+    assert!(
+        missing.contains(&"list pods.metrics.k8s.io: skipped, the pod list is incomplete"),
+        "{missing:?}"
+    );
     assert_eq!(r.json["baseline"], "host");
 }
 
+// Fault matrix: Truncated body
 #[test]
 fn truncated_bodies_are_retried() {
     use bizo_sim::{Truncate, TruncateMode};
@@ -280,6 +299,7 @@ fn truncated_bodies_are_retried() {
     }
 }
 
+// Fault matrix: Timeout
 #[test]
 fn slow_server_times_out_into_exit_3_when_required() {
     let sim =
@@ -358,6 +378,7 @@ fn profile_generate_needs_a_cluster() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no kubeconfig"));
 }
 
+// Fault matrix: Auth expired or invalid (401)
 #[test]
 fn bearer_tokens_authenticate_and_are_never_printed() {
     let token = "sim-token-3f9a1c77e2";
@@ -374,4 +395,64 @@ fn bearer_tokens_authenticate_and_are_never_printed() {
     assert_eq!(missing.len(), 4);
     assert!(missing[0].as_str().expect("text").contains("401"), "{missing:?}");
     assert!(!serde_json::to_string(&r.json).expect("json").contains("wrong-token"));
+}
+
+/// Runs `bizo-plan check` against `sim` and returns stdout (any output format).
+fn check_text(sim: &Sim, args: &[&str]) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kc = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&kc, None).expect("kubeconfig");
+    let out = bizo(dir.path())
+        .args(["check", "--width", "200", "--kubeconfig"])
+        .arg(&kc)
+        .args(args)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .expect("run bizo-plan");
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[test]
+fn long_node_tables_show_the_fullest_nodes_and_say_how_many_are_hidden() {
+    let sim = start(SimConfig::generated(40, 30));
+    let r = check(&sim, &[]);
+    let nodes = r.json["cluster"]["nodes"].as_array().expect("nodes");
+    let mut by_free: Vec<(i64, usize, &str)> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (bytes(&n["freeMemory"]), i, n["name"].as_str().expect("name")))
+        .collect();
+    by_free.sort();
+    let excluded_hidden = by_free[25..].iter().filter(|(_, i, _)| nodes[*i]["excluded"].is_string()).count();
+    let node_rows = |text: &str| -> Vec<String> {
+        let names: Vec<&str> = nodes.iter().map(|n| n["name"].as_str().expect("name")).collect();
+        text.lines()
+            .filter_map(|l| l.split(['│', '┆']).nth(1).map(str::trim))
+            .filter(|cell| names.contains(cell))
+            .map(str::to_string)
+            .collect()
+    };
+
+    let table = check_text(&sim, &["-o", "table"]);
+    let shown = node_rows(&table);
+    let mut expected: Vec<(usize, &str)> = by_free[..25].iter().map(|(_, i, n)| (*i, *n)).collect();
+    expected.sort();
+    assert_eq!(shown, expected.iter().map(|(_, n)| n.to_string()).collect::<Vec<_>>(), "{table}");
+    let note = format!(
+        "... 25 of 40 nodes shown (those with the least free memory); 15 more, {excluded_hidden} of them excluded from scheduling (--all-rows shows every node, -o json carries them)"
+    );
+    assert!(table.contains(&note), "{table}");
+
+    let all = check_text(&sim, &["-o", "table", "--all-rows"]);
+    assert_eq!(node_rows(&all).len(), 40);
+    assert!(!all.contains("nodes shown"));
+
+    let md = check_text(&sim, &["-o", "markdown"]);
+    assert!(md.contains(&note), "{md}");
+    // The machine formats always carry every node.
+    let yaml = check_text(&sim, &["-o", "yaml"]);
+    for n in nodes {
+        let name = n["name"].as_str().expect("name");
+        assert!(yaml.contains(&format!("name: {name}\n")), "{name} missing from the YAML");
+    }
 }

@@ -32,16 +32,19 @@ macro_rules! bad_profile {
     };
 }
 
+// Fault matrix: Bad YAML
 bad_profile!(
     bad_yaml_syntax,
     "syntax.yaml",
     "bizo-plan: error: syntax.yaml:1:7: name: expected string scalar"
 );
+// Fault matrix: Bad quantity
 bad_profile!(
     bad_quantity,
     "bad-quantity.yaml",
     "bizo-plan: error: bad-quantity.yaml:6:23: services[0].memory.typical: invalid quantity \"4GB\": did you mean 4G or 4Gi?"
 );
+// Fault matrix: Unknown field
 bad_profile!(
     unknown_field,
     "unknown-field.yaml",
@@ -118,6 +121,7 @@ bad_profile!(
     "percent-text.yaml",
     "bizo-plan: error: percent-text.yaml:3:20: policy.warnUsedPercent: invalid percentage \"seventy\": expected a plain decimal number such as 70 or 12.5"
 );
+// Fault matrix: File not found
 bad_profile!(
     file_not_found,
     "no-such-profile.yaml",
@@ -132,6 +136,7 @@ fn parse_errors_show_the_source_line() {
     assert!(all.contains("memory: {typical: 4GB}"), "{all}");
 }
 
+// Fault matrix: Permission denied
 #[test]
 fn unreadable_file_is_permission_denied() {
     use std::os::unix::fs::PermissionsExt;

@@ -119,8 +119,9 @@ pub struct Faults {
     pub metrics: MetricsMode,
     /// Resources answered with 403 Forbidden.
     pub forbid: Vec<Forbid>,
-    /// Answer 410 Expired (once) to the request that presents the continue
-    /// token for this page (pages count from 1, so 2 is the first continue).
+    /// Answer 410 Expired (once per collection: pods, nodes, each metrics list) to the request
+    /// that presents the continue token for this page (pages count from 1, so 2 is the first
+    /// continue).
     pub expire_continue_at: Option<u32>,
     /// Answer 500 InternalError to the first N requests.
     pub fail_first: u32,

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
@@ -44,7 +44,8 @@ pub(crate) struct State {
     pub requests: Mutex<Vec<RecordedRequest>>,
     pub record_file: Option<Mutex<File>>,
     seq: AtomicU64,
-    expired_fired: AtomicBool,
+    /// Collections whose continue token already expired once (the fault fires once per collection).
+    expired_fired: std::sync::Mutex<Vec<Collection>>,
     truncations: AtomicU32,
 }
 
@@ -69,7 +70,7 @@ impl State {
             requests: Mutex::new(Vec::new()),
             record_file: record_file.map(Mutex::new),
             seq: AtomicU64::new(0),
-            expired_fired: AtomicBool::new(false),
+            expired_fired: std::sync::Mutex::new(Vec::new()),
             truncations: AtomicU32::new(0),
         }
     }
@@ -659,9 +660,7 @@ fn list(
     let (start, page) = match &params.continue_token {
         Some(t) => {
             let (idx, page) = decode_token(t, &key)?;
-            if state.faults.expire_continue_at == Some(page)
-                && !state.expired_fired.swap(true, Ordering::SeqCst)
-            {
+            if state.faults.expire_continue_at == Some(page) && first_expiry(&state.expired_fired, coll) {
                 return Err(Failure::new(
                     410,
                     "Expired",
@@ -812,6 +811,16 @@ fn metrics_resources() -> Value {
             {"name": "pods", "singularName": "", "namespaced": true, "kind": "PodMetrics", "verbs": ["get", "list"]}
         ]
     })
+}
+
+/// True the first time `coll` asks (the expiry fault fires once per collection).
+fn first_expiry(fired: &std::sync::Mutex<Vec<Collection>>, coll: Collection) -> bool {
+    let mut fired = fired.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if fired.contains(&coll) {
+        return false;
+    }
+    fired.push(coll);
+    true
 }
 
 #[cfg(test)]

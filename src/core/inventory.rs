@@ -292,11 +292,33 @@ pub struct NodeEntry {
     pub totals: NodeTotals,
 }
 
-/// Where a pod's totals went, kept per pod for the metrics join (16 bytes per pod).
+/// Where a pod's totals went, packed into 8 bytes: the node index in the high half
+/// ([`PodSlot::NO_NODE`] for an unscheduled pod), the group in the low half (the top bit set for
+/// an unmatched group, clear for a profile service).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct PodSlot {
-    node: Option<u32>,
-    group: Slot,
+struct PodSlot(u64);
+
+impl PodSlot {
+    const NO_NODE: u32 = u32::MAX;
+    const UNMATCHED: u32 = 1 << 31;
+
+    fn new(node: Option<u32>, group: Slot) -> PodSlot {
+        let g = match group {
+            Slot::Service(i) => i,
+            Slot::Unmatched(i) => i | Self::UNMATCHED,
+        };
+        PodSlot((u64::from(node.unwrap_or(Self::NO_NODE)) << 32) | u64::from(g))
+    }
+
+    fn node(self) -> Option<u32> {
+        let n = (self.0 >> 32) as u32;
+        (n != Self::NO_NODE).then_some(n)
+    }
+
+    fn group(self) -> Slot {
+        let g = self.0 as u32;
+        if g & Self::UNMATCHED != 0 { Slot::Unmatched(g & !Self::UNMATCHED) } else { Slot::Service(g) }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -305,8 +327,53 @@ enum Slot {
     Unmatched(u32),
 }
 
+/// The pods seen, as (key, slot) pairs: 16 bytes per pod. Appended while pages arrive, sorted
+/// once on the first metrics lookup; a pod listed twice keeps its last slot.
+#[derive(Debug, Default, Clone)]
+struct PodIndex {
+    entries: Vec<(u64, PodSlot)>,
+    sorted: bool,
+}
+
+impl PodIndex {
+    fn push(&mut self, key: u64, slot: PodSlot) {
+        self.entries.push((key, slot));
+        self.sorted = false;
+    }
+
+    fn get(&mut self, key: u64) -> Option<PodSlot> {
+        if !self.sorted {
+            // Stable sort, then keep the last of equal keys (the most recent listing).
+            self.entries.sort_by_key(|e| e.0);
+            let mut out = 0;
+            for i in 0..self.entries.len() {
+                if out > 0 && self.entries[out - 1].0 == self.entries[i].0 {
+                    self.entries[out - 1] = self.entries[i];
+                } else {
+                    self.entries[out] = self.entries[i];
+                    out += 1;
+                }
+            }
+            self.entries.truncate(out);
+            self.entries.shrink_to_fit();
+            self.sorted = true;
+        }
+        self.entries.binary_search_by_key(&key, |e| e.0).ok().map(|i| self.entries[i].1)
+    }
+
+    fn len(&self) -> usize {
+        if self.sorted {
+            return self.entries.len();
+        }
+        let mut keys: Vec<u64> = self.entries.iter().map(|e| e.0).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys.len()
+    }
+}
+
 /// Page-by-page aggregation of a cluster. Memory grows with nodes and groups, not with the
-/// pods themselves (besides a 24-byte entry per pod for joining metrics).
+/// pods themselves (besides a 16-byte entry per pod for joining metrics).
 #[derive(Debug, Default, Clone)]
 pub struct Aggregator {
     /// Nodes in order of first sight.
@@ -317,7 +384,7 @@ pub struct Aggregator {
     /// Unmatched groups, in order of first sight.
     pub unmatched: Vec<(GroupKey, GroupTotals)>,
     unmatched_index: HashMap<GroupKey, u32>,
-    pods: HashMap<u64, PodSlot>,
+    pods: PodIndex,
     /// Pods not yet scheduled.
     pub pods_unscheduled: u64,
     /// PodMetrics entries whose pod was not listed (terminated since, or outside the selection).
@@ -326,9 +393,9 @@ pub struct Aggregator {
     pub warnings: Vec<String>,
 }
 
-/// The key a pod is known by in an [`Aggregator`] (a 64-bit hash of namespace and name), so
-/// metrics can be buffered compactly before the pods are all known.
-pub fn pod_key(namespace: &str, name: &str) -> u64 {
+/// The key a pod is known by in an [`Aggregator`]: a 64-bit hash of namespace and name, so the
+/// index holds 16 bytes per pod, not its names.
+fn pod_key(namespace: &str, name: &str) -> u64 {
     let mut h = DefaultHasher::new();
     namespace.hash(&mut h);
     name.hash(&mut h);
@@ -404,11 +471,20 @@ impl Aggregator {
                 Slot::Unmatched(i)
             }
         };
-        self.pods.insert(pod_key(&pod.namespace, &pod.name), PodSlot { node, group });
+        self.pods.push(pod_key(&pod.namespace, &pod.name), PodSlot::new(node, group));
     }
 
     /// Adds another aggregator's pods, nodes and totals to this one (for lists read in parts).
     pub fn merge(&mut self, other: Aggregator) {
+        if self.is_empty() {
+            // The usual case (one pod list): take the part as it is, without a second copy.
+            let services = std::mem::take(&mut self.services);
+            *self = other;
+            if self.services.len() < services.len() {
+                self.services.resize(services.len(), GroupTotals::default());
+            }
+            return;
+        }
         let node_map: Vec<u32> = other
             .nodes
             .iter()
@@ -438,17 +514,30 @@ impl Aggregator {
                 i
             })
             .collect();
-        for (k, slot) in other.pods {
-            let node = slot.node.map(|n| node_map[n as usize]);
-            let group = match slot.group {
+        self.pods.entries.reserve(other.pods.entries.len());
+        for (k, slot) in other.pods.entries {
+            let node = slot.node().map(|n| node_map[n as usize]);
+            let group = match slot.group() {
                 Slot::Service(i) => Slot::Service(i),
                 Slot::Unmatched(i) => Slot::Unmatched(group_map[i as usize]),
             };
-            self.pods.insert(k, PodSlot { node, group });
+            self.pods.push(k, PodSlot::new(node, group));
         }
         self.pods_unscheduled += other.pods_unscheduled;
         self.metrics_without_pod += other.metrics_without_pod;
         self.warnings.extend(other.warnings);
+    }
+
+    /// Forgets all PodMetrics usage added so far (before listing the metrics again).
+    pub fn clear_pod_usage(&mut self) {
+        for n in &mut self.nodes {
+            n.totals.pod_usage = Res::default();
+        }
+        for g in self.services.iter_mut().chain(self.unmatched.iter_mut().map(|(_, g)| g)) {
+            g.usage = Res::default();
+            g.pods_with_metrics = 0;
+        }
+        self.metrics_without_pod = 0;
     }
 
     /// Adds PodMetrics usage for a pod (after its pod was added).
@@ -457,21 +546,31 @@ impl Aggregator {
     }
 
     /// Adds PodMetrics usage for the pod with this [`pod_key`].
-    pub fn add_pod_usage_by_key(&mut self, key: u64, usage: Res) {
-        let Some(slot) = self.pods.get(&key).copied() else {
+    fn add_pod_usage_by_key(&mut self, key: u64, usage: Res) {
+        let Some(slot) = self.pods.get(key) else {
             self.metrics_without_pod += 1;
             return;
         };
-        if let Some(n) = slot.node {
+        if let Some(n) = slot.node() {
             let t = &mut self.nodes[n as usize].totals;
             t.pod_usage = t.pod_usage.plus(usage);
         }
-        let g = match slot.group {
+        let g = match slot.group() {
             Slot::Service(i) => &mut self.services[i as usize],
             Slot::Unmatched(i) => &mut self.unmatched[i as usize].1,
         };
         g.usage = g.usage.plus(usage);
         g.pods_with_metrics += 1;
+    }
+
+    fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+            && self.unmatched.is_empty()
+            && self.pods.entries.is_empty()
+            && self.pods_unscheduled == 0
+            && self.metrics_without_pod == 0
+            && self.warnings.is_empty()
+            && self.services.iter().all(|g| *g == GroupTotals::default())
     }
 
     /// Number of pods counted.
@@ -699,6 +798,50 @@ mod tests {
         );
         assert_eq!(a.missing_services(&p).collect::<Vec<_>>(), vec!["web"]);
         assert_eq!(a.pods_on_unlisted_nodes(), 0);
+    }
+
+    #[test]
+    fn pod_slots_pack_node_and_group() {
+        for (node, group) in [
+            (None, Slot::Service(0)),
+            (Some(0), Slot::Unmatched(0)),
+            (Some(u32::MAX - 1), Slot::Service((1 << 31) - 1)),
+            (Some(7), Slot::Unmatched((1 << 31) - 1)),
+        ] {
+            let s = PodSlot::new(node, group);
+            assert_eq!((s.node(), s.group()), (node, group));
+        }
+    }
+
+    #[test]
+    fn the_pod_index_keeps_the_last_listing_of_a_pod() {
+        let mut ix = PodIndex::default();
+        ix.push(9, PodSlot::new(Some(1), Slot::Service(0)));
+        ix.push(3, PodSlot::new(None, Slot::Unmatched(2)));
+        ix.push(9, PodSlot::new(Some(4), Slot::Service(1)));
+        assert_eq!(ix.len(), 2);
+        assert_eq!(ix.get(9), Some(PodSlot::new(Some(4), Slot::Service(1))));
+        assert_eq!(ix.get(3), Some(PodSlot::new(None, Slot::Unmatched(2))));
+        assert_eq!(ix.get(5), None);
+        assert_eq!(ix.len(), 2);
+        // Pods added after a lookup are found too.
+        ix.push(1, PodSlot::new(Some(0), Slot::Service(2)));
+        assert_eq!(ix.get(1), Some(PodSlot::new(Some(0), Slot::Service(2))));
+        assert_eq!(ix.len(), 3);
+    }
+
+    #[test]
+    fn a_pod_listed_twice_counts_its_usage_once() {
+        let p = profile();
+        let mut a = Aggregator::new(3);
+        let pd = pod("b", "x-1", Some("n1"), "x", &[], res(50, 10));
+        a.add_pod(&p, &pd);
+        a.add_pod_usage("b", "x-1", res(3, 4));
+        a.add_pod_usage("b", "gone", res(1, 1));
+        assert_eq!(a.pod_count(), 1);
+        assert_eq!(a.metrics_without_pod, 1);
+        assert_eq!(a.nodes[0].totals.pod_usage, res(3, 4));
+        assert_eq!(a.unmatched[0].1.usage, res(3, 4));
     }
 
     #[test]

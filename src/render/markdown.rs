@@ -81,8 +81,8 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
         for m in &c.missing {
             out.push_str(&format!("- **could not {m}**\n"));
         }
-        let rows = c
-            .nodes
+        let shown = super::table::shown_nodes(c, opts);
+        let rows = shown
             .iter()
             .map(|n| {
                 vec![
@@ -96,6 +96,10 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
             })
             .collect();
         table(&mut out, &["Node", "Allocatable", "Requested", "Used", "Free", "Status"], rows);
+        if shown.len() < c.nodes.len() {
+            out.push('\n');
+            out.push_str(&super::table::hidden_nodes_note(c, &shown));
+        }
         if !c.drift.is_empty() {
             out.push('\n');
             let rows = c

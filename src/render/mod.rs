@@ -32,7 +32,12 @@ pub struct RenderOptions {
     pub color: bool,
     /// Show the arithmetic behind every figure (table and markdown; JSON and YAML always carry it).
     pub explain: bool,
+    /// Show every node and unmatched group in tables and Markdown (else the first [`MAX_ROWS`]).
+    pub all_rows: bool,
 }
+
+/// Rows shown for long lists in tables and Markdown unless `--all-rows` (JSON and YAML carry all).
+pub const MAX_ROWS: usize = 25;
 
 /// Version of the JSON/YAML document; bumped on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -88,17 +93,30 @@ pub fn recommend(
 
 /// Renders a `check` report.
 pub fn check(report: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail; serializer errors are rendered into the text.
+    let _ = write_check(report, origin, opts, &mut out);
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Renders a `check` report into a writer. JSON and YAML are streamed as they are serialized,
+/// so a 5,000-node report is never held in memory as text; tables and Markdown are built as a
+/// `String` (they show at most [`MAX_ROWS`] nodes unless `all_rows` is set).
+pub fn write_check(
+    report: &CheckReport,
+    origin: &str,
+    opts: &RenderOptions,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let envelope =
         Envelope { schema_version: SCHEMA_VERSION, command: "check", profile_origin: origin, report };
     match opts.format {
-        Format::Table => table::check(report, origin, opts),
-        Format::Markdown => markdown::check(report, origin, opts),
+        Format::Table => w.write_all(table::check(report, origin, opts).as_bytes()),
+        Format::Markdown => w.write_all(markdown::check(report, origin, opts).as_bytes()),
         Format::Json => {
-            let mut s =
-                serde_json::to_string_pretty(&envelope).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-            s.push('\n');
-            s
+            serde_json::to_writer_pretty(&mut *w, &envelope).map_err(std::io::Error::other)?;
+            w.write_all(b"\n")
         }
-        Format::Yaml => crate::yaml::to_string(&envelope).unwrap_or_else(|e| format!("error: {e}\n")),
+        Format::Yaml => crate::yaml::to_writer(&mut *w, &envelope).map_err(std::io::Error::other),
     }
 }

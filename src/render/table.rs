@@ -3,8 +3,9 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
-use super::RenderOptions;
+use super::{MAX_ROWS, RenderOptions};
 use crate::core::check::{CheckReport, Status};
+use crate::core::cluster::{ClusterView, NodeRow};
 
 pub(crate) fn new_table(opts: &RenderOptions, header: &[&str]) -> Table {
     let mut t = Table::new();
@@ -197,14 +198,36 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
     out
 }
 
-/// Rows shown for long lists (JSON carries all of them).
-const MAX_ROWS: usize = 25;
+/// The nodes a table shows: all of them when they are few or `--all-rows` is set; else the
+/// [`MAX_ROWS`] with the least free memory (the ones a planner looks at first), in list order.
+pub(crate) fn shown_nodes<'a>(c: &'a ClusterView, opts: &RenderOptions) -> Vec<&'a NodeRow> {
+    if opts.all_rows || c.nodes.len() <= MAX_ROWS {
+        return c.nodes.iter().collect();
+    }
+    let mut order: Vec<usize> = (0..c.nodes.len()).collect();
+    order.sort_by_key(|&i| (c.nodes[i].free_memory.bytes, i));
+    order.truncate(MAX_ROWS);
+    order.sort_unstable();
+    order.into_iter().map(|i| &c.nodes[i]).collect()
+}
+
+/// The line under a shortened node table: how many nodes it left out, and how to see them.
+pub(crate) fn hidden_nodes_note(c: &ClusterView, shown: &[&NodeRow]) -> String {
+    let excluded = |it: &mut dyn Iterator<Item = &NodeRow>| it.filter(|n| n.excluded.is_some()).count();
+    let hidden_excluded = excluded(&mut c.nodes.iter()) - excluded(&mut shown.iter().copied());
+    format!(
+        "... {} of {} nodes shown (those with the least free memory); {} more, {hidden_excluded} of them excluded from scheduling (--all-rows shows every node, -o json carries them)\n",
+        shown.len(),
+        c.nodes.len(),
+        c.nodes.len() - shown.len(),
+    )
+}
 
 fn opt(f: Option<&impl std::fmt::Display>) -> String {
     f.map(|v| v.to_string()).unwrap_or_else(|| "n/a".into())
 }
 
-fn cluster_section(out: &mut String, c: &crate::core::cluster::ClusterView, opts: &RenderOptions) {
+fn cluster_section(out: &mut String, c: &ClusterView, opts: &RenderOptions) {
     out.push_str(&format!("\nCluster: context {} at {}", c.context, c.server));
     if !c.namespaces.is_empty() {
         out.push_str(&format!(", namespaces {}", c.namespaces.join(",")));
@@ -219,11 +242,15 @@ fn cluster_section(out: &mut String, c: &crate::core::cluster::ClusterView, opts
     for m in &c.missing {
         out.push_str(&format!("WARNING: could not {m}\n"));
     }
-    for w in c.warnings.iter().take(MAX_ROWS) {
+    let limit = if opts.all_rows { usize::MAX } else { MAX_ROWS };
+    for w in c.warnings.iter().take(limit) {
         out.push_str(&format!("warning: {w}\n"));
     }
-    if c.warnings.len() > MAX_ROWS {
-        out.push_str(&format!("warning: ... and {} more (see -o json)\n", c.warnings.len() - MAX_ROWS));
+    if c.warnings.len() > limit {
+        out.push_str(&format!(
+            "warning: ... and {} more (--all-rows shows them, -o json carries them)\n",
+            c.warnings.len() - limit
+        ));
     }
 
     if !c.nodes.is_empty() {
@@ -246,7 +273,8 @@ fn cluster_section(out: &mut String, c: &crate::core::cluster::ClusterView, opts
                 "Status",
             ],
         );
-        for n in &c.nodes {
+        let shown = shown_nodes(c, opts);
+        for n in &shown {
             t.add_row(vec![
                 Cell::new(&n.name),
                 Cell::new(n.roles.join(",")),
@@ -270,6 +298,9 @@ fn cluster_section(out: &mut String, c: &crate::core::cluster::ClusterView, opts
         }
         out.push_str(&t.to_string());
         out.push('\n');
+        if shown.len() < c.nodes.len() {
+            out.push_str(&hidden_nodes_note(c, &shown));
+        }
     }
     let tt = &c.totals;
     out.push_str(&format!(
@@ -323,7 +354,7 @@ fn cluster_section(out: &mut String, c: &crate::core::cluster::ClusterView, opts
     if !c.unmatched.is_empty() {
         out.push_str("\nPods not in the profile (by namespace and owner)\n");
         let mut t = new_table(opts, &["Namespace", "Owner", "Pods", "Requested", "Used"]);
-        for u in c.unmatched.iter().take(MAX_ROWS) {
+        for u in c.unmatched.iter().take(limit) {
             t.add_row(vec![
                 Cell::new(&u.namespace),
                 Cell::new(format!("{}/{}", u.owner_kind, u.owner)),
@@ -334,8 +365,11 @@ fn cluster_section(out: &mut String, c: &crate::core::cluster::ClusterView, opts
         }
         out.push_str(&t.to_string());
         out.push('\n');
-        if c.unmatched.len() > MAX_ROWS {
-            out.push_str(&format!("... and {} more groups (see -o json)\n", c.unmatched.len() - MAX_ROWS));
+        if c.unmatched.len() > limit {
+            out.push_str(&format!(
+                "... and {} more groups (--all-rows shows them, -o json carries them)\n",
+                c.unmatched.len() - limit
+            ));
         }
     }
 }
