@@ -1,8 +1,12 @@
 //! Rendering: a report in, a `String` out. No computing, no I/O, no clock.
 
+pub mod html;
 mod markdown;
 mod recommend;
+mod svg;
 mod table;
+
+pub use html::forecast_chart;
 
 use serde::Serialize;
 
@@ -19,6 +23,8 @@ pub enum Format {
     Yaml,
     /// Markdown, for a pull-request comment.
     Markdown,
+    /// One self-contained HTML page with charts (no scripts, no external assets).
+    Html,
 }
 
 /// How to render.
@@ -81,6 +87,7 @@ pub fn recommend(
     match opts.format {
         Format::Table => recommend::table(r, profile_origin, catalog_origin, show_rejected, opts),
         Format::Markdown => recommend::markdown(r, profile_origin),
+        Format::Html => html::recommend(r, profile_origin, catalog_origin, show_rejected, opts),
         Format::Json => {
             let mut s =
                 serde_json::to_string_pretty(&env).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
@@ -100,8 +107,8 @@ pub fn check(report: &CheckReport, origin: &str, opts: &RenderOptions) -> String
 }
 
 /// Renders a `check` report into a writer. JSON and YAML are streamed as they are serialized,
-/// so a 5,000-node report is never held in memory as text; tables and Markdown are built as a
-/// `String` (they show at most [`MAX_ROWS`] nodes unless `all_rows` is set).
+/// so a 5,000-node report is never held in memory as text; tables, Markdown and HTML are built
+/// as a `String` (they show at most [`MAX_ROWS`] nodes unless `all_rows` is set).
 pub fn write_check(
     report: &CheckReport,
     origin: &str,
@@ -113,6 +120,7 @@ pub fn write_check(
     match opts.format {
         Format::Table => w.write_all(table::check(report, origin, opts).as_bytes()),
         Format::Markdown => w.write_all(markdown::check(report, origin, opts).as_bytes()),
+        Format::Html => w.write_all(html::check(report, origin, opts).as_bytes()),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *w, &envelope).map_err(std::io::Error::other)?;
             w.write_all(b"\n")
