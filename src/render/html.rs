@@ -1297,6 +1297,8 @@ const F_LEFT: u64 = 80;
 const F_RIGHT: u64 = 220;
 const F_TOP: u64 = 20;
 const F_BOTTOM: u64 = 44;
+/// Tenths of a pixel between two tier labels.
+const F_LABEL_GAP: u64 = 130;
 
 /// Where the forecast chart draws things, in tenths of a pixel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1306,8 +1308,9 @@ struct ForecastLayout {
     y_step: u64,
     /// One point per month, in month order: (month, bytes, x, y).
     points: Vec<(u32, u64, u64, u64)>,
-    /// One line per tier: (name, bytes, y).
-    tiers: Vec<(String, u64, u64)>,
+    /// One line per tier: (name, bytes, y of the line, y of its label's baseline). Labels are
+    /// pushed apart so that tiers of equal or close capacity stay legible.
+    tiers: Vec<(String, u64, u64, u64)>,
     /// First month each tier is exceeded: (tier index, point index).
     crossings: Vec<(usize, usize)>,
     /// Month axis labels: (month, x).
@@ -1332,8 +1335,23 @@ fn forecast_layout(months: &[(u32, u64)], tiers: &[(String, u64)]) -> ForecastLa
     };
     let points: Vec<(u32, u64, u64, u64)> =
         pts.iter().map(|&(m, v)| (m, v, x_of(u64::from(m)), bottom - ys.at(v))).collect();
-    let tiers_l: Vec<(String, u64, u64)> =
-        tiers.iter().map(|(n, v)| (n.clone(), *v, bottom - ys.at(*v))).collect();
+    let mut tiers_l: Vec<(String, u64, u64, u64)> =
+        tiers.iter().map(|(n, v)| (n.clone(), *v, bottom - ys.at(*v), 0)).collect();
+    // Labels top to bottom, each at least one line (13 px) below the previous one.
+    let mut order: Vec<usize> = (0..tiers_l.len()).collect();
+    order.sort_by_key(|&i| (tiers_l[i].2, i));
+    let mut prev: Option<u64> = None;
+    for i in order {
+        let want = tiers_l[i].2 + 40;
+        let y = prev.map_or(want, |p| want.max(p + F_LABEL_GAP));
+        tiers_l[i].3 = y;
+        prev = Some(y);
+    }
+    // Many tiers near zero: move the labels up together rather than off the bottom.
+    let overflow = prev.unwrap_or(0).saturating_sub(F_H * 10 - 60);
+    for t in &mut tiers_l {
+        t.3 = t.3.saturating_sub(overflow);
+    }
     let crossings = tiers
         .iter()
         .enumerate()
@@ -1429,7 +1447,7 @@ pub fn forecast_chart(months: &[(u32, u64)], tiers: &[(String, u64)]) -> String 
         y = svg::px(bottom + 360),
     );
     // Tier capacities.
-    for (i, (name, bytes, y)) in l.tiers.iter().enumerate() {
+    for (i, (name, bytes, y, label_y)) in l.tiers.iter().enumerate() {
         let c = color(i);
         let _ = write!(
             s,
@@ -1439,7 +1457,7 @@ pub fn forecast_chart(months: &[(u32, u64)], tiers: &[(String, u64)]) -> String 
             y = svg::px(*y),
             t = esc(&format!("{name}: usable capacity {} ({bytes} bytes)", Bytes(*bytes).human())),
             tx = svg::px(right + 60),
-            ty = svg::px(*y + 40),
+            ty = svg::px(*label_y),
             n = esc(&format!("{name} {}", Bytes(*bytes).human())),
         );
     }
@@ -1694,6 +1712,17 @@ mod tests {
         // x grows with the month, evenly.
         let xs: Vec<u64> = l.points.iter().map(|p| p.2).collect();
         assert!(xs.windows(2).all(|w| (w[1] - w[0]).abs_diff(xs[1] - xs[0]) <= 1));
+        // Labels sit by their line, and tiers of equal capacity get separate lines of text.
+        assert_eq!(l.tiers[0].3, l.tiers[0].2 + 40);
+        let same =
+            forecast_layout(&months, &[("a".into(), 6 * GI), ("b".into(), 6 * GI), ("c".into(), 12 * GI)]);
+        let mut ys: Vec<u64> = same.tiers.iter().map(|t| t.3).collect();
+        ys.sort_unstable();
+        assert!(ys.windows(2).all(|w| w[1] - w[0] >= F_LABEL_GAP), "{ys:?}");
+        assert_eq!(same.tiers[0].2, same.tiers[1].2, "the lines themselves stay at their value");
+        let zeros: Vec<(String, u64)> = (0..8).map(|i| (format!("t{i}"), 0)).collect();
+        let low = forecast_layout(&months, &zeros);
+        assert!(low.tiers.iter().all(|t| t.3 <= F_H * 10 - 60), "labels stay inside the chart");
         // 7Gi in month 4 exceeds "small" (6Gi) first there; "large" never.
         assert_eq!(l.crossings, vec![(0, 3)]);
         let svg = forecast_chart(&months, &tiers);
