@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use crate::cli::{
     CheckArgs, Cli, ClusterArgs, Command, FailOn, GenerateArgs, OutputArgs, ProfileCommand, RecommendArgs,
+    WhatIfArgs,
 };
+use crate::core::whatif;
 use std::collections::BTreeMap;
 
 use crate::core::check::{self, Baseline, Gates};
@@ -73,6 +75,42 @@ pub fn run(cli: Cli) -> Result<Exit> {
     }
 }
 
+/// What-if changes asked for on the command line and in a scenario file.
+struct WhatIfRequest {
+    name: String,
+    description: Option<String>,
+    changes: Vec<whatif::Change>,
+}
+
+/// The what-if changes asked for, or None.
+fn what_if_changes(args: &WhatIfArgs) -> Result<Option<WhatIfRequest>> {
+    if args.is_empty() {
+        return Ok(None);
+    }
+    let mut changes = Vec::new();
+    let (mut name, mut description) = ("command line".to_string(), None);
+    if let Some(path) = &args.scenario {
+        let sc = files::load_scenario(path)?;
+        changes.extend(
+            sc.to_changes().map_err(|e| InputError::Usage(format!("--scenario {}: {e}", path.display())))?,
+        );
+        name = sc.name;
+        description = sc.description;
+    }
+    changes.extend(args.remove.iter().map(|n| whatif::Change::Remove(n.clone())));
+    for spec in &args.replace {
+        changes.push(whatif::parse_replace(spec).map_err(InputError::Usage)?);
+    }
+    for spec in &args.add {
+        changes.push(whatif::parse_add(spec).map_err(InputError::Usage)?);
+    }
+    if args.scenario.is_some() && !(args.add.is_empty() && args.remove.is_empty() && args.replace.is_empty())
+    {
+        name = format!("{name} + command line");
+    }
+    Ok(Some(WhatIfRequest { name, description, changes }))
+}
+
 /// The catalog's exchange rates with `--rate CODE=VALUE` overrides, checked against `currency`.
 fn rates_for(catalog: &Catalog, overrides: &[String], currency: &str) -> Result<BTreeMap<String, u64>> {
     let mut raw = catalog.exchange_rates.clone();
@@ -100,7 +138,19 @@ fn default_headroom(profile: &crate::core::profile::Profile) -> Ratio {
 }
 
 fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
-    let loaded = files::load_profile(args.profile.as_deref())?;
+    let mut loaded = files::load_profile(args.profile.as_deref())?;
+    if let Some(WhatIfRequest { name, changes, .. }) = what_if_changes(&args.what_if)? {
+        let (after, applied) = whatif::apply(&loaded.profile, &changes).map_err(InputError::Usage)?;
+        loaded.profile = after;
+        let list: Vec<String> = applied
+            .iter()
+            .map(|a| match &a.replacement {
+                Some(r) => format!("{} {} by {r}", a.change, a.service),
+                None => format!("{} {}", a.change, a.service),
+            })
+            .collect();
+        loaded.origin = format!("{} with what-if {name} ({})", loaded.origin, list.join("; "));
+    }
     let (catalog, catalog_origin) = files::load_catalog(args.tiers.as_deref())?;
     let currency = args.currency.trim().to_ascii_uppercase();
     let rates = rates_for(&catalog, &args.rates, &currency)?;
@@ -245,6 +295,19 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
         min_available: args.min_available,
     };
     let mut report = check::check(profile, &baseline, &gates, snapshot.as_ref());
+    let changed;
+    let mut profile = profile;
+    if let Some(WhatIfRequest { name, description, changes }) = what_if_changes(&args.what_if)? {
+        let (after_profile, applied) = whatif::apply(profile, &changes).map_err(InputError::Usage)?;
+        let after_baseline = whatif::adjust_baseline(&baseline, &report, &applied);
+        let after_snapshot = snapshot.as_ref().map(|s| whatif::remap_snapshot(s, profile, &after_profile));
+        let after = check::check(&after_profile, &after_baseline, &gates, after_snapshot.as_ref());
+        let w = whatif::compare(&name, description.as_deref(), &report, &after, &applied, &after_profile);
+        report = after;
+        report.what_if = Some(w);
+        changed = after_profile;
+        profile = &changed;
+    }
     if !args.no_tiers {
         let (catalog, _) = files::load_catalog(args.tiers.as_deref())?;
         let rates = rates_for(&catalog, &[], &catalog.currency)?;
@@ -303,8 +366,9 @@ fn read_cluster(
                 notes.push(format!("no cluster: {why}; planning from this host"));
                 Ok(None)
             }
-            Connection::Ready(client, target) => match kube::snapshot(&client, &target, profile, &opts).await
-            {
+            Connection::Ready(client, target) => {
+                notes.extend(target.warnings.iter().map(|w| format!("WARNING: {w}")));
+                match kube::snapshot(&client, &target, profile, &opts).await {
                 Ok(s) if args.require_cluster && !s.nodes_read && !s.pods_read => Err(Unreachable(format!(
                     "--require-cluster: neither nodes nor pods could be read from {} (context {:?}): {}",
                     s.server,
@@ -318,7 +382,8 @@ fn read_cluster(
                     notes.push(format!("{e}; planning from this host"));
                     Ok(None)
                 }
-            },
+            }
+            }
         }
     })
 }

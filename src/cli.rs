@@ -150,6 +150,10 @@ pub struct RecommendArgs {
     #[arg(long, value_name = "FILE")]
     pub tiers: Option<PathBuf>,
 
+    /// What-if changes.
+    #[command(flatten)]
+    pub what_if: WhatIfArgs,
+
     /// Rejected options to list in tables (all are in JSON and YAML).
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub show_rejected: usize,
@@ -198,6 +202,10 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_tiers: bool,
 
+    /// What-if changes.
+    #[command(flatten)]
+    pub what_if: WhatIfArgs,
+
     /// Cluster options.
     #[command(flatten)]
     pub cluster: ClusterArgs,
@@ -205,6 +213,37 @@ pub struct CheckArgs {
     /// Output options.
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// What-if changes to the profile, applied before planning: a scenario file first, then
+/// `--remove`, `--replace` and `--add` in that order.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "What-if")]
+pub struct WhatIfArgs {
+    /// Add a planned service: NAME=MEMORY[,peak=Q][,cpu=Q][,group=G][,replicas=N]; repeatable.
+    #[arg(long = "add", value_name = "SPEC")]
+    pub add: Vec<String>,
+
+    /// Remove a service (what it uses now is freed); repeatable.
+    #[arg(long = "remove", value_name = "NAME")]
+    pub remove: Vec<String>,
+
+    /// Replace a service's figures: NAME=MEMORY[,peak=Q][,cpu=Q][,group=G][,replicas=N][,name=NEW];
+    /// what the old one uses now is freed, the new figures are added; repeatable.
+    #[arg(long = "replace", value_name = "SPEC")]
+    pub replace: Vec<String>,
+
+    /// A scenario file (YAML: name, description, changes of add/remove/replace), e.g.
+    /// examples/scenarios/vault-upgrade.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+}
+
+impl WhatIfArgs {
+    /// True when no change was asked for.
+    pub fn is_empty(&self) -> bool {
+        self.add.is_empty() && self.remove.is_empty() && self.replace.is_empty() && self.scenario.is_none()
+    }
 }
 
 /// Where the live cluster is and what to read from it (read-only: get/list only).

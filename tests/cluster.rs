@@ -456,3 +456,43 @@ fn long_node_tables_show_the_fullest_nodes_and_say_how_many_are_hidden() {
         assert!(yaml.contains(&format!("name: {name}\n")), "{name} missing from the YAML");
     }
 }
+
+#[test]
+fn what_if_on_a_live_cluster_frees_the_live_figure() {
+    let sim = start(SimConfig::laptop());
+    let before = check(&sim, &["--no-tiers"]);
+    let vault_live = before.json["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .find(|s| s["name"] == "vault-simple")
+        .map(|s| bytes(&s["memory"]))
+        .expect("vault-simple");
+    let r = check(
+        &sim,
+        &[
+            "--no-tiers",
+            "--scenario",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/scenarios/vault-upgrade.yaml"),
+        ],
+    );
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let w = &r.json["whatIf"];
+    // What is freed is what the cluster says vault-simple uses, not the profile's 43Mi.
+    assert_eq!(bytes(&w["changes"][0]["memoryBefore"]), vault_live);
+    assert_eq!(bytes(&w["before"]["projectedUsed"]), bytes(&before.json["host"]["projectedUsed"]));
+    assert_eq!(
+        bytes(&w["after"]["projectedUsed"]) - bytes(&w["before"]["projectedUsed"]),
+        256 * MI - vault_live
+    );
+    // The replacement is planned, not matched to vault-simple's running pod.
+    let hv = r.json["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .find(|s| s["name"] == "hashicorp-vault")
+        .cloned();
+    let hv = hv.expect("listed");
+    assert_eq!(hv["source"], "profile");
+    assert_eq!(bytes(&hv["memory"]), 256 * MI);
+}

@@ -347,6 +347,9 @@ pub struct CheckReport {
     /// Inputs that were wanted but could not be read; the verdict was computed without them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_inputs: Vec<String>,
+    /// What-if changes (`--add`, `--remove`, `--replace`, `--scenario`): before and after.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub what_if: Option<super::whatif::WhatIf>,
     /// The verdict.
     pub verdict: Verdict,
     /// The arithmetic behind every figure.
@@ -860,6 +863,7 @@ pub fn check(
         cpu,
         cluster: cluster.map(|c| super::cluster::view(profile, c, live.as_deref().unwrap_or(&[]))),
         missing_inputs,
+        what_if: None,
         tiers: Vec::new(),
         verdict: Verdict { status, reasons, gates: gate_results, failed },
         explain,
@@ -889,6 +893,7 @@ mod tests {
             selector: Default::default(),
             per_client: None,
             notes: None,
+            never_live: false,
         }
     }
 

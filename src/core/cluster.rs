@@ -455,6 +455,7 @@ pub fn generate_profile(name: &str, snap: &ClusterSnapshot) -> Profile {
                 g.pods,
                 if usage { "live usage (metrics.k8s.io)" } else { "requests (no metrics)" }
             )),
+            never_live: false,
         });
     }
     services.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));

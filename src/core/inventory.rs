@@ -209,7 +209,7 @@ pub enum MatchedBy {
 /// Which deployed-or-planned profile service a pod belongs to, if any.
 pub fn match_service(profile: &Profile, pod: &PodInfo) -> Option<(usize, MatchedBy)> {
     for (i, s) in profile.services.iter().enumerate() {
-        if s.namespace.as_deref().is_some_and(|ns| ns != pod.namespace) {
+        if s.never_live || s.namespace.as_deref().is_some_and(|ns| ns != pod.namespace) {
             continue;
         }
         if s.workload
@@ -223,7 +223,8 @@ pub fn match_service(profile: &Profile, pod: &PodInfo) -> Option<(usize, Matched
         }
     }
     for (i, s) in profile.services.iter().enumerate() {
-        if s.namespace.as_deref().is_some_and(|ns| ns != pod.namespace)
+        if s.never_live
+            || s.namespace.as_deref().is_some_and(|ns| ns != pod.namespace)
             || !s.selector.is_empty()
             || s.workload.is_some()
         {

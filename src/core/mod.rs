@@ -15,3 +15,4 @@ pub mod quantity;
 pub mod ratio;
 pub mod reservation;
 pub mod tier;
+pub mod whatif;

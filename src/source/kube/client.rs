@@ -66,7 +66,7 @@ pub struct Target {
     pub context: String,
     /// API server URL, without credentials.
     pub server: String,
-    /// Warnings about the connection itself (TLS verification off), shown in the report.
+    /// Warnings about the connection itself (TLS verification off), for the report's notes.
     pub warnings: Vec<String>,
 }
 
@@ -483,7 +483,7 @@ pub async fn snapshot(
 ) -> Result<ClusterSnapshot, Unreachable> {
     let progress = Progress::new(opts.progress);
     let mut missing: Vec<String> = Vec::new();
-    let mut warnings: Vec<String> = target.warnings.clone();
+    let mut warnings: Vec<String> = Vec::new();
 
     let pod_fields = "status.phase!=Succeeded,status.phase!=Failed";
     let mut pod_query: Vec<(&str, &str)> = vec![("fieldSelector", pod_fields)];
