@@ -7,10 +7,10 @@ use anyhow::{Context, Result};
 use std::time::Duration;
 
 use crate::cli::{
-    CheckArgs, Cli, ClusterArgs, Command, FailOn, GenerateArgs, OutputArgs, ProfileCommand, RecommendArgs,
-    WhatIfArgs,
+    CheckArgs, Cli, ClusterArgs, Command, FailOn, ForecastArgs, GenerateArgs, OutputArgs, ProfileCommand,
+    RecommendArgs, WhatIfArgs,
 };
-use crate::core::whatif;
+use crate::core::{forecast, whatif};
 use std::collections::BTreeMap;
 
 use crate::core::check::{self, Baseline, Gates};
@@ -46,6 +46,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Check(args) => run_check(&args),
         Command::Recommend(args) => run_recommend(&args),
+        Command::Forecast(args) => run_forecast(&args),
         Command::Schema { tiers } => {
             let schema = if tiers {
                 schemars::schema_for!(crate::core::tier::Catalog)
@@ -135,6 +136,43 @@ fn rates_for(catalog: &Catalog, overrides: &[String], currency: &str) -> Result<
 /// The headroom required by default: 100% minus the policy's warn threshold.
 fn default_headroom(profile: &crate::core::profile::Profile) -> Ratio {
     Ratio(crate::core::ratio::ONE.saturating_sub(profile.policy.warn_used_percent.0))
+}
+
+fn run_forecast(args: &ForecastArgs) -> Result<Exit> {
+    let mut loaded = files::load_profile(args.profile.as_deref())?;
+    if let Some(WhatIfRequest { name, changes, .. }) = what_if_changes(&args.what_if)? {
+        loaded.profile = whatif::apply(&loaded.profile, &changes).map_err(InputError::Usage)?.0;
+        loaded.origin = format!("{} with what-if {name}", loaded.origin);
+    }
+    let growth =
+        forecast::parse_growth(&args.growth).map_err(|e| InputError::Usage(format!("--growth {e}")))?;
+    let client_growth = forecast::parse_growth(&args.client_growth)
+        .map_err(|e| InputError::Usage(format!("--client-growth {e}")))?;
+    if args.clients.is_some() && !loaded.profile.services.iter().any(|s| s.per_client.is_some()) {
+        return Err(InputError::Usage(format!(
+            "--clients: profile {} gives no perClient costs, so client demand cannot be computed",
+            loaded.profile.name
+        ))
+        .into());
+    }
+    let (catalog, catalog_origin) = files::load_catalog(args.tiers.as_deref())?;
+    let currency = args.currency.trim().to_ascii_uppercase();
+    let rates = rates_for(&catalog, &[], &currency)?;
+    let req = plan::Requirements {
+        budget_cents: None,
+        ha: false,
+        min_headroom: args.min_headroom.unwrap_or_else(|| default_headroom(&loaded.profile)),
+        provider: None,
+        clients: None,
+        min_confidence: plan::Confidence::Unverified,
+    };
+    let tiers: Vec<plan::CandidateOption> =
+        plan::options(&catalog, &rates, &currency, None).into_iter().filter(|o| o.kind == "tier").collect();
+    let input = forecast::Input { months: args.months, growth, clients: args.clients, client_growth };
+    let f = forecast::forecast(&loaded.profile, &tiers, &req, &currency, &input);
+    let text = render::forecast(&f, &loaded.origin, &catalog_origin, &render_options(&args.output));
+    write_stdout(&text)?;
+    Ok(Exit::Ok)
 }
 
 fn run_recommend(args: &RecommendArgs) -> Result<Exit> {

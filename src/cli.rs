@@ -26,7 +26,7 @@ pub struct Cli {
     /// Log what is read on stderr: -v each API request (method, path, status, bytes, time),
     /// -vv also the kube client's own debug log. RUST_LOG (e.g. kube=trace) overrides.
     /// Credentials are never logged.
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, display_order = 900)]
     pub verbose: u8,
 }
 
@@ -56,6 +56,9 @@ pub enum Command {
     /// Which tier or VPS plan fits the projected load with the required headroom, at what
     /// monthly cost, and why the others do not.
     Recommend(Box<RecommendArgs>),
+    /// Month by month under growth: the load, when each tier runs out of headroom, and the
+    /// phase timeline (the cheapest tier that holds each month).
+    Forecast(Box<ForecastArgs>),
     /// Print the JSON Schema of the profile format (or, with --tiers, of the tier catalog).
     Schema {
         /// The tier catalog's schema instead of the profile's.
@@ -157,6 +160,51 @@ pub struct RecommendArgs {
     /// Rejected options to list in tables (all are in JSON and YAML).
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub show_rejected: usize,
+
+    /// Output options.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Options of `forecast`.
+#[derive(Debug, Args)]
+pub struct ForecastArgs {
+    /// Profile YAML to use instead of the embedded default; `-` reads standard input.
+    #[arg(short, long, value_name = "FILE", env = "BIZO_PLAN_PROFILE")]
+    pub profile: Option<PathBuf>,
+
+    /// Monthly growth of every service's memory and cpu, compounding: e.g. 15%/month.
+    #[arg(long, value_name = "RATE", default_value = "0%/month")]
+    pub growth: String,
+
+    /// Months to forecast after now.
+    #[arg(long, value_name = "N", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=120))]
+    pub months: u32,
+
+    /// Concurrent clients now (needs perClient costs in the profile).
+    #[arg(long, value_name = "N")]
+    pub clients: Option<u64>,
+
+    /// Monthly growth of the clients, e.g. 10%/month.
+    #[arg(long, value_name = "RATE", default_value = "0%/month", requires = "clients")]
+    pub client_growth: String,
+
+    /// Memory and cpu that must stay free on every node (default: 100 minus the policy's warn
+    /// threshold, i.e. 30 for the 70% rule).
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    pub min_headroom: Option<Ratio>,
+
+    /// Currency of the costs shown.
+    #[arg(long, value_name = "CODE", default_value = "USD")]
+    pub currency: String,
+
+    /// Tier catalog YAML instead of the embedded one.
+    #[arg(long, value_name = "FILE")]
+    pub tiers: Option<PathBuf>,
+
+    /// What-if changes.
+    #[command(flatten)]
+    pub what_if: WhatIfArgs,
 
     /// Output options.
     #[command(flatten)]
