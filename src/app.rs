@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::cli::{
     CheckArgs, Cli, ClusterArgs, Command, FailOn, ForecastArgs, GenerateArgs, OutputArgs, ProfileCommand,
-    RecommendArgs, WhatIfArgs,
+    RecommendArgs, SampleArgs, WhatIfArgs,
 };
 use crate::core::{forecast, whatif};
 use std::collections::BTreeMap;
@@ -47,6 +47,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Check(args) => run_check(&args),
         Command::Recommend(args) => run_recommend(&args),
         Command::Forecast(args) => run_forecast(&args),
+        Command::Sample(args) => run_sample(&args),
         Command::Schema { tiers } => {
             let schema = if tiers {
                 schemars::schema_for!(crate::core::tier::Catalog)
@@ -284,12 +285,32 @@ fn run_generate(args: &GenerateArgs) -> Result<Exit> {
 
 fn run_check(args: &CheckArgs) -> Result<Exit> {
     let loaded = files::load_profile(args.profile.as_deref())?;
-    let profile = &loaded.profile;
     let mut notes = Vec::new();
-    let snapshot = if args.replay || args.profile_only {
+    let recorded = match &args.samples {
+        Some(path) => Some(load_samples(path, &args.sample_stat)?),
+        None => None,
+    };
+    let sampled_profile;
+    let profile = match &recorded {
+        Some(summary) => {
+            let (p, changed) = crate::core::samples::apply(&loaded.profile, summary);
+            if !changed.is_empty() {
+                notes.push(format!(
+                    "figures from the recording ({} of {} sample(s)) for: {}",
+                    summary.stat,
+                    summary.samples,
+                    changed.join(", ")
+                ));
+            }
+            sampled_profile = p;
+            &sampled_profile
+        }
+        None => &loaded.profile,
+    };
+    let snapshot = if args.replay || args.profile_only || args.samples.is_some() {
         if args.cluster.require_cluster {
             return Err(InputError::Usage(
-                "--require-cluster cannot be combined with --replay or --profile-only".into(),
+                "--require-cluster cannot be combined with --replay, --profile-only or --samples".into(),
             )
             .into());
         }
@@ -300,7 +321,14 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
     } else {
         read_cluster(&args.cluster, profile, &mut notes)?
     };
-    let mut baseline = if args.replay {
+    let mut baseline = if let Some(summary) = &recorded {
+        crate::core::samples::baseline(summary, None).ok_or_else(|| {
+            InputError::Usage(format!(
+                "--samples {}: the recording has no host figures",
+                args.samples.as_deref().map(|p| p.display().to_string()).unwrap_or_default()
+            ))
+        })?
+    } else if args.replay {
         Baseline::from_record(profile).ok_or_else(|| {
             InputError::Usage(format!(
                 "--replay: profile {} ({}) has no recorded host snapshot (add a `host:` section with total, used and available)",
@@ -381,7 +409,13 @@ fn read_cluster(
     profile: &crate::core::profile::Profile,
     notes: &mut Vec<String>,
 ) -> Result<Option<ClusterSnapshot>> {
-    let opts = KubeOptions {
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
+    runtime.block_on(read_cluster_async(args, profile, notes))
+}
+
+fn kube_options(args: &ClusterArgs) -> KubeOptions {
+    KubeOptions {
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
         namespaces: args.namespaces.clone(),
@@ -392,38 +426,178 @@ fn read_cluster(
         page_size: args.page_size,
         insecure_skip_tls_verify: args.insecure_skip_tls_verify,
         ..KubeOptions::default()
+    }
+}
+
+async fn read_cluster_async(
+    args: &ClusterArgs,
+    profile: &crate::core::profile::Profile,
+    notes: &mut Vec<String>,
+) -> Result<Option<ClusterSnapshot>> {
+    let opts = kube_options(args);
+    let (client, target) = match kube::connect(&opts).await? {
+        Connection::NotConfigured(why) => {
+            if args.require_cluster {
+                return Err(Unreachable(format!("--require-cluster: {why}")).into());
+            }
+            notes.push(format!("no cluster: {why}; planning from this host"));
+            return Ok(None);
+        }
+        Connection::Ready(client, target) => (client, target),
     };
+    notes.extend(target.warnings.iter().map(|w| format!("WARNING: {w}")));
+    match kube::snapshot(&client, &target, profile, &opts).await {
+        Ok(s) if args.require_cluster && !s.nodes_read && !s.pods_read => Err(Unreachable(format!(
+            "--require-cluster: neither nodes nor pods could be read from {} (context {:?}): {}",
+            s.server,
+            s.context,
+            s.missing.join("; ")
+        ))
+        .into()),
+        Ok(s) => Ok(Some(s)),
+        Err(e) if args.require_cluster => Err(e.into()),
+        Err(e) => {
+            notes.push(format!("{e}; planning from this host"));
+            Ok(None)
+        }
+    }
+}
+
+/// Reads a recording and summarizes it at `stat`.
+fn load_samples(path: &std::path::Path, stat: &str) -> Result<crate::core::samples::Summary> {
+    use crate::core::samples;
+    let stat = samples::Stat::parse(stat).map_err(|e| InputError::Usage(format!("--sample-stat {e}")))?;
+    let text = files::read_text(path)?;
+    let rec = samples::parse(&text).map_err(|(line, msg)| InputError::Read {
+        origin: format!("{}:{line}", path.display()),
+        reason: format!("not a bizo-plan sample: {msg}"),
+    })?;
+    Ok(samples::summarize(&rec, stat))
+}
+
+/// `sample`: one JSON line per snapshot, flushed as it is taken; Ctrl-C stops between or
+/// during snapshots and leaves only complete lines.
+fn run_sample(args: &SampleArgs) -> Result<Exit> {
+    let every = parse_duration(&args.every).map_err(|e| InputError::Usage(format!("--every {e}")))?;
+    let span = parse_duration(&args.for_).map_err(|e| InputError::Usage(format!("--for {e}")))?;
+    if every.is_zero() {
+        return Err(InputError::Usage("--every must be more than 0s".into()).into());
+    }
+    let count = (span.as_millis() / every.as_millis()).max(1) as u64;
+    let loaded = files::load_profile(args.profile.as_deref())?;
+    let mut file =
+        std::fs::OpenOptions::new().create(true).append(true).open(&args.out).map_err(|e| {
+            InputError::Read { origin: args.out.display().to_string(), reason: e.to_string() }
+        })?;
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
-    runtime.block_on(async {
-        match kube::connect(&opts).await? {
-            Connection::NotConfigured(why) => {
-                if args.require_cluster {
-                    return Err(Unreachable(format!("--require-cluster: {why}")).into());
+    let out_name = args.out.display().to_string();
+    let taken = runtime.block_on(async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        tokio::pin!(ctrl_c);
+        let mut taken = 0u64;
+        for k in 0..count {
+            let started = std::time::Instant::now();
+            let take = take_sample(args, &loaded.profile);
+            let sample = tokio::select! {
+                s = take => s?,
+                _ = &mut ctrl_c => {
+                    eprintln!("bizo-plan: interrupted during sample {}; {taken} complete sample(s) in {out_name}", k + 1);
+                    return Ok::<u64, anyhow::Error>(taken);
                 }
-                notes.push(format!("no cluster: {why}; planning from this host"));
-                Ok(None)
-            }
-            Connection::Ready(client, target) => {
-                notes.extend(target.warnings.iter().map(|w| format!("WARNING: {w}")));
-                match kube::snapshot(&client, &target, profile, &opts).await {
-                Ok(s) if args.require_cluster && !s.nodes_read && !s.pods_read => Err(Unreachable(format!(
-                    "--require-cluster: neither nodes nor pods could be read from {} (context {:?}): {}",
-                    s.server,
-                    s.context,
-                    s.missing.join("; ")
+            };
+            let mut line = serde_json::to_string(&sample).context("serializing a sample")?;
+            line.push('\n');
+            file.write_all(line.as_bytes())
+                .and_then(|()| file.sync_data())
+                .with_context(|| format!("writing {out_name}"))?;
+            taken += 1;
+            eprintln!(
+                "sample {}/{count}: host used {}{}",
+                k + 1,
+                sample.host.map_or("n/a".to_string(), |h| crate::core::quantity::Bytes(h.used).to_string()),
+                sample.cluster.as_ref().map_or(String::new(), |c| format!(
+                    ", cluster {} used {} of {}",
+                    c.context,
+                    c.used.map_or("n/a".to_string(), |u| crate::core::quantity::Bytes(u).to_string()),
+                    crate::core::quantity::Bytes(c.allocatable)
                 ))
-                .into()),
-                Ok(s) => Ok(Some(s)),
-                Err(e) if args.require_cluster => Err(e.into()),
-                Err(e) => {
-                    notes.push(format!("{e}; planning from this host"));
-                    Ok(None)
-                }
+            );
+            if k + 1 == count {
+                break;
             }
+            let wait = every.saturating_sub(started.elapsed());
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                _ = &mut ctrl_c => {
+                    eprintln!("bizo-plan: interrupted; {taken} complete sample(s) in {out_name}");
+                    return Ok(taken);
+                }
             }
         }
-    })
+        Ok(taken)
+    })?;
+    if taken == 0 {
+        eprintln!("bizo-plan: no sample was recorded");
+    }
+    Ok(Exit::Ok)
+}
+
+async fn take_sample(
+    args: &SampleArgs,
+    profile: &crate::core::profile::Profile,
+) -> Result<crate::core::samples::Sample> {
+    use crate::core::samples::{ClusterSample, HostSample, Sample};
+    let time =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let host = host::sample().ok().map(|raw| {
+        let b = host::to_baseline(&raw);
+        HostSample {
+            total: b.total.0,
+            used: b.used.0,
+            available: b.available.0,
+            cpu_used: b.cpu_used.map(|c| c.0),
+        }
+    });
+    let cluster = if args.cluster.no_cluster {
+        None
+    } else {
+        let mut notes = Vec::new();
+        read_cluster_async(&args.cluster, profile, &mut notes).await?.and_then(|snap| {
+            let b = cluster::baseline(&snap)?;
+            let services = profile
+                .services
+                .iter()
+                .zip(&snap.aggregate.services)
+                .filter(|(_, g)| snap.pod_metrics_read && g.pods_with_metrics > 0)
+                .map(|(s, g)| (s.name.clone(), g.usage.mem.0))
+                .collect();
+            Some(ClusterSample {
+                context: snap.context.clone(),
+                allocatable: b.total.0,
+                used: snap.node_metrics_read.then_some(b.used.0),
+                services,
+            })
+        })
+    };
+    Ok(Sample { time, host, cluster })
+}
+
+/// `10s`, `5m`, `1h`, `500ms`, or plain seconds.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let (num, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let n: u64 = num.parse().map_err(|_| format!("{s:?}: expected a duration such as 10s, 5m or 1h"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n.saturating_mul(60))),
+        "h" => Ok(Duration::from_secs(n.saturating_mul(3600))),
+        _ => Err(format!("{s:?}: unknown unit {unit:?} (ms, s, m, h)")),
+    }
 }
 
 fn render_options(o: &OutputArgs) -> RenderOptions {

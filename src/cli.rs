@@ -59,6 +59,9 @@ pub enum Command {
     /// Month by month under growth: the load, when each tier runs out of headroom, and the
     /// phase timeline (the cheapest tier that holds each month).
     Forecast(Box<ForecastArgs>),
+    /// Record host (and cluster) usage over time, one JSON line per snapshot, for
+    /// `check --samples`. Safe to interrupt: what was recorded stays valid.
+    Sample(Box<SampleArgs>),
     /// Print the JSON Schema of the profile format (or, with --tiers, of the tier catalog).
     Schema {
         /// The tier catalog's schema instead of the profile's.
@@ -166,6 +169,30 @@ pub struct RecommendArgs {
     pub output: OutputArgs,
 }
 
+/// Options of `sample`.
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// Time between snapshots: 10s, 1m, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub every: String,
+
+    /// How long to record: 10m, 1h (one snapshot per --every).
+    #[arg(long = "for", value_name = "DURATION", default_value = "10m")]
+    pub for_: String,
+
+    /// The JSON-lines file to append to.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Profile whose services the cluster's pods are matched to.
+    #[arg(short, long, value_name = "FILE", env = "BIZO_PLAN_PROFILE")]
+    pub profile: Option<PathBuf>,
+
+    /// Cluster options.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
 /// Options of `forecast`.
 #[derive(Debug, Args)]
 pub struct ForecastArgs {
@@ -225,6 +252,14 @@ pub struct CheckArgs {
     /// Ignore the host: current usage is the deployed services' typical memory.
     #[arg(long)]
     pub profile_only: bool,
+
+    /// Plan from a recording of `bizo-plan sample` instead of sampling this host now.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["replay", "profile_only"])]
+    pub samples: Option<PathBuf>,
+
+    /// Which figure of the recording: peak (default), or a quantile such as p95 or 0.95.
+    #[arg(long, value_name = "STAT", default_value = "peak", requires = "samples")]
+    pub sample_stat: String,
 
     /// Total memory to plan against with --profile-only (default: this host's total), e.g. 8Gi.
     #[arg(long, value_name = "QTY", value_parser = parse_bytes, requires = "profile_only")]

@@ -27,6 +27,8 @@ pub enum BaselineKind {
     Profile,
     /// A live cluster: allocatable of schedulable nodes, used from metrics.k8s.io.
     Cluster,
+    /// A recording of `bizo-plan sample` (`--samples`): host used at its peak or a quantile.
+    Samples,
 }
 
 /// Memory and cpu of the machine the stack runs on, before the planned services.
@@ -547,7 +549,7 @@ pub fn check(
     };
 
     let already = match baseline.kind {
-        BaselineKind::Host | BaselineKind::Replay => format!(
+        BaselineKind::Host | BaselineKind::Replay | BaselineKind::Samples => format!(
             "; the deployed services ({current}) already run inside 'used', so only the planned services are added (adding the whole projected workload, {projected}, would count {current} twice)"
         ),
         BaselineKind::Profile => {

@@ -15,5 +15,6 @@ pub mod profile;
 pub mod quantity;
 pub mod ratio;
 pub mod reservation;
+pub mod samples;
 pub mod tier;
 pub mod whatif;
