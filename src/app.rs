@@ -286,6 +286,7 @@ fn run_generate(args: &GenerateArgs) -> Result<Exit> {
 fn run_check(args: &CheckArgs) -> Result<Exit> {
     let loaded = files::load_profile(args.profile.as_deref())?;
     let mut notes = Vec::new();
+    let mut contexts = Vec::new();
     let recorded = match &args.samples {
         Some(path) => Some(load_samples(path, &args.sample_stat)?),
         None => None,
@@ -318,6 +319,10 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
     } else if args.cluster.no_cluster {
         notes.push("cluster skipped (--no-cluster)".to_string());
         None
+    } else if args.cluster.context.len() > 1 || args.cluster.all_contexts {
+        let (snap, rows) = read_clusters(&args.cluster, profile, &mut notes)?;
+        contexts = rows;
+        snap
     } else {
         read_cluster(&args.cluster, profile, &mut notes)?
     };
@@ -361,6 +366,7 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
         min_available: args.min_available,
     };
     let mut report = check::check(profile, &baseline, &gates, snapshot.as_ref());
+    report.contexts = contexts;
     let changed;
     let mut profile = profile;
     if let Some(WhatIfRequest { name, description, changes }) = what_if_changes(&args.what_if)? {
@@ -417,7 +423,7 @@ fn read_cluster(
 fn kube_options(args: &ClusterArgs) -> KubeOptions {
     KubeOptions {
         kubeconfig: args.kubeconfig.clone(),
-        context: args.context.clone(),
+        context: args.context.first().cloned(),
         namespaces: args.namespaces.clone(),
         selector: args.selector.clone(),
         node_selector: args.node_selector.clone(),
@@ -473,6 +479,64 @@ fn load_samples(path: &std::path::Path, stat: &str) -> Result<crate::core::sampl
         reason: format!("not a bizo-plan sample: {msg}"),
     })?;
     Ok(samples::summarize(&rec, stat))
+}
+
+/// Several clusters, read concurrently: the combined snapshot (None when none could be read)
+/// and one row per context. One unreachable context is reported and does not stop the others.
+fn read_clusters(
+    args: &ClusterArgs,
+    profile: &crate::core::profile::Profile,
+    notes: &mut Vec<String>,
+) -> Result<(Option<ClusterSnapshot>, Vec<cluster::ContextRow>)> {
+    let names =
+        if args.all_contexts { kube::context_names(&kube_options(args))? } else { args.context.clone() };
+    if names.is_empty() {
+        return Err(InputError::Usage("--all-contexts: the kubeconfig has no contexts".into()).into());
+    }
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
+    let results = runtime.block_on(futures::future::join_all(names.iter().map(|name| {
+        let one = ClusterArgs { context: vec![name.clone()], require_cluster: true, ..args.clone() };
+        async move {
+            let mut notes = Vec::new();
+            let r = read_cluster_async(&one, profile, &mut notes).await;
+            (name.clone(), r, notes)
+        }
+    })));
+    let mut rows = Vec::new();
+    let mut snaps = Vec::new();
+    for (name, r, ctx_notes) in results {
+        notes.extend(ctx_notes.into_iter().map(|n| format!("{name}: {n}")));
+        match r {
+            Ok(Some(s)) => {
+                rows.push(cluster::context_row(&s));
+                snaps.push(s);
+            }
+            Ok(None) => rows.push(cluster::unreadable_row(&name, "not configured".into())),
+            Err(e) => {
+                let why = format!("{e:#}").replace("--require-cluster: ", "");
+                notes.push(format!("context {name}: {why}"));
+                rows.push(cluster::unreadable_row(&name, why));
+            }
+        }
+    }
+    if snaps.is_empty() && args.require_cluster {
+        return Err(Unreachable(format!(
+            "--require-cluster: none of the {} context(s) could be read: {}",
+            rows.len(),
+            rows.iter()
+                .filter_map(|r| r.error.as_ref().map(|e| format!("{}: {e}", r.context)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+        .into());
+    }
+    let read = snaps.len();
+    let combined = cluster::combine(snaps);
+    if read < rows.len() {
+        notes.push(format!("{read} of {} clusters read; the totals are of the clusters read", rows.len()));
+    }
+    Ok((combined, rows))
 }
 
 /// `sample`: one JSON line per snapshot, flushed as it is taken; Ctrl-C stops between or

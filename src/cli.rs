@@ -344,9 +344,14 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
 
-    /// Kubeconfig context (default: the current context).
+    /// Kubeconfig context (default: the current context); repeat for several clusters, read
+    /// concurrently, each reported and then their total.
     #[arg(long, value_name = "NAME")]
-    pub context: Option<String>,
+    pub context: Vec<String>,
+
+    /// Every context of the kubeconfig, as with repeated --context.
+    #[arg(long, conflicts_with = "context")]
+    pub all_contexts: bool,
 
     /// Only pods in this namespace; repeat for several (default: all namespaces).
     #[arg(short = 'n', long = "namespace", value_name = "NS")]

@@ -349,6 +349,9 @@ pub struct CheckReport {
     /// Inputs that were wanted but could not be read; the verdict was computed without them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_inputs: Vec<String>,
+    /// Each cluster of a several-cluster check, read or not (the figures above are their total).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contexts: Vec<super::cluster::ContextRow>,
     /// What-if changes (`--add`, `--remove`, `--replace`, `--scenario`): before and after.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub what_if: Option<super::whatif::WhatIf>,
@@ -865,6 +868,7 @@ pub fn check(
         cpu,
         cluster: cluster.map(|c| super::cluster::view(profile, c, live.as_deref().unwrap_or(&[]))),
         missing_inputs,
+        contexts: Vec::new(),
         what_if: None,
         tiers: Vec::new(),
         verdict: Verdict { status, reasons, gates: gate_results, failed },

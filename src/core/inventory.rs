@@ -574,6 +574,18 @@ impl Aggregator {
             && self.services.iter().all(|g| *g == GroupTotals::default())
     }
 
+    /// Renames every node (e.g. `context/node` when clusters are combined).
+    pub fn rename_nodes(&mut self, f: impl Fn(&str) -> String) {
+        self.node_index.clear();
+        for (i, e) in self.nodes.iter_mut().enumerate() {
+            e.name = f(&e.name);
+            if let Some(info) = &mut e.info {
+                info.name = e.name.clone();
+            }
+            self.node_index.insert(e.name.clone(), i as u32);
+        }
+    }
+
     /// Number of pods counted.
     pub fn pod_count(&self) -> usize {
         self.pods.len()

@@ -161,6 +161,31 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
         }
     }
 
+    if !r.contexts.is_empty() {
+        out.push_str("\nClusters (read concurrently; the figures above are their total)\n");
+        let mut t = new_table(
+            opts,
+            &["Context", "Server", "Nodes", "Pods", "Allocatable", "Requested", "Used", "Status"],
+        );
+        for c in &r.contexts {
+            t.add_row(vec![
+                Cell::new(&c.context),
+                Cell::new(c.server.as_deref().unwrap_or("-")),
+                right(c.nodes),
+                right(c.pods),
+                right(&c.allocatable_memory.display),
+                right(&c.requested_memory.display),
+                right(&c.used_memory.display),
+                Cell::new(match (&c.error, c.missing.is_empty()) {
+                    (Some(e), _) => format!("NOT READ: {e}"),
+                    (None, true) => "read".to_string(),
+                    (None, false) => format!("read, without: {}", c.missing.join("; ")),
+                }),
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
     if let Some(w) = &r.what_if {
         what_if_section(&mut out, w, opts);
     }
