@@ -58,8 +58,7 @@ pub fn chart(f: &Forecast) -> String {
         .collect();
     let mut out = String::new();
     out.push_str(&format!(
-        "Projected demand against each tier's usable memory (scale: {} = {})\n",
-        CHART_WIDTH,
+        "Sized demand by month against each tier's usable memory (full width {}; a tier's number marks its usable memory, | where the demand has passed it)\n",
         Bytes(max)
     ));
     for (i, t) in f.tiers.iter().enumerate() {
@@ -73,13 +72,7 @@ pub fn chart(f: &Forecast) -> String {
             line[at] = if at < filled { '|' } else { ch };
         }
         let bar: String = line.into_iter().collect();
-        out.push_str(&format!(
-            "{:>5} {:>9} |{}|\n",
-            m.month,
-            m.demand.display,
-            bar.trim_end_matches(' ').to_string()
-                + &" ".repeat(CHART_WIDTH - bar.trim_end_matches(' ').chars().count())
-        ));
+        out.push_str(&format!("{:>5} {:>9} |{bar}|\n", m.month, m.demand.display));
     }
     out
 }
