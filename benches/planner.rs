@@ -36,6 +36,7 @@ fn profile(services: usize) -> Profile {
                 selector: BTreeMap::new(),
                 per_client: None,
                 notes: None,
+                never_live: false,
             })
             .collect(),
     }

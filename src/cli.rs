@@ -26,7 +26,7 @@ pub struct Cli {
     /// Log what is read on stderr: -v each API request (method, path, status, bytes, time),
     /// -vv also the kube client's own debug log. RUST_LOG (e.g. kube=trace) overrides.
     /// Credentials are never logged.
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, display_order = 900)]
     pub verbose: u8,
 }
 
@@ -56,6 +56,12 @@ pub enum Command {
     /// Which tier or VPS plan fits the projected load with the required headroom, at what
     /// monthly cost, and why the others do not.
     Recommend(Box<RecommendArgs>),
+    /// Month by month under growth: the load, when each tier runs out of headroom, and the
+    /// phase timeline (the cheapest tier that holds each month).
+    Forecast(Box<ForecastArgs>),
+    /// Record host (and cluster) usage over time, one JSON line per snapshot, for
+    /// `check --samples`. Safe to interrupt: what was recorded stays valid.
+    Sample(Box<SampleArgs>),
     /// Print the JSON Schema of the profile format (or, with --tiers, of the tier catalog).
     Schema {
         /// The tier catalog's schema instead of the profile's.
@@ -150,9 +156,82 @@ pub struct RecommendArgs {
     #[arg(long, value_name = "FILE")]
     pub tiers: Option<PathBuf>,
 
+    /// What-if changes.
+    #[command(flatten)]
+    pub what_if: WhatIfArgs,
+
     /// Rejected options to list in tables (all are in JSON and YAML).
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub show_rejected: usize,
+
+    /// Output options.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Options of `sample`.
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// Time between snapshots: 10s, 1m, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub every: String,
+
+    /// How long to record: 10m, 1h (one snapshot per --every).
+    #[arg(long = "for", value_name = "DURATION", default_value = "10m")]
+    pub for_: String,
+
+    /// The JSON-lines file to append to.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Profile whose services the cluster's pods are matched to.
+    #[arg(short, long, value_name = "FILE", env = "BIZO_PLAN_PROFILE")]
+    pub profile: Option<PathBuf>,
+
+    /// Cluster options.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// Options of `forecast`.
+#[derive(Debug, Args)]
+pub struct ForecastArgs {
+    /// Profile YAML to use instead of the embedded default; `-` reads standard input.
+    #[arg(short, long, value_name = "FILE", env = "BIZO_PLAN_PROFILE")]
+    pub profile: Option<PathBuf>,
+
+    /// Monthly growth of every service's memory and cpu, compounding: e.g. 15%/month.
+    #[arg(long, value_name = "RATE", default_value = "0%/month")]
+    pub growth: String,
+
+    /// Months to forecast after now.
+    #[arg(long, value_name = "N", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=120))]
+    pub months: u32,
+
+    /// Concurrent clients now (needs perClient costs in the profile).
+    #[arg(long, value_name = "N")]
+    pub clients: Option<u64>,
+
+    /// Monthly growth of the clients, e.g. 10%/month.
+    #[arg(long, value_name = "RATE", default_value = "0%/month", requires = "clients")]
+    pub client_growth: String,
+
+    /// Memory and cpu that must stay free on every node (default: 100 minus the policy's warn
+    /// threshold, i.e. 30 for the 70% rule).
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    pub min_headroom: Option<Ratio>,
+
+    /// Currency of the costs shown.
+    #[arg(long, value_name = "CODE", default_value = "USD")]
+    pub currency: String,
+
+    /// Tier catalog YAML instead of the embedded one.
+    #[arg(long, value_name = "FILE")]
+    pub tiers: Option<PathBuf>,
+
+    /// What-if changes.
+    #[command(flatten)]
+    pub what_if: WhatIfArgs,
 
     /// Output options.
     #[command(flatten)]
@@ -173,6 +252,14 @@ pub struct CheckArgs {
     /// Ignore the host: current usage is the deployed services' typical memory.
     #[arg(long)]
     pub profile_only: bool,
+
+    /// Plan from a recording of `bizo-plan sample` instead of sampling this host now.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["replay", "profile_only"])]
+    pub samples: Option<PathBuf>,
+
+    /// Which figure of the recording: peak (default), or a quantile such as p95 or 0.95.
+    #[arg(long, value_name = "STAT", default_value = "peak", requires = "samples")]
+    pub sample_stat: String,
 
     /// Total memory to plan against with --profile-only (default: this host's total), e.g. 8Gi.
     #[arg(long, value_name = "QTY", value_parser = parse_bytes, requires = "profile_only")]
@@ -198,6 +285,10 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_tiers: bool,
 
+    /// What-if changes.
+    #[command(flatten)]
+    pub what_if: WhatIfArgs,
+
     /// Cluster options.
     #[command(flatten)]
     pub cluster: ClusterArgs,
@@ -205,6 +296,37 @@ pub struct CheckArgs {
     /// Output options.
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// What-if changes to the profile, applied before planning: a scenario file first, then
+/// `--remove`, `--replace` and `--add` in that order.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "What-if")]
+pub struct WhatIfArgs {
+    /// Add a planned service: NAME=MEMORY[,peak=Q][,cpu=Q][,group=G][,replicas=N]; repeatable.
+    #[arg(long = "add", value_name = "SPEC")]
+    pub add: Vec<String>,
+
+    /// Remove a service (what it uses now is freed); repeatable.
+    #[arg(long = "remove", value_name = "NAME")]
+    pub remove: Vec<String>,
+
+    /// Replace a service's figures: NAME=MEMORY[,peak=Q][,cpu=Q][,group=G][,replicas=N][,name=NEW];
+    /// what the old one uses now is freed, the new figures are added; repeatable.
+    #[arg(long = "replace", value_name = "SPEC")]
+    pub replace: Vec<String>,
+
+    /// A scenario file (YAML: name, description, changes of add/remove/replace), e.g.
+    /// examples/scenarios/vault-upgrade.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+}
+
+impl WhatIfArgs {
+    /// True when no change was asked for.
+    pub fn is_empty(&self) -> bool {
+        self.add.is_empty() && self.remove.is_empty() && self.replace.is_empty() && self.scenario.is_none()
+    }
 }
 
 /// Where the live cluster is and what to read from it (read-only: get/list only).
@@ -222,9 +344,14 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
 
-    /// Kubeconfig context (default: the current context).
+    /// Kubeconfig context (default: the current context); repeat for several clusters, read
+    /// concurrently, each reported and then their total.
     #[arg(long, value_name = "NAME")]
-    pub context: Option<String>,
+    pub context: Vec<String>,
+
+    /// Every context of the kubeconfig, as with repeated --context.
+    #[arg(long, conflicts_with = "context")]
+    pub all_contexts: bool,
 
     /// Only pods in this namespace; repeat for several (default: all namespaces).
     #[arg(short = 'n', long = "namespace", value_name = "NS")]

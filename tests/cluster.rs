@@ -456,3 +456,116 @@ fn long_node_tables_show_the_fullest_nodes_and_say_how_many_are_hidden() {
         assert!(yaml.contains(&format!("name: {name}\n")), "{name} missing from the YAML");
     }
 }
+
+#[test]
+fn what_if_on_a_live_cluster_frees_the_live_figure() {
+    let sim = start(SimConfig::laptop());
+    let before = check(&sim, &["--no-tiers"]);
+    let vault_live = before.json["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .find(|s| s["name"] == "vault-simple")
+        .map(|s| bytes(&s["memory"]))
+        .expect("vault-simple");
+    let r = check(
+        &sim,
+        &[
+            "--no-tiers",
+            "--scenario",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/scenarios/vault-upgrade.yaml"),
+        ],
+    );
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let w = &r.json["whatIf"];
+    // What is freed is what the cluster says vault-simple uses, not the profile's 43Mi.
+    assert_eq!(bytes(&w["changes"][0]["memoryBefore"]), vault_live);
+    assert_eq!(bytes(&w["before"]["projectedUsed"]), bytes(&before.json["host"]["projectedUsed"]));
+    assert_eq!(
+        bytes(&w["after"]["projectedUsed"]) - bytes(&w["before"]["projectedUsed"]),
+        256 * MI - vault_live
+    );
+    // The replacement is planned, not matched to vault-simple's running pod.
+    let hv = r.json["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .find(|s| s["name"] == "hashicorp-vault")
+        .cloned();
+    let hv = hv.expect("listed");
+    assert_eq!(hv["source"], "profile");
+    assert_eq!(bytes(&hv["memory"]), 256 * MI);
+}
+
+/// A kubeconfig with one context per (name, server URL).
+fn multi_kubeconfig(path: &std::path::Path, contexts: &[(&str, String)]) {
+    let mut y = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
+    for (n, url) in contexts {
+        y.push_str(&format!("- name: {n}\n  cluster:\n    server: {url}\n"));
+    }
+    y.push_str("users:\n- name: u\n  user: {}\ncontexts:\n");
+    for (n, _) in contexts {
+        y.push_str(&format!("- name: {n}\n  context: {{cluster: {n}, user: u}}\n"));
+    }
+    y.push_str(&format!("current-context: {}\n", contexts[0].0));
+    std::fs::write(path, y).expect("write kubeconfig");
+}
+
+#[test]
+fn several_clusters_are_read_concurrently_and_totalled() {
+    let laptop = start(SimConfig::laptop());
+    let multi = start(SimConfig::multinode());
+    let (el, em) = (laptop.expected_totals(), multi.expected_totals());
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kc = dir.path().join("kubeconfig");
+    multi_kubeconfig(
+        &kc,
+        &[("laptop", laptop.url()), ("multi", multi.url()), ("down", format!("http://127.0.0.1:{dead}"))],
+    );
+    let run = |args: &[&str]| {
+        let out = bizo(dir.path())
+            .args(["check", "-o", "json", "--no-tiers", "--connect-timeout", "2", "--kubeconfig"])
+            .arg(&kc)
+            .args(args)
+            .timeout(std::time::Duration::from_secs(120))
+            .output()
+            .expect("run");
+        (
+            out.status.code().unwrap_or(-1),
+            serde_json::from_slice::<Value>(&out.stdout).unwrap_or(Value::Null),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, v, err) = run(&["--context", "laptop", "--context", "multi"]);
+    assert!(code == 0 || code == 1, "{err}");
+    let rows = v["contexts"].as_array().expect("contexts");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["context"], "laptop");
+    assert_eq!(rows[1]["context"], "multi");
+    let pods = |r: &Value| r["pods"].as_u64().expect("pods");
+    assert_eq!(pods(&rows[0]) as usize, el.pods_total - el.pods_terminated);
+    assert_eq!(pods(&rows[1]) as usize, em.pods_total - em.pods_terminated);
+    // The total: every node of both, named context/node, and the sums.
+    let t = &v["cluster"]["totals"];
+    assert_eq!(t["pods"].as_u64(), Some(pods(&rows[0]) + pods(&rows[1])));
+    let alloc = |r: &Value| bytes(&r["allocatableMemory"]);
+    assert_eq!(bytes(&v["host"]["total"]), alloc(&rows[0]) + alloc(&rows[1]));
+    assert_eq!(v["cluster"]["context"], "laptop,multi");
+    assert!(v["cluster"]["nodes"].as_array().expect("nodes").iter().any(|n| n["name"] == "laptop/laptop"));
+
+    // One context down: reported, the others still read and totalled.
+    let (code, v, err) = run(&["--all-contexts"]);
+    assert!(code == 0 || code == 1, "{err}");
+    let rows = v["contexts"].as_array().expect("contexts");
+    assert_eq!(rows.len(), 3);
+    let down = rows.iter().find(|r| r["context"] == "down").expect("down row");
+    assert!(down["error"].as_str().expect("error").contains("is unreachable"), "{down}");
+    assert_eq!(bytes(&v["host"]["total"]), alloc(&rows[0]) + alloc(&rows[1]));
+    assert!(v["notes"].to_string().contains("2 of 3 clusters read"), "{}", v["notes"]);
+
+    // --require-cluster fails only when no context can be read.
+    let (code, _, err) = run(&["--context", "down", "--context", "down", "--require-cluster"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("none of the 2 context(s) could be read"), "{err}");
+}

@@ -445,3 +445,16 @@ fn chromium_draws_the_forecast_chart() {
     assert_eq!(f["points"], 13);
     assert_eq!(f["tiers"], 2);
 }
+
+#[test]
+fn chromium_draws_the_forecast_page() {
+    let page = html(&["forecast", "--growth", "15%/month", "--months", "12", "-o", "html"]);
+    assert_eq!(self_contained(&page), vec!["forecast"]);
+    assert!(page.contains("<li>months 8-11: strategy-3-multi-node-ha</li>"), "the phase timeline");
+    no_csp_violation(&page);
+    let charts = measure(&page);
+    let f = chart(&charts, "forecast");
+    assert!(num(&f["width"]) > 100.0 && num(&f["height"]) > 100.0, "{f}");
+    assert_eq!(f["points"], 13, "months 0 to 12");
+    assert_eq!(f["tiers"], 5, "one line per tier");
+}

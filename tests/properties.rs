@@ -41,8 +41,8 @@ proptest! {
     }
 
     #[test]
-    fn bytes_print_and_parse_back_exactly(b in any::<u64>()) {
-        let b = Bytes(b >> 2); // within the range a quantity can carry exactly
+    fn bytes_print_and_parse_back_exactly(b in any::<u64>(), shift in 0u32..64) {
+        let b = Bytes(b >> shift);
         prop_assert_eq!(Bytes::parse(&b.to_k8s()).ok(), Some(b));
     }
 
@@ -128,7 +128,10 @@ fn tier_fits(svcs: &[Svc]) -> BTreeMap<String, bool> {
         .filter(|o| o.kind == "tier")
         .map(|o| {
             let e = plan::evaluate(&p, o, &req, &catalog.currency);
-            (e.name.clone(), e.fits)
+            // Passing on capacity: every replica placed with 30% memory and cpu left per node.
+            let passes =
+                e.fits && e.memory_headroom.basis_points >= 3000 && e.cpu_headroom.basis_points >= 3000;
+            (e.name.clone(), passes)
         })
         .collect()
 }

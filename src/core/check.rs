@@ -27,6 +27,8 @@ pub enum BaselineKind {
     Profile,
     /// A live cluster: allocatable of schedulable nodes, used from metrics.k8s.io.
     Cluster,
+    /// A recording of `bizo-plan sample` (`--samples`): host used at its peak or a quantile.
+    Samples,
 }
 
 /// Memory and cpu of the machine the stack runs on, before the planned services.
@@ -347,6 +349,12 @@ pub struct CheckReport {
     /// Inputs that were wanted but could not be read; the verdict was computed without them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_inputs: Vec<String>,
+    /// Each cluster of a several-cluster check, read or not (the figures above are their total).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contexts: Vec<super::cluster::ContextRow>,
+    /// What-if changes (`--add`, `--remove`, `--replace`, `--scenario`): before and after.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub what_if: Option<super::whatif::WhatIf>,
     /// The verdict.
     pub verdict: Verdict,
     /// The arithmetic behind every figure.
@@ -544,7 +552,7 @@ pub fn check(
     };
 
     let already = match baseline.kind {
-        BaselineKind::Host | BaselineKind::Replay => format!(
+        BaselineKind::Host | BaselineKind::Replay | BaselineKind::Samples => format!(
             "; the deployed services ({current}) already run inside 'used', so only the planned services are added (adding the whole projected workload, {projected}, would count {current} twice)"
         ),
         BaselineKind::Profile => {
@@ -860,6 +868,8 @@ pub fn check(
         cpu,
         cluster: cluster.map(|c| super::cluster::view(profile, c, live.as_deref().unwrap_or(&[]))),
         missing_inputs,
+        contexts: Vec::new(),
+        what_if: None,
         tiers: Vec::new(),
         verdict: Verdict { status, reasons, gates: gate_results, failed },
         explain,
@@ -889,6 +899,7 @@ mod tests {
             selector: Default::default(),
             per_client: None,
             notes: None,
+            never_live: false,
         }
     }
 

@@ -97,6 +97,101 @@ fn sums(snap: &ClusterSnapshot) -> Sums {
     s
 }
 
+/// One cluster of a several-cluster `check` (`--context a --context b`, `--all-contexts`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextRow {
+    /// kubeconfig context.
+    pub context: String,
+    /// API server, when the context could be reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// Why it could not be read (unreachable, no such context, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Inputs of this cluster that could not be read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+    /// Schedulable nodes.
+    pub nodes: u64,
+    /// Pods counted.
+    pub pods: u64,
+    /// Allocatable memory of the schedulable nodes.
+    pub allocatable_memory: MemFig,
+    /// Requested memory on them.
+    pub requested_memory: MemFig,
+    /// Used memory (NodeMetrics, else pod usage, else requests).
+    pub used_memory: MemFig,
+    /// Where "used" came from.
+    pub used_source: &'static str,
+}
+
+/// The row of a cluster that was read.
+pub fn context_row(snap: &ClusterSnapshot) -> ContextRow {
+    let s = sums(snap);
+    ContextRow {
+        context: snap.context.clone(),
+        server: Some(snap.server.clone()),
+        error: None,
+        missing: snap.missing.clone(),
+        nodes: s.nodes as u64,
+        pods: snap.aggregate.pod_count() as u64,
+        allocatable_memory: s.allocatable.mem.into(),
+        requested_memory: s.requested.mem.into(),
+        used_memory: s.used.mem.into(),
+        used_source: s.used_source,
+    }
+}
+
+/// The row of a context that could not be read.
+pub fn unreadable_row(context: &str, error: String) -> ContextRow {
+    ContextRow {
+        context: context.to_string(),
+        server: None,
+        error: Some(error),
+        missing: Vec::new(),
+        nodes: 0,
+        pods: 0,
+        allocatable_memory: Bytes(0).into(),
+        requested_memory: Bytes(0).into(),
+        used_memory: Bytes(0).into(),
+        used_source: "",
+    }
+}
+
+/// Several clusters as one: nodes are named `context/node`, totals add up, and what one
+/// cluster lacked is listed under its context. `None` when there is none.
+pub fn combine(snaps: Vec<ClusterSnapshot>) -> Option<ClusterSnapshot> {
+    let mut out: Option<ClusterSnapshot> = None;
+    let contexts: Vec<String> = snaps.iter().map(|s| s.context.clone()).collect();
+    for mut s in snaps {
+        let ctx = s.context.clone();
+        s.aggregate.rename_nodes(|n| format!("{ctx}/{n}"));
+        let missing: Vec<String> = s.missing.iter().map(|m| format!("{ctx}: {m}")).collect();
+        match &mut out {
+            None => {
+                s.missing = missing;
+                out = Some(s);
+            }
+            Some(o) => {
+                o.nodes_read &= s.nodes_read;
+                o.pods_read &= s.pods_read;
+                o.node_metrics_read &= s.node_metrics_read;
+                o.pod_metrics_read &= s.pod_metrics_read;
+                o.missing.extend(missing);
+                o.aggregate.merge(s.aggregate);
+            }
+        }
+    }
+    if let Some(o) = &mut out
+        && contexts.len() > 1
+    {
+        o.context = contexts.join(",");
+        o.server = format!("{} clusters", contexts.len());
+    }
+    out
+}
+
 /// The cluster as the baseline of a `check`: capacity is the allocatable of the nodes that can
 /// take work; used is NodeMetrics usage (else pod usage, else requests). `None` without nodes.
 pub fn baseline(snap: &ClusterSnapshot) -> Option<Baseline> {
@@ -455,6 +550,7 @@ pub fn generate_profile(name: &str, snap: &ClusterSnapshot) -> Profile {
                 g.pods,
                 if usage { "live usage (metrics.k8s.io)" } else { "requests (no metrics)" }
             )),
+            never_live: false,
         });
     }
     services.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));

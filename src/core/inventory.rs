@@ -209,7 +209,7 @@ pub enum MatchedBy {
 /// Which deployed-or-planned profile service a pod belongs to, if any.
 pub fn match_service(profile: &Profile, pod: &PodInfo) -> Option<(usize, MatchedBy)> {
     for (i, s) in profile.services.iter().enumerate() {
-        if s.namespace.as_deref().is_some_and(|ns| ns != pod.namespace) {
+        if s.never_live || s.namespace.as_deref().is_some_and(|ns| ns != pod.namespace) {
             continue;
         }
         if s.workload
@@ -223,7 +223,8 @@ pub fn match_service(profile: &Profile, pod: &PodInfo) -> Option<(usize, Matched
         }
     }
     for (i, s) in profile.services.iter().enumerate() {
-        if s.namespace.as_deref().is_some_and(|ns| ns != pod.namespace)
+        if s.never_live
+            || s.namespace.as_deref().is_some_and(|ns| ns != pod.namespace)
             || !s.selector.is_empty()
             || s.workload.is_some()
         {
@@ -571,6 +572,18 @@ impl Aggregator {
             && self.metrics_without_pod == 0
             && self.warnings.is_empty()
             && self.services.iter().all(|g| *g == GroupTotals::default())
+    }
+
+    /// Renames every node (e.g. `context/node` when clusters are combined).
+    pub fn rename_nodes(&mut self, f: impl Fn(&str) -> String) {
+        self.node_index.clear();
+        for (i, e) in self.nodes.iter_mut().enumerate() {
+            e.name = f(&e.name);
+            if let Some(info) = &mut e.info {
+                info.name = e.name.clone();
+            }
+            self.node_index.insert(e.name.clone(), i as u32);
+        }
     }
 
     /// Number of pods counted.

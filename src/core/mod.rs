@@ -7,6 +7,7 @@
 pub mod check;
 pub mod cluster;
 pub mod figure;
+pub mod forecast;
 pub mod inventory;
 pub mod placement;
 pub mod plan;
@@ -14,4 +15,6 @@ pub mod profile;
 pub mod quantity;
 pub mod ratio;
 pub mod reservation;
+pub mod samples;
 pub mod tier;
+pub mod whatif;

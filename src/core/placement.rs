@@ -192,6 +192,116 @@ fn place_general(items: &[Item], bins: &[Bin], strict_spread: bool) -> Placement
     Placement { bins: placed, unplaced, spilled }
 }
 
+/// Memory, cpu and pod slots of a node (its capacity, or what is left of it).
+pub type Free = (u64, u64, u32);
+
+/// Largest instance [`search`] is tried on (replicas); larger ones keep the greedy answer.
+pub const SEARCH_MAX_ITEMS: usize = 64;
+/// Steps (replica-on-node attempts) [`search`] may take before giving up.
+pub const SEARCH_BUDGET: u64 = 20_000;
+
+/// Exhaustive search for a placement of every item on nodes with the given free capacities
+/// (memory, cpu, pod slots), ignoring group preferences; with `strict_spread`, replicas of a
+/// service on different nodes. The greedy policy of [`place`] can fail where a placement
+/// exists (bin packing is not monotone: removing a replica can change the order of later
+/// choices and strand another); this finds one when it exists, so "fits" never depends on the
+/// order. `None` when there is none, when the instance is larger than [`SEARCH_MAX_ITEMS`], or
+/// when [`SEARCH_BUDGET`] runs out.
+pub fn search(items: &[Item], caps: &[Free], strict_spread: bool) -> Option<Placement> {
+    if items.len() > SEARCH_MAX_ITEMS || caps.is_empty() {
+        return None;
+    }
+    let order = sorted_order(items);
+    // What is left to place from each position on, for pruning.
+    let mut rest = vec![(0u64, 0u64, 0u64); order.len() + 1];
+    for (pos, &i) in order.iter().enumerate().rev() {
+        let r = rest[pos + 1];
+        rest[pos] = (r.0 + items[i].memory.0, r.1 + items[i].cpu.0, r.2 + 1);
+    }
+    struct State<'a> {
+        items: &'a [Item],
+        caps: &'a [Free],
+        order: Vec<usize>,
+        rest: Vec<(u64, u64, u64)>,
+        free: Vec<Free>,
+        bins: Vec<Vec<usize>>,
+        strict: bool,
+        steps: u64,
+    }
+    // Some(true): placed everything; Some(false): no placement below; None: out of budget.
+    fn go(st: &mut State<'_>, pos: usize) -> Option<bool> {
+        if pos == st.order.len() {
+            return Some(true);
+        }
+        let (rm, rc, rp) = st.rest[pos];
+        let (fm, fc, fp) =
+            st.free.iter().fold((0u64, 0u64, 0u64), |a, f| (a.0 + f.0, a.1 + f.1, a.2 + u64::from(f.2)));
+        if rm > fm || rc > fc || rp > fp {
+            return Some(false);
+        }
+        let i = st.order[pos];
+        let it = &st.items[i];
+        // Most free share first (the scheduler's preference), then lowest index.
+        let share = |left: u64, cap: u64| left.saturating_mul(10_000).checked_div(cap).unwrap_or(0);
+        let mut cand: Vec<usize> = (0..st.free.len())
+            .filter(|&k| st.free[k].0 >= it.memory.0 && st.free[k].1 >= it.cpu.0 && st.free[k].2 > 0)
+            .filter(|&k| !st.strict || !st.bins[k].iter().any(|&j| st.items[j].service_id == it.service_id))
+            .collect();
+        cand.sort_by_key(|&k| {
+            (std::cmp::Reverse(share(st.free[k].0, st.caps[k].0) + share(st.free[k].1, st.caps[k].1)), k)
+        });
+        let mut tried: Vec<(Free, Free)> = Vec::new();
+        for k in cand {
+            // Two nodes of the same size with the same free capacity are interchangeable
+            // (without strict spreading, which also depends on what each holds).
+            let sig = (st.caps[k], st.free[k]);
+            if !st.strict && tried.contains(&sig) {
+                continue;
+            }
+            tried.push(sig);
+            st.steps += 1;
+            if st.steps > SEARCH_BUDGET {
+                return None;
+            }
+            st.free[k].0 -= it.memory.0;
+            st.free[k].1 -= it.cpu.0;
+            st.free[k].2 -= 1;
+            st.bins[k].push(i);
+            let r = go(st, pos + 1);
+            if r != Some(false) {
+                return r;
+            }
+            st.bins[k].pop();
+            st.free[k].0 += it.memory.0;
+            st.free[k].1 += it.cpu.0;
+            st.free[k].2 += 1;
+        }
+        Some(false)
+    }
+    let mut st = State {
+        items,
+        caps,
+        order,
+        rest,
+        free: caps.to_vec(),
+        bins: vec![Vec::new(); caps.len()],
+        strict: strict_spread,
+        steps: 0,
+    };
+    match go(&mut st, 0) {
+        Some(true) => Some(Placement { bins: st.bins, unplaced: Vec::new(), spilled: Vec::new() }),
+        _ => None,
+    }
+}
+
+/// The most a node of capacity `cap` may hold and still show at least `min` headroom as
+/// [`Ratio::of`] rounds it: the largest `p` with `round(p / cap) <= 1 - min`.
+pub fn capacity_within(cap: u64, min: Ratio) -> u64 {
+    let keep = u128::from(super::ratio::ONE.saturating_sub(min.0));
+    let x = u128::from(cap) * (2 * keep + 1);
+    u64::try_from(x.saturating_sub(1) / (2 * u128::from(super::ratio::ONE))).unwrap_or(u64::MAX).min(cap)
+}
+
 fn why_not(
     it: &Item,
     bins: &[Bin],
@@ -376,6 +486,53 @@ mod tests {
             cpu: Millicores(cpu),
             pods: 110,
         }
+    }
+
+    #[test]
+    fn search_finds_a_placement_the_greedy_policy_misses() {
+        // 6, 4, 4, 3, 3 on two nodes of 10: LeastAllocated puts 6 on A, both 4s on B (it has
+        // more free), a 3 on A and strands the last 3 (A has 1 free, B 2). A: 6+4, B: 4+3+3 fits.
+        let items: Vec<Item> = [("a", 6), ("b", 4), ("c", 4), ("d", 3), ("e", 3)]
+            .iter()
+            .map(|(n, m)| item(n, "g", 0, *m, 10))
+            .collect();
+        let bins = vec![bin("A", &[], 10, 1000), bin("B", &[], 10, 1000)];
+        let greedy = place(&items, &bins, false);
+        assert_eq!(greedy.unplaced.len(), 1, "the greedy policy strands one replica");
+        let caps: Vec<(u64, u64, u32)> = bins.iter().map(|b| (b.memory.0, b.cpu.0, b.pods)).collect();
+        let found = search(&items, &caps, false).expect("a placement exists");
+        assert!(found.unplaced.is_empty());
+        for (k, idx) in found.bins.iter().enumerate() {
+            let m: u64 = idx.iter().map(|&i| items[i].memory.0).sum();
+            assert!(m <= bins[k].memory.0);
+        }
+        assert_eq!(found.bins.iter().map(Vec::len).sum::<usize>(), 5);
+        // One more replica of 1 cannot fit anywhere (20 of 20 used): no placement.
+        let mut more = items.clone();
+        more.push(item("f", "g", 0, 1, 10));
+        assert!(search(&more, &caps, false).is_none());
+    }
+
+    #[test]
+    fn search_respects_strict_spreading_and_its_limits() {
+        let items = vec![item("a", "g", 0, 1, 10), item("a", "g", 1, 1, 10), item("a", "g", 2, 1, 10)];
+        let caps = vec![(10 * MI, 1000, 110), (10 * MI, 1000, 110)];
+        assert!(search(&items, &caps, true).is_none(), "3 replicas, 2 nodes, strict spreading");
+        assert!(search(&items, &caps, false).is_some());
+        let many: Vec<Item> = (0..=SEARCH_MAX_ITEMS as u32).map(|r| item("x", "g", r, 1, 1)).collect();
+        assert!(search(&many, &[(1 << 40, 1 << 20, 1000)], false).is_none(), "too large to search");
+    }
+
+    #[test]
+    fn capacity_within_matches_the_rounding_of_headroom() {
+        // round(p / 1e6) <= 70% while p <= 700049 (700050 rounds to 70.01%).
+        assert_eq!(capacity_within(1_000_000, Ratio(3000)), 700_049);
+        assert_eq!(Ratio::of(700_049, 1_000_000), Some(Ratio(7000)));
+        assert_eq!(Ratio::of(700_050, 1_000_000), Some(Ratio(7001)));
+        assert_eq!(capacity_within(1000, Ratio(3000)), 700);
+        assert_eq!(capacity_within(1000, Ratio(0)), 1000);
+        assert_eq!(capacity_within(0, Ratio(3000)), 0);
+        assert_eq!(capacity_within(u64::MAX, Ratio(0)), u64::MAX);
     }
 
     fn where_is(items: &[Item], bins: &[Bin], p: &Placement, service: &str) -> Vec<String> {

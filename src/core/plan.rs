@@ -503,14 +503,32 @@ pub fn evaluate_items(
     let dc: u64 = items.iter().map(|i| i.cpu.0).sum();
     // When the totals already exceed the capacity, nothing needs placing to know it fails.
     let hopeless = dm > cap_m || dc > cap_c || items.len() as u64 > cap_pods;
-    let p = if hopeless {
+    let mut p = if hopeless {
         placement::Placement { bins: vec![Vec::new(); bins.len()], unplaced: Vec::new(), spilled: Vec::new() }
     } else {
         placement::place(items, &bins, strict)
     };
-    // Per-node fills (display strings) only where they are shown: the pick and check's tiers.
-    let fill = if detail { placement::fills(items, &bins, &p, true) } else { Vec::new() };
-    let (mh, ch, worst_node) = if hopeless {
+    // The greedy placement is the scheduler's; where it strands a replica or leaves a node too
+    // full, an exhaustive search (small instances) looks for a placement that holds, so whether
+    // an option passes does not depend on the order of the greedy choices.
+    let caps = |min: Ratio| -> Vec<(u64, u64, u32)> {
+        bins.iter()
+            .map(|b| {
+                (
+                    placement::capacity_within(b.memory.0, min),
+                    placement::capacity_within(b.cpu.0, min),
+                    b.pods,
+                )
+            })
+            .collect()
+    };
+    if !hopeless
+        && !p.unplaced.is_empty()
+        && let Some(found) = placement::search(items, &caps(Ratio(0)), strict)
+    {
+        p = found;
+    }
+    let (mut mh, mut ch, mut worst_node) = if hopeless {
         (
             headroom(dm, cap_m),
             if dc == 0 { Ratio(super::ratio::ONE) } else { headroom(dc, cap_c) },
@@ -519,6 +537,16 @@ pub fn evaluate_items(
     } else {
         worst_headroom(items, &bins, &p)
     };
+    if !hopeless
+        && p.unplaced.is_empty()
+        && (mh < req.min_headroom || ch < req.min_headroom)
+        && let Some(found) = placement::search(items, &caps(req.min_headroom), strict)
+    {
+        p = found;
+        (mh, ch, worst_node) = worst_headroom(items, &bins, &p);
+    }
+    // Per-node fills (display strings) only where they are shown: the pick and check's tiers.
+    let fill = if detail { placement::fills(items, &bins, &p, true) } else { Vec::new() };
     let placed_ok = !hopeless && p.unplaced.is_empty() && mh >= req.min_headroom && ch >= req.min_headroom;
     let multi = bins.len() > 1;
     // Node loss is simulated only where it can change the answer: the option otherwise passes.

@@ -91,6 +91,11 @@ pub struct Service {
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// Set by what-if changes (replacements, added services): never matched to live pods, so
+    /// its planned figures are used even when a cluster runs a service of the same name.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub never_live: bool,
 }
 
 fn one() -> u32 {

@@ -542,11 +542,16 @@ impl Bytes {
     }
 
     /// The shortest exact Kubernetes string using the largest binary suffix that divides
-    /// exactly: `119Mi`, `1Gi`, `1500`, `0`.
+    /// exactly: `119Mi`, `1Gi`, `1500`, `0`. Above 2^63 - 1 bytes it is plain decimal: binary
+    /// quantities are capped there (as Kubernetes does), decimal ones are not, so only the
+    /// decimal form reads back as the same value (found by the quantity fuzz target: `10E`).
     pub fn to_k8s(self) -> String {
         let mut mantissa = self.0;
         if mantissa == 0 {
             return "0".to_string();
+        }
+        if mantissa > i64::MAX as u64 {
+            return mantissa.to_string();
         }
         let mut power = 0;
         while power < BINARY_SUFFIXES.len() - 1 && mantissa.is_multiple_of(1024) {
@@ -1073,6 +1078,14 @@ mod tests {
         assert_eq!(Bytes(0).to_k8s(), "0");
         assert_eq!(Bytes::from_kib(2_209_260).to_k8s(), "2209260Ki");
         assert_eq!(Bytes(1 << 62).to_k8s(), "4Ei");
+        // Beyond int64 a binary suffix would be capped on reading: plain decimal instead.
+        assert_eq!(Bytes(10_000_000_000_000_000_000).to_k8s(), "10000000000000000000");
+        assert_eq!(
+            Bytes::parse("10E").map(Bytes::to_k8s).and_then(|s| Bytes::parse(&s)).ok(),
+            Some(Bytes(10_000_000_000_000_000_000))
+        );
+        assert_eq!(Bytes::parse(&Bytes(u64::MAX).to_k8s()).ok(), Some(Bytes(u64::MAX)));
+        assert_eq!(Bytes(i64::MAX as u64).to_k8s(), "9223372036854775807");
         assert_eq!(Millicores(600).to_k8s(), "600m");
         assert_eq!(Millicores(2000).to_k8s(), "2");
         assert_eq!(Millicores(1500).to_k8s(), "1500m");

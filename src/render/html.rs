@@ -288,6 +288,7 @@ fn baseline_label(r: &CheckReport) -> &'static str {
         BaselineKind::Replay => "Recorded host (--replay)",
         BaselineKind::Profile => "Profile capacity",
         BaselineKind::Cluster => "Cluster (schedulable nodes)",
+        BaselineKind::Samples => "Recorded samples (--samples)",
     }
 }
 
@@ -1290,6 +1291,114 @@ pub fn recommend(
 
 // ---------------------------------------------------------------------------------------------
 // Forecast.
+
+/// The `forecast` as one HTML page: the demand line against each tier's usable memory
+/// ([`forecast_chart`]), then the months, the tiers and the phase timeline as tables.
+pub fn forecast(
+    f: &crate::core::forecast::Forecast,
+    profile: &str,
+    catalog: &str,
+    opts: &RenderOptions,
+) -> String {
+    let mut b = String::new();
+    let horizon = f.months.last().map_or(0, |m| m.month);
+    let _ = writeln!(
+        b,
+        r#"<header><h1>bizo-plan forecast</h1>
+<p>Profile <code>{}</code>, catalog <code>{}</code></p>
+<p>Growth {} per month{}; each tier keeps {} headroom per node; months 0 to {horizon}.</p></header>"#,
+        esc(profile),
+        esc(catalog),
+        pct(&f.growth),
+        f.client_growth.as_ref().map(|g| format!(", clients {} per month", pct(g))).unwrap_or_default(),
+        pct(&f.headroom),
+    );
+    b.push_str(
+        r#"<section id="timeline" aria-labelledby="timeline-h"><h2 id="timeline-h">Timeline</h2><ul>"#,
+    );
+    for p in &f.phases {
+        let months =
+            if p.from == p.to { format!("month {}", p.from) } else { format!("months {}-{}", p.from, p.to) };
+        match &p.tier {
+            Some(t) => {
+                let _ = write!(b, "<li>{}: {}</li>", esc(&months), esc(t));
+            }
+            None => {
+                let _ = write!(
+                    b,
+                    r#"<li>{}: <span class="bad">no tier holds the load</span></li>"#,
+                    esc(&months)
+                );
+            }
+        }
+    }
+    b.push_str("</ul></section>\n");
+    b.push_str(r#"<section id="forecast" aria-labelledby="forecast-h"><h2 id="forecast-h">Demand against the tiers</h2>"#);
+    let months: Vec<(u32, u64)> = f.months.iter().map(|m| (m.month, m.demand.bytes)).collect();
+    let tiers: Vec<(String, u64)> = f.tiers.iter().map(|t| (t.name.clone(), t.usable.bytes)).collect();
+    figure(
+        &mut b,
+        "Projected demand (the policy's size) against each tier's usable memory; a red circle where the line first crosses a tier's total (the month a tier stops passing, node by node, is in the table)",
+        &forecast_chart(&months, &tiers),
+    );
+    let rows = f
+        .tiers
+        .iter()
+        .map(|t| {
+            vec![
+                Td::text(&t.name),
+                Td::n(esc(&t.monthly)),
+                Td::n(mem(&t.capacity)),
+                Td::n(mem(&t.usable)),
+                Td::t(match (t.fits_now, t.runs_out) {
+                    (false, _) => r#"<span class="bad">does not hold the load now</span>"#.to_string(),
+                    (true, Some(m)) => format!(r#"<span class="warn">month {m}</span>"#),
+                    (true, None) => format!("lasts past month {horizon}"),
+                }),
+                Td::text(t.reason.as_deref().unwrap_or("")),
+            ]
+        })
+        .collect();
+    table(&mut b, "Tiers", &["Tier", "Monthly#", "Capacity#", "Usable#", "Runs out", "Why"], rows);
+    let with_clients = f.months.iter().any(|m| m.clients.is_some());
+    let mut header = vec!["Month#", "Memory (typical)#", "Demand#", "CPU#"];
+    if with_clients {
+        header.push("Clients#");
+    }
+    header.extend(["Cheapest passing tier", "Passing"]);
+    let rows = f
+        .months
+        .iter()
+        .map(|m| {
+            let mut row = vec![
+                Td::n(m.month.to_string()),
+                Td::n(mem(&m.memory)),
+                Td::n(mem(&m.demand)),
+                Td::n(cpu(&m.cpu)),
+            ];
+            if with_clients {
+                row.push(Td::n(m.clients.map(|c| c.to_string()).unwrap_or_default()));
+            }
+            row.push(match &m.cheapest {
+                Some(c) => Td::text(c),
+                None => Td::t(r#"<span class="bad">none</span>"#),
+            });
+            row.push(Td::text(&m.passing.join(", ")));
+            row
+        })
+        .collect();
+    table(&mut b, "Month by month", &header, rows);
+    b.push_str("</section>\n");
+    if opts.explain {
+        b.push_str(r#"<section id="explain" aria-labelledby="explain-h"><h2 id="explain-h">How the figures are computed</h2><ul>"#);
+        for e in &f.explain {
+            let _ = write!(b, "<li>{}</li>", esc(e));
+        }
+        b.push_str("</ul></section>\n");
+    }
+    b.push_str("<footer>bizo-plan forecast. Hover a dotted number for its exact value; <code>-o json</code> carries every figure exactly.</footer>\n");
+    page("bizo-plan forecast", &b)
+}
 
 const F_W: u64 = 960;
 const F_H: u64 = 360;

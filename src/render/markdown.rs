@@ -40,6 +40,47 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
     for n in &r.notes {
         out.push_str(&format!("- note: {n}\n"));
     }
+    if !r.contexts.is_empty() {
+        out.push_str("\n### Clusters\n\n");
+        let rows = r
+            .contexts
+            .iter()
+            .map(|c| {
+                vec![
+                    c.context.clone(),
+                    c.nodes.to_string(),
+                    c.allocatable_memory.display.clone(),
+                    c.used_memory.display.clone(),
+                    c.error.clone().map_or("read".into(), |e| format!("**not read**: {e}")),
+                ]
+            })
+            .collect();
+        table(&mut out, &["Context", "Nodes", "Allocatable", "Used", "Status"], rows);
+    }
+    if let Some(w) = &r.what_if {
+        out.push_str(&format!("\n### What-if: {}\n\n", esc(&w.scenario)));
+        let rows = w
+            .changes
+            .iter()
+            .map(|c| {
+                let dash = |m: &Option<crate::core::figure::MemFig>| {
+                    m.as_ref().map_or("-".to_string(), |m| m.display.clone())
+                };
+                vec![
+                    c.change.to_string(),
+                    match &c.replacement {
+                        Some(r) => format!("{} -> {r}", c.service),
+                        None => c.service.clone(),
+                    },
+                    dash(&c.memory_before),
+                    dash(&c.memory_after),
+                    c.delta.display.clone(),
+                ]
+            })
+            .collect();
+        table(&mut out, &["Change", "Service", "Counted now", "Planned", "Delta"], rows);
+        out.push_str(&format!("\n**{}**\n", w.conclusion));
+    }
     let w = &r.workload;
     let h = &r.host;
     let hr = &r.headroom;

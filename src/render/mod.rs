@@ -1,5 +1,6 @@
 //! Rendering: a report in, a `String` out. No computing, no I/O, no clock.
 
+mod forecast;
 pub mod html;
 mod markdown;
 mod recommend;
@@ -88,6 +89,44 @@ pub fn recommend(
         Format::Table => recommend::table(r, profile_origin, catalog_origin, show_rejected, opts),
         Format::Markdown => recommend::markdown(r, profile_origin),
         Format::Html => html::recommend(r, profile_origin, catalog_origin, show_rejected, opts),
+        Format::Json => {
+            let mut s =
+                serde_json::to_string_pretty(&env).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+            s.push('\n');
+            s
+        }
+        Format::Yaml => crate::yaml::to_string(&env).unwrap_or_else(|e| format!("error: {e}\n")),
+    }
+}
+
+/// Renders a `forecast`.
+pub fn forecast(
+    f: &crate::core::forecast::Forecast,
+    profile_origin: &str,
+    catalog_origin: &str,
+    opts: &RenderOptions,
+) -> String {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Env<'a> {
+        schema_version: u32,
+        command: &'static str,
+        profile_origin: &'a str,
+        catalog_origin: &'a str,
+        #[serde(flatten)]
+        forecast: &'a crate::core::forecast::Forecast,
+    }
+    let env = Env {
+        schema_version: SCHEMA_VERSION,
+        command: "forecast",
+        profile_origin,
+        catalog_origin,
+        forecast: f,
+    };
+    match opts.format {
+        Format::Table => forecast::table(f, profile_origin, catalog_origin, opts),
+        Format::Markdown => forecast::markdown(f, profile_origin),
+        Format::Html => html::forecast(f, profile_origin, catalog_origin, opts),
         Format::Json => {
             let mut s =
                 serde_json::to_string_pretty(&env).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

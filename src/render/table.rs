@@ -161,6 +161,35 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
         }
     }
 
+    if !r.contexts.is_empty() {
+        out.push_str("\nClusters (read concurrently; the figures above are their total)\n");
+        let mut t = new_table(
+            opts,
+            &["Context", "Server", "Nodes", "Pods", "Allocatable", "Requested", "Used", "Status"],
+        );
+        for c in &r.contexts {
+            t.add_row(vec![
+                Cell::new(&c.context),
+                Cell::new(c.server.as_deref().unwrap_or("-")),
+                right(c.nodes),
+                right(c.pods),
+                right(&c.allocatable_memory.display),
+                right(&c.requested_memory.display),
+                right(&c.used_memory.display),
+                Cell::new(match (&c.error, c.missing.is_empty()) {
+                    (Some(e), _) => format!("NOT READ: {e}"),
+                    (None, true) => "read".to_string(),
+                    (None, false) => format!("read, without: {}", c.missing.join("; ")),
+                }),
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    if let Some(w) = &r.what_if {
+        what_if_section(&mut out, w, opts);
+    }
+
     let v = &r.verdict;
     let status = v.status.as_str();
     let status = if opts.color {
@@ -196,6 +225,44 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
         out.push('\n');
     }
     out
+}
+
+fn what_if_section(out: &mut String, w: &crate::core::whatif::WhatIf, opts: &RenderOptions) {
+    out.push_str(&format!("\nWhat-if: {}", w.scenario));
+    if let Some(d) = &w.description {
+        out.push_str(&format!(" ({d})"));
+    }
+    out.push('\n');
+    let mut t = new_table(opts, &["Change", "Service", "Counted now", "Planned", "Peak", "Delta"]);
+    for c in &w.changes {
+        t.add_row(vec![
+            Cell::new(c.change),
+            Cell::new(match &c.replacement {
+                Some(r) => format!("{} -> {r}", c.service),
+                None => c.service.clone(),
+            }),
+            right(c.memory_before.as_ref().map_or("-".to_string(), |m| m.display.clone())),
+            right(c.memory_after.as_ref().map_or("-".to_string(), |m| m.display.clone())),
+            right(c.peak_after.as_ref().map_or("-".to_string(), |m| m.display.clone())),
+            right(&c.delta.display),
+        ]);
+    }
+    out.push_str(&t.to_string());
+    out.push('\n');
+    let mut t = new_table(opts, &["", "Projected used", "%", "At peak", "Peak %", "Verdict"]);
+    for (label, side) in [("before", &w.before), ("after", &w.after)] {
+        t.add_row(vec![
+            Cell::new(label),
+            right(&side.projected_used.display),
+            right(&side.gated_percent.display),
+            right(&side.peak_used.display),
+            right(&side.peak_used_percent.display),
+            Cell::new(side.verdict.as_str()),
+        ]);
+    }
+    out.push_str(&t.to_string());
+    out.push('\n');
+    out.push_str(&format!("{}\n", w.conclusion));
 }
 
 /// The nodes a table shows: all of them when they are few or `--all-rows` is set; else the

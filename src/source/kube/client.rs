@@ -66,7 +66,7 @@ pub struct Target {
     pub context: String,
     /// API server URL, without credentials.
     pub server: String,
-    /// Warnings about the connection itself (TLS verification off), shown in the report.
+    /// Warnings about the connection itself (TLS verification off), for the report's notes.
     pub warnings: Vec<String>,
 }
 
@@ -80,8 +80,14 @@ pub enum Connection {
 
 /// Builds a client from `--kubeconfig`, `KUBECONFIG`, `~/.kube/config` or the in-cluster
 /// service account, in that order. A kubeconfig that exists but is broken is bad input (exit 2).
-pub async fn connect(opts: &KubeOptions) -> Result<Connection, anyhow::Error> {
-    let kubeconfig = if let Some(p) = &opts.kubeconfig {
+/// The context names of the kubeconfig `opts` points at (for `--all-contexts`).
+pub fn context_names(opts: &KubeOptions) -> Result<Vec<String>, anyhow::Error> {
+    Ok(load_kubeconfig(opts)?.map(|kc| kc.contexts.into_iter().map(|c| c.name).collect()).unwrap_or_default())
+}
+
+/// The kubeconfig: `--kubeconfig`, else `$KUBECONFIG`, else `~/.kube/config`; None without one.
+fn load_kubeconfig(opts: &KubeOptions) -> Result<Option<Kubeconfig>, InputError> {
+    Ok(if let Some(p) = &opts.kubeconfig {
         Some(
             Kubeconfig::read_from(p)
                 .map_err(|e| InputError::Usage(format!("--kubeconfig {}: {e}", p.display())))?,
@@ -95,7 +101,12 @@ pub async fn connect(opts: &KubeOptions) -> Result<Connection, anyhow::Error> {
             ),
             _ => None,
         }
-    };
+    })
+}
+
+/// Connects to the cluster of the chosen context (or in-cluster); never sends a request.
+pub async fn connect(opts: &KubeOptions) -> Result<Connection, anyhow::Error> {
+    let kubeconfig = load_kubeconfig(opts)?;
     let (mut config, context) = match kubeconfig {
         Some(kc) => {
             let context = opts.context.clone().or_else(|| kc.current_context.clone()).unwrap_or_default();
@@ -483,7 +494,7 @@ pub async fn snapshot(
 ) -> Result<ClusterSnapshot, Unreachable> {
     let progress = Progress::new(opts.progress);
     let mut missing: Vec<String> = Vec::new();
-    let mut warnings: Vec<String> = target.warnings.clone();
+    let mut warnings: Vec<String> = Vec::new();
 
     let pod_fields = "status.phase!=Succeeded,status.phase!=Failed";
     let mut pod_query: Vec<(&str, &str)> = vec![("fieldSelector", pod_fields)];
