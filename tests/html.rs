@@ -458,3 +458,51 @@ fn chromium_draws_the_forecast_page() {
     assert_eq!(f["points"], 13, "months 0 to 12");
     assert_eq!(f["tiers"], 5, "one line per tier");
 }
+
+#[test]
+fn what_if_page_shows_the_changes_before_and_after() {
+    let scenario = common::fixture("../examples/scenarios/vault-upgrade.yaml");
+    let scenario = scenario.to_str().expect("utf-8 path");
+    let page = html(&["check", "--replay", "--scenario", scenario, "-o", "html"]);
+    assert_eq!(self_contained(&page), vec!["groups", "capacity"]);
+    assert!(page.contains(r#"<h2 id="what-if-h">What-if: vault-upgrade</h2>"#));
+    assert!(page.contains("<td>vault-simple -&gt; hashicorp-vault</td>"));
+    assert!(page.contains(r#"<span title="6474956800 bytes">6.03Gi</span>"#), "after, exact in the tooltip");
+    assert!(page.contains("does NOT stay under the 70% threshold"));
+}
+
+/// A kubeconfig with one context per (name, server URL).
+fn multi_kubeconfig(path: &Path, contexts: &[(&str, String)]) {
+    let mut y = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
+    for (n, url) in contexts {
+        y.push_str(&format!("- name: {n}\n  cluster:\n    server: {url}\n"));
+    }
+    y.push_str("users:\n- name: u\n  user: {}\ncontexts:\n");
+    for (n, _) in contexts {
+        y.push_str(&format!("- name: {n}\n  context: {{cluster: {n}, user: u}}\n"));
+    }
+    y.push_str(&format!("current-context: {}\n", contexts[0].0));
+    std::fs::write(path, y).expect("write kubeconfig");
+}
+
+#[test]
+fn chromium_draws_several_clusters() {
+    let laptop = Sim::start(SimConfig::laptop()).expect("simulator");
+    let multi = Sim::start(SimConfig::multinode()).expect("simulator");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kc = dir.path().join("kubeconfig");
+    multi_kubeconfig(&kc, &[("laptop", laptop.url()), ("multi", multi.url())]);
+    let kc = kc.to_str().expect("utf-8 path");
+    let (code, page) = run(
+        dir.path(),
+        &["check", "-o", "html", "--kubeconfig", kc, "--context", "laptop", "--context", "multi"],
+    );
+    assert!(code == 0 || code == 1, "exit {code}");
+    assert_eq!(self_contained(&page), vec!["groups", "capacity", "contexts", "nodes"]);
+    assert!(page.contains("<caption>Cluster contexts</caption>"));
+    let charts = measure(&page);
+    assert_eq!(drawn_bars(chart(&charts, "contexts"), "context"), 2, "one bar per cluster");
+    let nodes = drawn_bars(chart(&charts, "nodes"), "node");
+    assert!(nodes > 1, "the nodes of both clusters: {nodes}");
+    assert_eq!(page.matches("<th scope=\"row\">laptop/").count(), 1, "nodes are named context/node");
+}

@@ -586,6 +586,10 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
     }
     b.push_str("</section>\n");
 
+    if let Some(wi) = &r.what_if {
+        what_if_section(&mut b, wi);
+    }
+
     // Headroom.
     let w = &r.workload;
     let h = &r.host;
@@ -740,6 +744,9 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
     }
     b.push_str("</section>\n");
 
+    if !r.contexts.is_empty() {
+        contexts_section(&mut b, r);
+    }
     if let Some(c) = &r.cluster {
         cluster_section(&mut b, c, opts);
     }
@@ -794,6 +801,144 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
         esc(&r.profile)
     );
     page(&format!("bizo-plan check: {status} (profile {})", r.profile), &b)
+}
+
+fn what_if_section(b: &mut String, w: &crate::core::whatif::WhatIf) {
+    let _ = write!(
+        b,
+        r#"<section id="what-if" aria-labelledby="what-if-h"><h2 id="what-if-h">What-if: {}</h2>"#,
+        esc(&w.scenario)
+    );
+    if let Some(d) = &w.description {
+        let _ = write!(b, "<p>{}</p>", esc(d));
+    }
+    let dash = |m: &Option<MemFig>| opt_or(m.as_ref(), mem, "-");
+    let rows = w
+        .changes
+        .iter()
+        .map(|c| {
+            vec![
+                Td::text(c.change),
+                Td::text(&match &c.replacement {
+                    Some(r) => format!("{} -> {r}", c.service),
+                    None => c.service.clone(),
+                }),
+                Td::n(dash(&c.memory_before)),
+                Td::n(dash(&c.memory_after)),
+                Td::n(dash(&c.peak_after)),
+                Td::n(smem(&c.delta)),
+            ]
+        })
+        .collect();
+    table(b, "Changes", &["Change", "Service", "Counted now#", "Planned#", "Peak#", "Delta#"], rows);
+    let rows = [("before", &w.before), ("after", &w.after)]
+        .into_iter()
+        .map(|(label, side)| {
+            vec![
+                Td::text(label),
+                Td::n(mem(&side.projected_used)),
+                Td::n(pct(&side.gated_percent)),
+                Td::n(mem(&side.peak_used)),
+                Td::n(pct(&side.peak_used_percent)),
+                Td::t(format!(
+                    r#"<span class="status s-{}">{}</span>"#,
+                    status_class(side.verdict),
+                    side.verdict.as_str()
+                )),
+            ]
+        })
+        .collect();
+    table(
+        b,
+        &format!("Before and after (change in projected used: {})", w.delta.display),
+        &["Plan", "Projected used#", "Share#", "At peak#", "Peak share#", "Verdict"],
+        rows,
+    );
+    let _ = writeln!(b, "<p><strong>{}</strong></p></section>", esc(&w.conclusion));
+}
+
+fn contexts_chart(r: &CheckReport) -> String {
+    let rows = r
+        .contexts
+        .iter()
+        .map(|c| Row {
+            label: c.context.clone(),
+            kind: "context",
+            track: Some((
+                c.allocatable_memory.bytes,
+                format!("{}: allocatable {}", c.context, mem_t(&c.allocatable_memory)),
+            )),
+            lanes: vec![
+                Lane {
+                    segments: vec![Segment {
+                        bytes: c.requested_memory.bytes,
+                        fill: REQUESTED.into(),
+                        title: format!("{}: requested {}", c.context, mem_t(&c.requested_memory)),
+                    }],
+                },
+                Lane {
+                    segments: vec![Segment {
+                        bytes: c.used_memory.bytes,
+                        fill: USED.into(),
+                        title: format!("{}: used {} ({})", c.context, mem_t(&c.used_memory), c.used_source),
+                    }],
+                },
+            ],
+            note: match &c.error {
+                Some(_) => "NOT READ".into(),
+                None => format!("{} nodes, {} pods", c.nodes, c.pods),
+            },
+            muted: c.error.is_some(),
+            ..Default::default()
+        })
+        .collect();
+    svg::rows_chart(&RowsChart {
+        id: "contexts".into(),
+        title: "Memory per cluster: requested and used against allocatable".into(),
+        desc: format!(
+            "{} cluster context(s), read concurrently; the report's figures are their total. For each, requested memory (upper bar) and used memory (lower bar) against the allocatable memory of its schedulable nodes (the box).",
+            r.contexts.len()
+        ),
+        rows,
+        legend: vec![
+            Key { fill: REQUESTED.into(), label: "requested".into(), line: false },
+            Key { fill: USED.into(), label: "used".into(), line: false },
+            Key { fill: "#f3f4f6".into(), label: "allocatable".into(), line: false },
+        ],
+        defs: String::new(),
+    })
+}
+
+fn contexts_section(b: &mut String, r: &CheckReport) {
+    b.push_str(r#"<section id="contexts" aria-labelledby="contexts-h"><h2 id="contexts-h">Clusters</h2>"#);
+    figure(b, "Memory per cluster (the figures above are their total)", &contexts_chart(r));
+    let rows = r
+        .contexts
+        .iter()
+        .map(|c| {
+            vec![
+                Td::text(&c.context),
+                Td::text(c.server.as_deref().unwrap_or("-")),
+                Td::n(c.nodes.to_string()),
+                Td::n(c.pods.to_string()),
+                Td::n(mem(&c.allocatable_memory)),
+                Td::n(mem(&c.requested_memory)),
+                Td::n(mem(&c.used_memory)),
+                match (&c.error, c.missing.is_empty()) {
+                    (Some(e), _) => Td::t(format!(r#"<span class="bad">NOT READ</span>: {}"#, esc(e))),
+                    (None, true) => Td::text("read"),
+                    (None, false) => Td::text(&format!("read, without: {}", c.missing.join("; "))),
+                },
+            ]
+        })
+        .collect();
+    table(
+        b,
+        "Cluster contexts",
+        &["Context", "Server", "Nodes#", "Pods#", "Allocatable#", "Requested#", "Used#", "Status"],
+        rows,
+    );
+    b.push_str("</section>\n");
 }
 
 fn loss(e: &Evaluation) -> &'static str {
