@@ -7,7 +7,8 @@ use anyhow::{Context, Result};
 use std::time::Duration;
 
 use crate::cli::{
-    CheckArgs, Cli, ClusterArgs, Command, FailOn, GenerateArgs, OutputArgs, ProfileCommand, RecommendArgs,
+    CheckArgs, Cli, ClusterArgs, Command, FailOn, GenerateArgs, OutputArgs, ProfileCommand, PrometheusArgs,
+    RecommendArgs,
 };
 use std::collections::BTreeMap;
 
@@ -100,7 +101,8 @@ fn default_headroom(profile: &crate::core::profile::Profile) -> Ratio {
 }
 
 fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
-    let loaded = files::load_profile(args.profile.as_deref())?;
+    let mut loaded = files::load_profile(args.profile.as_deref())?;
+    let history = with_history(&args.prometheus, &mut loaded.profile)?;
     let (catalog, catalog_origin) = files::load_catalog(args.tiers.as_deref())?;
     let currency = args.currency.trim().to_ascii_uppercase();
     let rates = rates_for(&catalog, &args.rates, &currency)?;
@@ -145,7 +147,10 @@ fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
         ))
         .into());
     }
-    let rec = plan::recommend(&loaded.profile, &catalog, &rates, &currency, &req);
+    let mut rec = plan::recommend(&loaded.profile, &catalog, &rates, &currency, &req);
+    if let Some(h) = history {
+        crate::core::history::annotate_recommendation(&mut rec, h);
+    }
     let opts = render_options(&args.output);
     let text = render::recommend(&rec, &loaded.origin, &catalog_origin, args.show_rejected, &opts);
     write_stdout(&text)?;
@@ -195,7 +200,8 @@ fn run_generate(args: &GenerateArgs) -> Result<Exit> {
 }
 
 fn run_check(args: &CheckArgs) -> Result<Exit> {
-    let loaded = files::load_profile(args.profile.as_deref())?;
+    let mut loaded = files::load_profile(args.profile.as_deref())?;
+    let history = with_history(&args.prometheus, &mut loaded.profile)?;
     let profile = &loaded.profile;
     let mut notes = Vec::new();
     let snapshot = if args.replay || args.profile_only {
@@ -245,6 +251,9 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
         min_available: args.min_available,
     };
     let mut report = check::check(profile, &baseline, &gates, snapshot.as_ref());
+    if let Some(h) = history {
+        crate::core::history::annotate_check(&mut report, h);
+    }
     if !args.no_tiers {
         let (catalog, _) = files::load_catalog(args.tiers.as_deref())?;
         let rates = rates_for(&catalog, &[], &catalog.currency)?;
@@ -321,6 +330,30 @@ fn read_cluster(
             },
         }
     })
+}
+
+/// With `--prometheus`: reads the usage history and applies it to the profile (the report
+/// section to add is returned); without it, nothing.
+fn with_history(
+    args: &PrometheusArgs,
+    profile: &mut crate::core::profile::Profile,
+) -> Result<Option<crate::core::history::HistoryReport>> {
+    let Some(url) = &args.prometheus else { return Ok(None) };
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let opts = crate::source::prometheus::Options {
+        url: url.clone(),
+        quantile: args.quantile.clone(),
+        window: args.window.clone(),
+        step: args.step.clone(),
+        at_ms: args.at.unwrap_or(now_ms),
+        timeout: Duration::from_secs(args.prometheus_timeout),
+        require: args.require_prometheus,
+    };
+    let (applied, history) = crate::source::prometheus::read_history(&opts, profile)?;
+    *profile = applied;
+    Ok(Some(history))
 }
 
 fn render_options(o: &OutputArgs) -> RenderOptions {

@@ -7,6 +7,7 @@
 pub mod check;
 pub mod cluster;
 pub mod figure;
+pub mod history;
 pub mod inventory;
 pub mod placement;
 pub mod plan;
