@@ -55,8 +55,12 @@ pub fn endpoint(url: &str) -> Result<Endpoint, String> {
         Some((u, h)) => (Some(u), h),
         None => (None, authority),
     };
-    if host.is_empty() || host.starts_with(':') {
-        return Err("no host".into());
+    if !valid_host(host) {
+        return Err("expected a host name or address and an optional port after the scheme".into());
+    }
+    if path.contains('@') {
+        // An unencoded `/` in a password would otherwise put the rest of it in the shown path.
+        return Err("'@' after the host: percent-encode '/' and '@' in user:password as %2F and %40".into());
     }
     let authorization = userinfo.map(|u| {
         let (user, password) = u.split_once(':').unwrap_or((u, ""));
@@ -70,6 +74,25 @@ pub fn endpoint(url: &str) -> Result<Endpoint, String> {
         format!("{}://{host}/{path}", scheme.to_ascii_lowercase())
     };
     Ok(Endpoint { base, https, authorization })
+}
+
+/// `name[:port]` or `[v6-address][:port]`: a name of letters, digits, `.`, `-` and `_`; a port of
+/// 1 to 5 digits.
+fn valid_host(h: &str) -> bool {
+    let port_ok = |p: &str| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
+    if let Some(v6) = h.strip_prefix('[') {
+        let Some((addr, rest)) = v6.split_once(']') else { return false };
+        let addr_ok =
+            !addr.is_empty() && addr.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+        return addr_ok && (rest.is_empty() || rest.strip_prefix(':').is_some_and(port_ok));
+    }
+    let (name, port) = match h.rsplit_once(':') {
+        Some((n, p)) => (n, Some(p)),
+        None => (h, None),
+    };
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b))
+        && port.is_none_or(port_ok)
 }
 
 fn percent_decode(s: &str) -> String {
@@ -474,14 +497,26 @@ mod tests {
         assert!(!format!("{e:?}").contains("YWRt"), "{e:?}");
         let e = endpoint("http://token@host:9090").unwrap();
         assert_eq!(e.authorization.as_deref(), Some("Basic dG9rZW46"));
+        assert_eq!(endpoint("http://[::1]:9090/").unwrap().base, "http://[::1]:9090");
+        assert_eq!(
+            endpoint("http://prometheus.monitoring.svc:9090").unwrap().base,
+            "http://prometheus.monitoring.svc:9090"
+        );
         for bad in [
             "prom:9090",
             "ftp://host",
             "http://",
             "http://:9090",
+            "http://host:",
+            "http://host:99999x",
             "http://host/?q=1",
             "http://host#x",
             "http://a b",
+            "http://[zz]:9090",
+            "http://[::1]x",
+            // An unencoded '/' in a password: the rest of it would be shown as the path.
+            "http://admin:pa/ss@host:9090",
+            "http://adm\u{f}0cret@p://adm0cret@prom.example.com/x",
         ] {
             assert!(endpoint(bad).is_err(), "{bad}");
         }
