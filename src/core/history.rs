@@ -713,25 +713,15 @@ pub fn annotate_recommendation(rec: &mut Recommendation, h: HistoryReport) {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::core::profile::{MemorySpec, ServiceStatus};
 
     const MI: u64 = 1 << 20;
 
+    /// A deployed service of 100Mi (parsed, so that new profile fields take their defaults).
     fn svc(name: &str) -> Service {
-        Service {
-            name: name.into(),
-            group: "core".into(),
-            status: ServiceStatus::Deployed,
-            port: None,
-            memory: MemorySpec { typical: Bytes(100 * MI), peak: None },
-            cpu: None,
-            replicas: 1,
-            namespace: None,
-            workload: None,
-            selector: Default::default(),
-            per_client: None,
-            notes: None,
-        }
+        let text = format!(
+            "name: t\nservices:\n  - {{name: {name}, group: core, status: deployed, memory: {{typical: 100Mi}}}}\n"
+        );
+        crate::source::files::parse_profile(&text, "test").unwrap().services.remove(0)
     }
 
     fn profile(services: Vec<Service>) -> Profile {
