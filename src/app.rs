@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::cli::{
     CheckArgs, Cli, ClusterArgs, Command, FailOn, ForecastArgs, GenerateArgs, OutputArgs, ProfileCommand,
-    RecommendArgs, SampleArgs, WhatIfArgs,
+    PrometheusArgs, RecommendArgs, SampleArgs, WhatIfArgs,
 };
 use crate::core::{forecast, whatif};
 use std::collections::BTreeMap;
@@ -178,6 +178,7 @@ fn run_forecast(args: &ForecastArgs) -> Result<Exit> {
 
 fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
     let mut loaded = files::load_profile(args.profile.as_deref())?;
+    let history = with_history(&args.prometheus, &mut loaded.profile)?;
     if let Some(WhatIfRequest { name, changes, .. }) = what_if_changes(&args.what_if)? {
         let (after, applied) = whatif::apply(&loaded.profile, &changes).map_err(InputError::Usage)?;
         loaded.profile = after;
@@ -234,7 +235,10 @@ fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
         ))
         .into());
     }
-    let rec = plan::recommend(&loaded.profile, &catalog, &rates, &currency, &req);
+    let mut rec = plan::recommend(&loaded.profile, &catalog, &rates, &currency, &req);
+    if let Some(h) = history {
+        crate::core::history::annotate_recommendation(&mut rec, h);
+    }
     let opts = render_options(&args.output);
     let text = render::recommend(&rec, &loaded.origin, &catalog_origin, args.show_rejected, &opts);
     write_stdout(&text)?;
@@ -284,7 +288,8 @@ fn run_generate(args: &GenerateArgs) -> Result<Exit> {
 }
 
 fn run_check(args: &CheckArgs) -> Result<Exit> {
-    let loaded = files::load_profile(args.profile.as_deref())?;
+    let mut loaded = files::load_profile(args.profile.as_deref())?;
+    let history = with_history(&args.prometheus, &mut loaded.profile)?;
     let mut notes = Vec::new();
     let mut contexts = Vec::new();
     let recorded = match &args.samples {
@@ -379,6 +384,9 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
         report.what_if = Some(w);
         changed = after_profile;
         profile = &changed;
+    }
+    if let Some(h) = history {
+        crate::core::history::annotate_check(&mut report, h);
     }
     if !args.no_tiers {
         let (catalog, _) = files::load_catalog(args.tiers.as_deref())?;
@@ -662,6 +670,30 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
         "h" => Ok(Duration::from_secs(n.saturating_mul(3600))),
         _ => Err(format!("{s:?}: unknown unit {unit:?} (ms, s, m, h)")),
     }
+}
+
+/// With `--prometheus`: reads the usage history and applies it to the profile (the report
+/// section to add is returned); without it, nothing.
+fn with_history(
+    args: &PrometheusArgs,
+    profile: &mut crate::core::profile::Profile,
+) -> Result<Option<crate::core::history::HistoryReport>> {
+    let Some(url) = &args.prometheus else { return Ok(None) };
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let opts = crate::source::prometheus::Options {
+        url: url.clone(),
+        quantile: args.quantile.clone(),
+        window: args.window.clone(),
+        step: args.step.clone(),
+        at_ms: args.at.unwrap_or(now_ms),
+        timeout: Duration::from_secs(args.prometheus_timeout),
+        require: args.require_prometheus,
+    };
+    let (applied, history) = crate::source::prometheus::read_history(&opts, profile)?;
+    *profile = applied;
+    Ok(Some(history))
 }
 
 fn render_options(o: &OutputArgs) -> RenderOptions {

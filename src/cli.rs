@@ -164,6 +164,10 @@ pub struct RecommendArgs {
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub show_rejected: usize,
 
+    /// Usage history from Prometheus.
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
+
     /// Output options.
     #[command(flatten)]
     pub output: OutputArgs,
@@ -293,9 +297,55 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub cluster: ClusterArgs,
 
+    /// Usage history from Prometheus.
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
+
     /// Output options.
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// Usage history from Prometheus (`check` and `recommend`): per service, figures over a window
+/// replace the profile's (memory typical = the quantile, peak = the maximum, cpu typical = the
+/// quantile, per replica: the largest of the service's pods).
+#[derive(Debug, Clone, Args)]
+pub struct PrometheusArgs {
+    /// Prometheus base URL, e.g. http://prometheus.monitoring:9090: each service's pods' memory
+    /// (the --quantile and the peak) and cpu (the --quantile) over --window replace the profile's
+    /// figures. user:password@ is sent as basic auth, never shown. When Prometheus cannot be
+    /// read, planning continues from the profile and the report says so.
+    #[arg(long, value_name = "URL")]
+    pub prometheus: Option<String>,
+
+    /// How far back --prometheus looks, a Prometheus duration (7d, 36h, 1h30m).
+    #[arg(long, value_name = "DURATION", default_value = "7d", requires = "prometheus",
+          value_parser = crate::core::history::check_duration)]
+    pub window: String,
+
+    /// The quantile of each pod's usage over the window taken as its typical figure (0 to 1).
+    #[arg(long, value_name = "Q", default_value = "0.95", requires = "prometheus",
+          value_parser = crate::core::history::parse_quantile)]
+    pub quantile: String,
+
+    /// Resolution of the subqueries over the window (a Prometheus duration).
+    #[arg(long, value_name = "DURATION", default_value = "1m", requires = "prometheus",
+          value_parser = crate::core::history::check_duration)]
+    pub step: String,
+
+    /// Evaluation time of the queries: RFC 3339 (2026-03-01T12:00:00Z) or unix seconds
+    /// (default: now).
+    #[arg(long, value_name = "TIME", requires = "prometheus", value_parser = crate::core::history::parse_time)]
+    pub at: Option<i64>,
+
+    /// Seconds to wait for Prometheus' three answers.
+    #[arg(long, value_name = "SECS", default_value_t = 10, requires = "prometheus",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub prometheus_timeout: u64,
+
+    /// Fail with exit 3 when Prometheus cannot be reached or queried.
+    #[arg(long, requires = "prometheus")]
+    pub require_prometheus: bool,
 }
 
 /// What-if changes to the profile, applied before planning: a scenario file first, then

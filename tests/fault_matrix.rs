@@ -72,6 +72,7 @@ fn the_matrix_covers_the_failure_modes_of_the_issue() {
         "5xx",
         "timeout",
         "truncated body",
+        "prometheus down",
     ] {
         assert!(rows.iter().any(|r| r.contains(mode)), "no row for {mode:?} in {rows:?}");
     }

@@ -349,6 +349,9 @@ pub struct CheckReport {
     /// Inputs that were wanted but could not be read; the verdict was computed without them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_inputs: Vec<String>,
+    /// Usage history from Prometheus (`--prometheus`), filled by the caller.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<super::history::HistoryReport>,
     /// Each cluster of a several-cluster check, read or not (the figures above are their total).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub contexts: Vec<super::cluster::ContextRow>,
@@ -359,6 +362,23 @@ pub struct CheckReport {
     pub verdict: Verdict,
     /// The arithmetic behind every figure.
     pub explain: Vec<Explain>,
+}
+
+/// The verdict reason listing the inputs that could not be read.
+fn missing_reason(missing: &[String]) -> String {
+    format!("{MISSING_PREFIX} {} input(s) that could not be read: {}", missing.len(), missing.join("; "))
+}
+
+const MISSING_PREFIX: &str = "computed without";
+
+impl CheckReport {
+    /// Records an input that could not be read after the report was computed (e.g. Prometheus):
+    /// it joins `missing_inputs` and the verdict's "computed without" reason.
+    pub fn add_missing_input(&mut self, what: String) {
+        self.missing_inputs.push(what);
+        self.verdict.reasons.retain(|r| !r.starts_with(MISSING_PREFIX));
+        self.verdict.reasons.push(missing_reason(&self.missing_inputs));
+    }
 }
 
 fn sum_bytes(it: impl Iterator<Item = Bytes>) -> Bytes {
@@ -777,11 +797,7 @@ pub fn check(
 
     let missing_inputs: Vec<String> = cluster.map(|c| c.missing.clone()).unwrap_or_default();
     if !missing_inputs.is_empty() {
-        reasons.push(format!(
-            "computed without {} input(s) that could not be read: {}",
-            missing_inputs.len(),
-            missing_inputs.join("; ")
-        ));
+        reasons.push(missing_reason(&missing_inputs));
     }
 
     let mut gate_results = Vec::new();
@@ -868,6 +884,7 @@ pub fn check(
         cpu,
         cluster: cluster.map(|c| super::cluster::view(profile, c, live.as_deref().unwrap_or(&[]))),
         missing_inputs,
+        history: None,
         contexts: Vec::new(),
         what_if: None,
         tiers: Vec::new(),

@@ -8,6 +8,7 @@ pub mod check;
 pub mod cluster;
 pub mod figure;
 pub mod forecast;
+pub mod history;
 pub mod inventory;
 pub mod placement;
 pub mod plan;

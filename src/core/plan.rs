@@ -701,6 +701,12 @@ pub struct Recommendation {
     /// The cheapest passing option of each shape: single node, multi-node, and multi-node that
     /// survives a node loss (evaluated with the HA requirement).
     pub by_shape: Vec<ShapeBest>,
+    /// Usage history from Prometheus (`--prometheus`), filled by the caller.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<super::history::HistoryReport>,
+    /// Inputs that were wanted but could not be read; the answer was computed without them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_inputs: Vec<String>,
 }
 
 /// How many passing alternatives `recommend` evaluates past the pick.
@@ -871,5 +877,7 @@ pub fn recommend(
         not_evaluated: skipped,
         cheapest_over_budget,
         by_shape,
+        history: None,
+        missing_inputs: Vec::new(),
     }
 }

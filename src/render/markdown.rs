@@ -117,6 +117,54 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
     }
     table(&mut out, &["Figure", "Value", "Share of total"], rows);
 
+    if let Some(h) = &r.history
+        && h.error.is_none()
+    {
+        out.push_str(&format!(
+            "\n### History from {}\n\n{} quantile and peak over {} (step {}) at {}, per replica (the largest pod).\n\n",
+            esc(&h.source),
+            h.quantile,
+            h.window,
+            h.step,
+            h.at
+        ));
+        let dash = |f: Option<&String>| f.cloned().unwrap_or_else(|| "-".into());
+        let rows = h
+            .services
+            .iter()
+            .map(|s| {
+                vec![
+                    s.name.clone(),
+                    s.pods.len().to_string(),
+                    dash(s.memory.as_ref().map(|m| &m.display)),
+                    dash(s.memory_peak.as_ref().map(|m| &m.display)),
+                    dash(s.cpu.as_ref().map(|c| &c.display)),
+                    format!(
+                        "{} / {} / {}",
+                        s.profile_memory.display,
+                        dash(s.profile_memory_peak.as_ref().map(|m| &m.display)),
+                        dash(s.profile_cpu.as_ref().map(|c| &c.display))
+                    ),
+                ]
+            })
+            .collect();
+        table(
+            &mut out,
+            &[
+                "Service",
+                "Pods",
+                "Memory (quantile)",
+                "Peak (max)",
+                "CPU (quantile)",
+                "Profile memory / peak / cpu",
+            ],
+            rows,
+        );
+        if !h.without_figures.is_empty() {
+            out.push_str(&format!("\nNo figures (profile kept): {}\n", h.without_figures.join(", ")));
+        }
+    }
+
     if let Some(c) = &r.cluster {
         out.push_str(&format!("\n### Cluster `{}` ({})\n\n", c.context, esc(&c.server)));
         for m in &c.missing {

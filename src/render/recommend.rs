@@ -99,6 +99,9 @@ pub fn table(
         load_text(r),
         requirements_text(r)
     ));
+    if let Some(h) = &r.history {
+        out.push_str(&format!("{}\n", h.summary()));
+    }
     match &r.pick {
         Some(p) => {
             out.push_str(&format!(
@@ -182,6 +185,9 @@ pub fn markdown(r: &Recommendation, profile: &str) -> String {
         load_text(r),
         requirements_text(r)
     ));
+    if let Some(h) = &r.history {
+        out.push_str(&format!("{}.\n\n", h.summary()));
+    }
     if let (None, Some(c)) = (&r.pick, &r.cheapest_over_budget) {
         out.push_str(&format!("Cheapest option that would fit: **{}** at {}.\n\n", c.name, c.monthly));
     }

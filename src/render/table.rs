@@ -6,6 +6,7 @@ use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use super::{MAX_ROWS, RenderOptions};
 use crate::core::check::{CheckReport, Status};
 use crate::core::cluster::{ClusterView, NodeRow};
+use crate::core::history::HistoryReport;
 
 pub(crate) fn new_table(opts: &RenderOptions, header: &[&str]) -> Table {
     let mut t = Table::new();
@@ -50,6 +51,12 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
     }
     out.push_str(&t.to_string());
     out.push('\n');
+
+    if let Some(h) = &r.history
+        && h.error.is_none()
+    {
+        history_section(&mut out, h, opts);
+    }
 
     out.push_str("\nBy group\n");
     let mut t =
@@ -267,6 +274,59 @@ fn what_if_section(out: &mut String, w: &crate::core::whatif::WhatIf, opts: &Ren
 
 /// The nodes a table shows: all of them when they are few or `--all-rows` is set; else the
 /// [`MAX_ROWS`] with the least free memory (the ones a planner looks at first), in list order.
+/// The figures Prometheus gave, per service, beside the profile's they replace.
+fn history_section(out: &mut String, h: &HistoryReport, opts: &RenderOptions) {
+    out.push_str(&format!(
+        "\nHistory from {}: {} quantile and peak over {} (step {}) at {}, per replica (the largest pod)\n",
+        h.source, h.quantile, h.window, h.step, h.at
+    ));
+    let mut t = new_table(
+        opts,
+        &[
+            "Service",
+            "Pods",
+            "Memory (quantile)",
+            "Peak (max)",
+            "CPU (quantile)",
+            "Profile memory / peak / cpu",
+        ],
+    );
+    for s in &h.services {
+        let fig = |f: Option<&String>| f.cloned().unwrap_or_else(|| "-".into());
+        t.add_row(vec![
+            Cell::new(&s.name),
+            right(s.pods.len()),
+            right(fig(s.memory.as_ref().map(|m| &m.display))),
+            right(fig(s.memory_peak.as_ref().map(|m| &m.display))),
+            right(fig(s.cpu.as_ref().map(|c| &c.display))),
+            right(format!(
+                "{} / {} / {}",
+                s.profile_memory.display,
+                fig(s.profile_memory_peak.as_ref().map(|m| &m.display)),
+                fig(s.profile_cpu.as_ref().map(|c| &c.display))
+            )),
+        ]);
+    }
+    out.push_str(&t.to_string());
+    out.push('\n');
+    if !h.without_figures.is_empty() {
+        out.push_str(&format!("No figures (profile kept): {}\n", h.without_figures.join(", ")));
+    }
+    if !h.unmatched_pods.is_empty() {
+        let shown: Vec<&str> = h.unmatched_pods.iter().take(MAX_ROWS).map(String::as_str).collect();
+        let more = h.unmatched_pods.len() - shown.len();
+        out.push_str(&format!(
+            "Pods matching no service ({}): {}{}\n",
+            h.unmatched_pods.len(),
+            shown.join(", "),
+            if more > 0 { format!(" ... and {more} more (-o json lists all)") } else { String::new() }
+        ));
+    }
+    for w in &h.warnings {
+        out.push_str(&format!("Warning: {w}\n"));
+    }
+}
+
 pub(crate) fn shown_nodes<'a>(c: &'a ClusterView, opts: &RenderOptions) -> Vec<&'a NodeRow> {
     if opts.all_rows || c.nodes.len() <= MAX_ROWS {
         return c.nodes.iter().collect();

@@ -4,3 +4,4 @@
 pub mod files;
 pub mod host;
 pub mod kube;
+pub mod prometheus;
