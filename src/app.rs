@@ -179,9 +179,10 @@ fn run_forecast(args: &ForecastArgs) -> Result<Exit> {
 fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
     let mut loaded = files::load_profile(args.profile.as_deref())?;
     let history = with_history(&args.prometheus, &mut loaded.profile)?;
+    let mut unchanged = None;
     if let Some(WhatIfRequest { name, changes, .. }) = what_if_changes(&args.what_if)? {
         let (after, applied) = whatif::apply(&loaded.profile, &changes).map_err(InputError::Usage)?;
-        loaded.profile = after;
+        let before = std::mem::replace(&mut loaded.profile, after);
         let list: Vec<String> = applied
             .iter()
             .map(|a| match &a.replacement {
@@ -190,6 +191,7 @@ fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
             })
             .collect();
         loaded.origin = format!("{} with what-if {name} ({})", loaded.origin, list.join("; "));
+        unchanged = Some((before, name, applied));
     }
     let (catalog, catalog_origin) = files::load_catalog(args.tiers.as_deref())?;
     let currency = args.currency.trim().to_ascii_uppercase();
@@ -236,6 +238,10 @@ fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
         .into());
     }
     let mut rec = plan::recommend(&loaded.profile, &catalog, &rates, &currency, &req);
+    if let Some((before, name, applied)) = &unchanged {
+        let rec_before = plan::recommend(before, &catalog, &rates, &currency, &req);
+        rec.what_if = Some(whatif::compare_recommendations(name, applied, &rec_before, &rec));
+    }
     if let Some(h) = history {
         crate::core::history::annotate_recommendation(&mut rec, h);
     }

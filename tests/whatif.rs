@@ -146,4 +146,24 @@ fn recommend_plans_the_changed_profile() {
     // recommend sizes by peak (the policy's default sizeBy): HashiCorp Vault's 512Mi against
     // vault-simple's 2 x 43Mi, + 426Mi.
     assert_eq!(demand(&v), demand(&plain) + 426 * MI);
+    // Before and after, side by side.
+    let w = &v["whatIf"];
+    assert_eq!(w["scenario"], "vault-upgrade");
+    assert_eq!(w["changes"][0], "replace vault-simple by hashicorp-vault");
+    assert_eq!(b(&w["demandBefore"]), demand(&plain));
+    assert_eq!(b(&w["demandAfter"]), demand(&v));
+    assert_eq!(w["pickBefore"]["name"], plain["pick"]["name"]);
+    assert_eq!(w["pickAfter"]["name"], v["pick"]["name"]);
+    let conclusion = w["conclusion"].as_str().expect("conclusion");
+    assert!(conclusion.starts_with("vault-upgrade: demand 1.82Gi -> 2.23Gi (426Mi); "), "{conclusion}");
+    let (_, table, _) =
+        run(&["recommend", "--scenario", "examples/scenarios/vault-upgrade.yaml", "--width", "120"]);
+    assert!(table.contains(&format!("What-if {conclusion}")), "{table}");
+    // A budget the changed stack no longer fits: the comparison says so.
+    let plain_cost = plain["pick"]["monthlyCents"].as_u64().expect("cents");
+    let budget = format!("{}.{:02}", plain_cost / 100, plain_cost % 100);
+    let tight = json(&["recommend", "-o", "json", "--budget", &budget, "--add", "big=6Gi"]);
+    assert_eq!(tight["whatIf"]["pickBefore"]["name"], plain["pick"]["name"]);
+    assert!(tight["whatIf"]["pickAfter"].is_null());
+    assert!(tight["whatIf"]["conclusion"].as_str().expect("text").ends_with("nothing passes any more"));
 }

@@ -704,6 +704,9 @@ pub struct Recommendation {
     /// Usage history from Prometheus (`--prometheus`), filled by the caller.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<super::history::HistoryReport>,
+    /// What-if changes: the answer before and after them (filled by the caller).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub what_if: Option<super::whatif::RecommendWhatIf>,
     /// Inputs that were wanted but could not be read; the answer was computed without them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing_inputs: Vec<String>,
@@ -878,6 +881,7 @@ pub fn recommend(
         cheapest_over_budget,
         by_shape,
         history: None,
+        what_if: None,
         missing_inputs: Vec::new(),
     }
 }

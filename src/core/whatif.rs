@@ -581,6 +581,83 @@ pub fn compare(
     }
 }
 
+/// The pick of a `recommend`, as the what-if comparison names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PickSummary {
+    /// Option name.
+    pub name: String,
+    /// Monthly cost.
+    pub monthly: String,
+}
+
+/// `recommend` before and after what-if changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecommendWhatIf {
+    /// Scenario name, or `command line`.
+    pub scenario: String,
+    /// The changes, in words.
+    pub changes: Vec<String>,
+    /// Demand without the changes.
+    pub demand_before: MemFig,
+    /// Demand with them.
+    pub demand_after: MemFig,
+    /// The pick without the changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pick_before: Option<PickSummary>,
+    /// The pick with them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pick_after: Option<PickSummary>,
+    /// One sentence.
+    pub conclusion: String,
+}
+
+/// Compares two `recommend` answers, without and with `applied`.
+pub fn compare_recommendations(
+    scenario: &str,
+    applied: &[Applied],
+    before: &super::plan::Recommendation,
+    after: &super::plan::Recommendation,
+) -> RecommendWhatIf {
+    let pick = |r: &super::plan::Recommendation| {
+        r.pick.as_ref().map(|p| PickSummary { name: p.name.clone(), monthly: p.monthly.clone() })
+    };
+    let (pb, pa) = (pick(before), pick(after));
+    let text = |p: &Option<PickSummary>| {
+        p.as_ref().map_or("nothing passes".to_string(), |p| format!("{} at {}", p.name, p.monthly))
+    };
+    let verdict = match (&pb, &pa) {
+        (Some(b), Some(a)) if b.name == a.name => "the pick does not change".to_string(),
+        (_, None) => "nothing passes any more".to_string(),
+        _ => "the pick changes".to_string(),
+    };
+    let delta: SignedMemFig =
+        (i128::from(after.demand_memory.bytes) - i128::from(before.demand_memory.bytes)).into();
+    RecommendWhatIf {
+        scenario: scenario.to_string(),
+        changes: applied
+            .iter()
+            .map(|a| match &a.replacement {
+                Some(r) => format!("{} {} by {r}", a.change, a.service),
+                None => format!("{} {}", a.change, a.service),
+            })
+            .collect(),
+        demand_before: before.demand_memory.clone(),
+        demand_after: after.demand_memory.clone(),
+        conclusion: format!(
+            "{scenario}: demand {} -> {} ({}); {} -> {}: {verdict}",
+            before.demand_memory.display,
+            after.demand_memory.display,
+            delta.display,
+            text(&pb),
+            text(&pa)
+        ),
+        pick_before: pb,
+        pick_after: pa,
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -102,6 +102,9 @@ pub fn table(
     if let Some(h) = &r.history {
         out.push_str(&format!("{}\n", h.summary()));
     }
+    if let Some(w) = &r.what_if {
+        out.push_str(&format!("What-if {}\n", w.conclusion));
+    }
     match &r.pick {
         Some(p) => {
             out.push_str(&format!(
@@ -185,6 +188,9 @@ pub fn markdown(r: &Recommendation, profile: &str) -> String {
         load_text(r),
         requirements_text(r)
     ));
+    if let Some(w) = &r.what_if {
+        out.push_str(&format!("What-if {}.\n\n", w.conclusion));
+    }
     if let Some(h) = &r.history {
         out.push_str(&format!("{}.\n\n", h.summary()));
     }
