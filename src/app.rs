@@ -183,13 +183,7 @@ fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
     if let Some(WhatIfRequest { name, changes, .. }) = what_if_changes(&args.what_if)? {
         let (after, applied) = whatif::apply(&loaded.profile, &changes).map_err(InputError::Usage)?;
         let before = std::mem::replace(&mut loaded.profile, after);
-        let list: Vec<String> = applied
-            .iter()
-            .map(|a| match &a.replacement {
-                Some(r) => format!("{} {} by {r}", a.change, a.service),
-                None => format!("{} {}", a.change, a.service),
-            })
-            .collect();
+        let list: Vec<String> = applied.iter().map(whatif::Applied::describe).collect();
         loaded.origin = format!("{} with what-if {name} ({})", loaded.origin, list.join("; "));
         unchanged = Some((before, name, applied));
     }

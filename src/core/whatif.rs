@@ -201,6 +201,16 @@ pub struct Applied {
     pub after: Option<Service>,
 }
 
+impl Applied {
+    /// The change in words: `replace vault-simple by hashicorp-vault`, `remove api`.
+    pub fn describe(&self) -> String {
+        match &self.replacement {
+            Some(r) => format!("{} {} by {r}", self.change, self.service),
+            None => format!("{} {}", self.change, self.service),
+        }
+    }
+}
+
 /// Parses `--add NAME=MEM[,cpu=..][,group=..][,replicas=..][,peak=..]`.
 pub fn parse_add(spec: &str) -> Result<Change, String> {
     let (name, fields) = name_and_fields("--add", spec)?;
@@ -636,13 +646,7 @@ pub fn compare_recommendations(
         (i128::from(after.demand_memory.bytes) - i128::from(before.demand_memory.bytes)).into();
     RecommendWhatIf {
         scenario: scenario.to_string(),
-        changes: applied
-            .iter()
-            .map(|a| match &a.replacement {
-                Some(r) => format!("{} {} by {r}", a.change, a.service),
-                None => format!("{} {}", a.change, a.service),
-            })
-            .collect(),
+        changes: applied.iter().map(Applied::describe).collect(),
         demand_before: before.demand_memory.clone(),
         demand_after: after.demand_memory.clone(),
         conclusion: format!(

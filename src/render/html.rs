@@ -949,14 +949,7 @@ fn loss(e: &Evaluation) -> &'static str {
     }
 }
 
-fn clients(e: &Evaluation) -> String {
-    match (&e.max_clients, &e.clients_claim) {
-        (Some(n), Some(c)) => format!("{n} (claims {c})"),
-        (Some(n), None) => n.to_string(),
-        (None, Some(c)) => format!("n/a (claims {c})"),
-        (None, None) => "-".into(),
-    }
-}
+use super::recommend::clients;
 
 fn evaluations_table(out: &mut String, caption: &str, evals: &[Evaluation]) {
     let rows = evals

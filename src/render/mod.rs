@@ -60,6 +60,32 @@ struct Envelope<'a> {
     report: &'a CheckReport,
 }
 
+/// The machine-readable document of `recommend` and `forecast`: an envelope around the answer.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlanEnvelope<'a, T: Serialize> {
+    schema_version: u32,
+    command: &'static str,
+    profile_origin: &'a str,
+    catalog_origin: &'a str,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+/// JSON or YAML of an envelope (`None` for the human formats).
+fn machine<T: Serialize>(env: &T, format: Format) -> Option<String> {
+    match format {
+        Format::Json => {
+            let mut s =
+                serde_json::to_string_pretty(env).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+            s.push('\n');
+            Some(s)
+        }
+        Format::Yaml => Some(crate::yaml::to_string(env).unwrap_or_else(|e| format!("error: {e}\n"))),
+        _ => None,
+    }
+}
+
 /// Renders a `recommend` answer.
 pub fn recommend(
     r: &crate::core::plan::Recommendation,
@@ -68,34 +94,18 @@ pub fn recommend(
     show_rejected: usize,
     opts: &RenderOptions,
 ) -> String {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Env<'a> {
-        schema_version: u32,
-        command: &'static str,
-        profile_origin: &'a str,
-        catalog_origin: &'a str,
-        #[serde(flatten)]
-        recommendation: &'a crate::core::plan::Recommendation,
-    }
-    let env = Env {
+    let env = PlanEnvelope {
         schema_version: SCHEMA_VERSION,
         command: "recommend",
         profile_origin,
         catalog_origin,
-        recommendation: r,
+        body: r,
     };
     match opts.format {
         Format::Table => recommend::table(r, profile_origin, catalog_origin, show_rejected, opts),
         Format::Markdown => recommend::markdown(r, profile_origin),
         Format::Html => html::recommend(r, profile_origin, catalog_origin, show_rejected, opts),
-        Format::Json => {
-            let mut s =
-                serde_json::to_string_pretty(&env).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-            s.push('\n');
-            s
-        }
-        Format::Yaml => crate::yaml::to_string(&env).unwrap_or_else(|e| format!("error: {e}\n")),
+        Format::Json | Format::Yaml => machine(&env, opts.format).unwrap_or_default(),
     }
 }
 
@@ -106,34 +116,18 @@ pub fn forecast(
     catalog_origin: &str,
     opts: &RenderOptions,
 ) -> String {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Env<'a> {
-        schema_version: u32,
-        command: &'static str,
-        profile_origin: &'a str,
-        catalog_origin: &'a str,
-        #[serde(flatten)]
-        forecast: &'a crate::core::forecast::Forecast,
-    }
-    let env = Env {
+    let env = PlanEnvelope {
         schema_version: SCHEMA_VERSION,
         command: "forecast",
         profile_origin,
         catalog_origin,
-        forecast: f,
+        body: f,
     };
     match opts.format {
         Format::Table => forecast::table(f, profile_origin, catalog_origin, opts),
         Format::Markdown => forecast::markdown(f, profile_origin),
         Format::Html => html::forecast(f, profile_origin, catalog_origin, opts),
-        Format::Json => {
-            let mut s =
-                serde_json::to_string_pretty(&env).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-            s.push('\n');
-            s
-        }
-        Format::Yaml => crate::yaml::to_string(&env).unwrap_or_else(|e| format!("error: {e}\n")),
+        Format::Json | Format::Yaml => machine(&env, opts.format).unwrap_or_default(),
     }
 }
 

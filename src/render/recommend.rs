@@ -6,7 +6,8 @@ use super::RenderOptions;
 use super::table::{new_table, right};
 use crate::core::plan::{Evaluation, Recommendation};
 
-fn clients(e: &Evaluation) -> String {
+/// Client capacity of an option and what its tier claims (shared with the HTML report).
+pub(crate) fn clients(e: &Evaluation) -> String {
     match (&e.max_clients, &e.clients_claim) {
         (Some(n), Some(c)) => format!("{n} (claims {c})"),
         (Some(n), None) => n.to_string(),
