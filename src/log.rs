@@ -2,7 +2,7 @@
 //! server; each API request with its status, size and time), `-vv` adds the kube client's debug
 //! events, and `RUST_LOG` (target=level pairs, e.g. `kube=trace,bizo_plan=debug`) overrides
 //! both. Nothing logged carries a credential: bizo-plan logs request lines, never header values,
-//! and the kube client redacts what it logs (tested at every level in tests/secrets.rs).
+//! and the kube client redacts what it logs (tested at every level in tests/it/secrets.rs).
 
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;

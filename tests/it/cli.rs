@@ -1,0 +1,294 @@
+//! The binary end to end: exit codes, formats, `--explain`, snapshots of the replayed seed.
+
+
+use crate::common::{bizo, fixture};
+use serde_json::Value;
+
+fn home() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let h = home();
+    let out = bizo(h.path()).args(args).output().expect("run bizo-plan");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    )
+}
+
+fn json(args: &[&str]) -> (i32, Value) {
+    let (code, out, err) = run(args);
+    let v = serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}\nstderr: {err}"));
+    (code, v)
+}
+
+#[test]
+fn cli_definition_is_consistent() {
+    use clap::CommandFactory;
+    bizo_plan::cli::Cli::command().debug_assert();
+}
+
+#[test]
+fn replay_json_reproduces_the_seed_numbers() {
+    let (code, raw, _) = run(&["check", "--replay", "-o", "json"]);
+    assert_eq!(code, 0, "TIGHT exits 0 without --fail-on tight");
+    let v: Value = serde_json::from_str(&raw).expect("json");
+    assert_eq!(v["schemaVersion"], 1);
+    assert_eq!(v["command"], "check");
+    assert_eq!(v["baseline"], "replay");
+    assert_eq!(v["profileOrigin"], "<embedded profiles/bizosaas.yaml>");
+    assert_eq!(v["workload"]["current"]["bytes"], 600u64 << 20);
+    assert_eq!(v["workload"]["current"]["display"], "600Mi");
+    assert_eq!(v["workload"]["planned"]["display"], "330Mi");
+    assert_eq!(v["workload"]["projected"]["bytes"], 930u64 << 20);
+    assert_eq!(v["workload"]["projected"]["display"], "930Mi");
+    assert_eq!(v["host"]["projectedAvailable"]["bytes"], 1_694_079_386i64);
+    assert_eq!(v["host"]["projectedAvailable"]["display"], "1.58Gi");
+    assert_eq!(v["host"]["projectedUsedPercent"]["basisPoints"], 7561);
+    assert_eq!(v["host"]["projectedUsedPercent"]["display"], "75.61%");
+    assert_eq!(v["host"]["projectedUnavailablePercent"]["display"], "79.51%");
+    assert_eq!(v["verdict"]["status"], "TIGHT");
+    assert_eq!(v["verdict"]["failed"], false);
+    assert_eq!(v["headroom"]["moreServicesFit"], 0);
+    assert_eq!(v["services"].as_array().map(Vec::len), Some(18));
+    insta::assert_snapshot!("replay_json", raw);
+}
+
+#[test]
+fn replay_table_snapshot() {
+    let (code, out, err) = run(&["check", "--replay", "--width", "100"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Verdict: TIGHT"));
+    assert!(!out.contains("\x1b["), "no colour when stdout is not a terminal");
+    insta::assert_snapshot!("replay_table", out);
+}
+
+#[test]
+fn explain_prints_the_arithmetic() {
+    let (code, out, _) = run(&["check", "--replay", "--explain", "--width", "400"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("How each figure was computed"));
+    assert!(out.contains(
+        "119Mi + 48Mi + 46Mi + 44Mi + 50Mi + 43Mi + 38Mi + 45Mi + 47Mi + 41Mi + 40Mi + 39Mi = 600Mi (629145600 bytes)"
+    ));
+    assert!(out.contains("50Mi + 60Mi + 55Mi + 45Mi + 50Mi + 70Mi = 330Mi (346030080 bytes)"));
+    assert!(out.contains("available - planned = 1.9Gi - 330Mi = 1.58Gi (1694079386 bytes)"));
+    assert!(out.contains("projected used / total = 6251610112 / 8267812045 = 75.61%"));
+    assert!(out.contains("would count 600Mi twice"));
+    let (_, plain, _) = run(&["check", "--replay", "--width", "160"]);
+    assert!(!plain.contains("How each figure was computed"));
+}
+
+#[test]
+fn yaml_output_carries_the_same_document() {
+    let (code, out, _) = run(&["check", "--replay", "-o", "yaml"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("schemaVersion: 1\n"), "{out}");
+    assert!(out.contains("bytes: 975175680"), "{out}");
+    assert!(out.contains("display: 930Mi"), "{out}");
+    assert!(out.contains("status: TIGHT"), "{out}");
+}
+
+#[test]
+fn markdown_output_for_a_pull_request() {
+    let (code, out, _) = run(&["check", "--replay", "-o", "markdown", "--explain"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("## bizo-plan check: **TIGHT**\n"), "{out}");
+    assert!(out.contains("| Projected workload | 930Mi |  |"), "{out}");
+    assert!(out.contains("| Projected available | 1.58Gi | 79.51% unavailable |"), "{out}");
+    assert!(out.contains("| strategy-agent | ai-agents | planned | 1 | 50Mi | 50m |"), "{out}");
+    assert!(out.contains("### How each figure was computed"));
+}
+
+#[test]
+fn exit_codes_for_gates() {
+    assert_eq!(run(&["check", "--replay"]).0, 0);
+    let (code, out, _) = run(&["check", "--replay", "--fail-on", "tight"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("gate --fail-on tight: FAILED (verdict is TIGHT)"), "{out}");
+    let (code, out, _) = run(&["check", "--replay", "--max-used", "75"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("gate --max-used 75%: FAILED (projected used is 75.61% of 7.7Gi)"), "{out}");
+    assert_eq!(run(&["check", "--replay", "--max-used", "80"]).0, 0);
+    let (code, out, _) = run(&["check", "--replay", "--min-available", "2Gi"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("gate --min-available 2Gi: FAILED (projected available is 1.58Gi)"), "{out}");
+    assert_eq!(run(&["check", "--replay", "--min-available", "1.5Gi"]).0, 0);
+}
+
+#[test]
+fn insufficient_exits_1() {
+    let p = fixture("profiles/over-capacity.yaml");
+    let (code, out, _) = run(&["check", "--replay", "-p", p.to_str().expect("utf-8"), "-o", "json"]);
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["verdict"]["status"], "INSUFFICIENT");
+    assert_eq!(v["host"]["projectedAvailable"]["display"], "-512Mi");
+    assert_eq!(
+        v["verdict"]["reasons"][0],
+        "the planned services need 1.5Gi but only 1Gi is available: short by 512Mi"
+    );
+}
+
+#[test]
+fn healthy_profile_only_with_capacity() {
+    let (code, v) = json(&["check", "--profile-only", "--capacity", "16Gi", "-o", "json"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["baseline"], "profile");
+    assert_eq!(v["verdict"]["status"], "HEALTHY");
+    assert_eq!(v["host"]["projectedUsed"]["display"], "930Mi");
+    // warn limit floor(0.7 * 16Gi) = 12025908428; (12025908428 - 930Mi) / 50Mi = 210.8 -> 210
+    assert_eq!(v["headroom"]["moreServicesFit"], 210);
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    let (code, _, err) = run(&["check", "--no-such-flag"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unexpected argument '--no-such-flag'"), "{err}");
+    let (code, _, err) = run(&["check", "--max-used", "150"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("150 is above 100%"), "{err}");
+    let (code, _, err) = run(&["check", "--min-available", "1GB"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid quantity \"1GB\": did you mean 1G or 1Gi?"), "{err}");
+    let (code, _, err) = run(&["check", "--capacity", "8Gi"]);
+    assert_eq!(code, 2, "--capacity requires --profile-only: {err}");
+    let (code, _, err) = run(&["check", "--replay", "--profile-only"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn replay_without_a_recorded_snapshot_is_bad_input() {
+    let p = fixture("profiles/no-host.yaml");
+    let (code, out, err) = run(&["check", "--replay", "-p", p.to_str().expect("utf-8")]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.contains("--replay: profile nohost"), "{err}");
+    assert!(err.contains("has no recorded host snapshot"), "{err}");
+}
+
+#[test]
+fn check_on_this_host_prints_a_verdict() {
+    let (code, out, err) = run(&["check", "-o", "json"]);
+    assert!(code == 0 || code == 1, "exit {code}: {err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["baseline"], "host");
+    assert!(v["host"]["total"]["bytes"].as_u64().expect("total") > 0);
+    let status = v["verdict"]["status"].as_str().expect("status");
+    assert!(["HEALTHY", "TIGHT", "INSUFFICIENT"].contains(&status));
+    assert_eq!(code == 1, v["verdict"]["failed"].as_bool().expect("failed"));
+    assert_eq!(v["workload"]["planned"]["display"], "330Mi");
+}
+
+#[test]
+fn profile_from_stdin() {
+    let h = home();
+    let text = std::fs::read_to_string(fixture("profiles/over-capacity.yaml")).expect("fixture");
+    let out = bizo(h.path())
+        .args(["check", "--replay", "-p", "-", "-o", "json"])
+        .write_stdin(text)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["profileOrigin"], "<stdin>");
+}
+
+#[test]
+fn schema_describes_the_profile_format() {
+    let (code, out, _) = run(&["schema"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).expect("json schema");
+    assert_eq!(v["title"], "bizo-plan profile");
+    assert_eq!(v["additionalProperties"], false);
+    let props = v["properties"].as_object().expect("properties");
+    let mut keys: Vec<&str> = props.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, vec!["description", "host", "name", "policy", "services"]);
+    let svc = &v["$defs"]["Service"];
+    assert_eq!(svc["additionalProperties"], false);
+    let mut svc_keys: Vec<&str> =
+        svc["properties"].as_object().expect("props").keys().map(String::as_str).collect();
+    svc_keys.sort_unstable();
+    assert_eq!(
+        svc_keys,
+        vec![
+            "cpu",
+            "group",
+            "memory",
+            "name",
+            "namespace",
+            "notes",
+            "perClient",
+            "port",
+            "replicas",
+            "selector",
+            "status",
+            "workload"
+        ]
+    );
+    let required: Vec<&str> =
+        svc["required"].as_array().expect("required").iter().filter_map(Value::as_str).collect();
+    assert_eq!(required, vec!["name", "group", "status", "memory"]);
+}
+
+// Fault matrix: No cluster configured
+#[test]
+fn require_cluster_without_a_kubeconfig_exits_3() {
+    let (code, out, err) = run(&["check", "--require-cluster"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(out.is_empty());
+    assert_eq!(
+        err.trim_end(),
+        "bizo-plan: error: --require-cluster: no kubeconfig (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a cluster"
+    );
+}
+
+// Fault matrix: Connection refused
+#[test]
+fn unreachable_cluster_exits_3_when_required_and_degrades_otherwise() {
+    let dir = home();
+    // A port nothing listens on: bind, read the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let kc = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kc,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: dead\n  cluster:\n    server: http://127.0.0.1:{port}\nusers:\n- name: u\n  user:\n    token: tok-DO-NOT-PRINT\ncontexts:\n- name: dead\n  context: {{cluster: dead, user: u}}\ncurrent-context: dead\n"
+        ),
+    )
+    .expect("write kubeconfig");
+    let kc = kc.to_str().expect("utf-8");
+    let (code, out, err) = run(&["check", "--require-cluster", "--kubeconfig", kc]);
+    assert_eq!(code, 3, "{err}");
+    assert!(out.is_empty());
+    assert!(
+        err.starts_with(&format!(
+            "bizo-plan: error: cluster http://127.0.0.1:{port} (context \"dead\") is unreachable:"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("Connection refused"), "{err}");
+    assert!(!err.contains("tok-DO-NOT-PRINT"));
+    let (code, out, err) = run(&["check", "--kubeconfig", kc, "-o", "json"]);
+    assert!(code == 0 || code == 1, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["baseline"], "host");
+    let note = v["notes"][0].as_str().expect("note");
+    assert!(note.contains("is unreachable") && note.ends_with("; planning from this host"), "{note}");
+    assert!(!out.contains("tok-DO-NOT-PRINT"));
+}
+
+// Fault matrix: Broken kubeconfig
+#[test]
+fn a_broken_kubeconfig_is_bad_input() {
+    let dir = home();
+    let kc = dir.path().join("kubeconfig");
+    std::fs::write(&kc, "clusters: [").expect("write");
+    let (code, _, err) = run(&["check", "--kubeconfig", kc.to_str().expect("utf-8")]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--kubeconfig") && err.contains("kubeconfig"), "{err}");
+}

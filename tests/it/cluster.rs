@@ -1,0 +1,570 @@
+//! bizo-plan through the real kube client against the simulated API server (`bizo-sim`) on
+//! loopback: exact totals, every fault path, pagination, the 410 restart, and GET-only traffic.
+
+
+use bizo_sim::{Faults, Forbid, MetricsMode, Sim, SimConfig};
+use crate::common::bizo;
+use serde_json::Value;
+
+const MI: i64 = 1 << 20;
+
+struct Run {
+    code: i32,
+    json: Value,
+    stderr: String,
+}
+
+/// Runs `bizo-plan check` against `sim` with extra args, JSON output.
+fn check(sim: &Sim, args: &[&str]) -> Run {
+    check_with_token(sim, None, args)
+}
+
+fn check_with_token(sim: &Sim, token: Option<&str>, args: &[&str]) -> Run {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kc = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&kc, token).expect("kubeconfig");
+    let out = bizo(dir.path())
+        .args(["check", "-o", "json", "--kubeconfig"])
+        .arg(&kc)
+        .args(args)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .expect("run bizo-plan");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+    Run { code: out.status.code().expect("exit code"), json, stderr }
+}
+
+fn start(config: SimConfig) -> Sim {
+    Sim::start(config).expect("start the simulator")
+}
+
+fn only_gets(sim: &Sim) {
+    let reqs = sim.requests();
+    assert!(!reqs.is_empty());
+    for r in &reqs {
+        assert_eq!(r.method, "GET", "{} {}", r.method, r.path);
+    }
+}
+
+fn bytes(v: &Value) -> i64 {
+    v["bytes"].as_i64().unwrap_or_else(|| panic!("not a memory figure: {v}"))
+}
+
+#[test]
+fn laptop_scenario_reproduces_the_seed_from_live_data() {
+    let sim = start(SimConfig::laptop());
+    let r = check(&sim, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, "", "no progress output when stderr is not a terminal");
+    let v = &r.json;
+    assert_eq!(v["baseline"], "cluster");
+    let c = &v["cluster"];
+    assert_eq!(c["context"], "sim");
+    assert_eq!(c["server"], sim.url());
+    assert_eq!(c["missing"], Value::Array(vec![]));
+    // One k3s node: allocatable = capacity = 8073216Ki.
+    assert_eq!(bytes(&v["host"]["total"]), 8_073_216 * 1024);
+    // NodeMetrics 5632Mi is the baseline's used memory.
+    assert_eq!(bytes(&v["host"]["used"]), 5632 * MI);
+    let t = &c["totals"];
+    assert_eq!(t["nodes"], 1);
+    assert_eq!(t["schedulableNodes"], 1);
+    assert_eq!(
+        t["pods"], 14,
+        "12 services + coredns + metrics-server; Succeeded and Failed filtered by the server"
+    );
+    assert_eq!(bytes(&t["requestedMemory"]), 740 * MI);
+    assert_eq!(t["requestedCpu"]["millicores"], 800);
+    assert_eq!(bytes(&t["nodeUsageMemory"]), 5632 * MI);
+    assert_eq!(bytes(&t["podUsageMemory"]), 645 * MI);
+    assert_eq!(bytes(&t["systemOverheadMemory"]), (5632 - 645) * MI);
+    // The 12 deployed services are live (usage equals their requests: no drift).
+    let drift = c["drift"].as_array().expect("drift");
+    assert_eq!(drift.len(), 12);
+    for d in drift {
+        assert_eq!(d["driftBytes"], 0, "{d}");
+        assert_eq!(d["matchedBy"], "selector");
+        assert_eq!(d["liveSource"], "cluster usage (metrics.k8s.io)");
+    }
+    assert_eq!(bytes(&v["workload"]["current"]), 600 * MI);
+    assert_eq!(bytes(&v["workload"]["planned"]), 330 * MI);
+    assert_eq!(bytes(&v["workload"]["projected"]), 930 * MI);
+    assert_eq!(bytes(&v["host"]["projectedUsed"]), (5632 + 330) * MI);
+    // 5962Mi / 7884Mi
+    assert_eq!(v["host"]["projectedUsedPercent"]["display"], "75.62%");
+    assert_eq!(v["verdict"]["status"], "TIGHT");
+    let unmatched: Vec<String> = c["unmatched"]
+        .as_array()
+        .expect("unmatched")
+        .iter()
+        .map(|u| format!("{}/{}/{}", u["namespace"], u["ownerKind"], u["owner"]).replace('"', ""))
+        .collect();
+    assert_eq!(unmatched, vec!["kube-system/Deployment/metrics-server", "kube-system/Deployment/coredns"]);
+    only_gets(&sim);
+    let pods_list = sim.requests().into_iter().find(|r| r.path == "/api/v1/pods").expect("pods listed");
+    assert_eq!(
+        pods_list.query_param("fieldSelector").as_deref(),
+        Some("status.phase!=Succeeded,status.phase!=Failed")
+    );
+    assert_eq!(pods_list.query_param("limit").as_deref(), Some("500"));
+}
+
+#[test]
+fn generated_cluster_totals_per_node_are_exact_across_many_pages() {
+    let sim = start(SimConfig::generated(40, 30));
+    let expected = sim.expected_totals();
+    let r = check(&sim, &["--page-size", "50"]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let nodes = r.json["cluster"]["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 40);
+    for n in nodes {
+        let name = n["name"].as_str().expect("name");
+        let e = expected.node(name).expect("expected node");
+        assert_eq!(bytes(&n["allocatableMemory"]), e.allocatable.memory_bytes, "{name}");
+        assert_eq!(bytes(&n["requestedMemory"]), e.requests.memory_bytes, "{name}");
+        assert_eq!(n["requestedCpu"]["millicores"].as_i64(), Some(e.requests.cpu_milli), "{name}");
+        assert_eq!(n["pods"].as_u64(), Some(e.pods as u64), "{name}");
+        match e.usage {
+            Some(u) => {
+                assert_eq!(bytes(&n["usedMemory"]), u.memory_bytes, "{name}");
+                assert_eq!(n["usedCpu"]["millicores"].as_i64(), Some(u.cpu_milli), "{name}");
+            }
+            None => assert!(n.get("usedMemory").is_none(), "{name} has no NodeMetrics"),
+        }
+        assert_eq!(bytes(&n["podUsageMemory"]), e.pod_usage.memory_bytes, "{name}");
+        assert_eq!(n["excluded"].is_string(), !e.ready || e.unschedulable, "{name}");
+    }
+    let t = &r.json["cluster"]["totals"];
+    assert_eq!(t["podsUnscheduled"].as_u64(), Some(expected.pods_unscheduled as u64));
+    let counted = t["pods"].as_u64().expect("pods");
+    assert_eq!(counted as usize, expected.pods_total - expected.pods_terminated);
+    // Pagination: 1200 pods at 50 per page means at least 24 pod pages with continue tokens.
+    let pod_pages: Vec<_> = sim.requests().into_iter().filter(|q| q.path == "/api/v1/pods").collect();
+    assert!(pod_pages.len() >= 23, "{} pod pages", pod_pages.len());
+    assert!(pod_pages.iter().skip(1).all(|q| q.query_param("continue").is_some()));
+    assert!(pod_pages.iter().all(|q| q.query_param("limit").as_deref() == Some("50")));
+    only_gets(&sim);
+}
+
+// Fault matrix: 404 metrics (or 503)
+#[test]
+fn metrics_api_missing_gives_a_requests_based_report_with_a_warning() {
+    for mode in [MetricsMode::Absent, MetricsMode::Unavailable] {
+        let sim = start(SimConfig::laptop().with_faults(Faults { metrics: mode, ..Faults::default() }));
+        let r = check(&sim, &[]);
+        assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+        let v = &r.json;
+        assert_eq!(v["baseline"], "cluster");
+        let missing = v["missingInputs"].as_array().expect("missing inputs");
+        assert_eq!(missing.len(), 2, "{missing:?}");
+        assert!(
+            missing[0]
+                .as_str()
+                .expect("text")
+                .starts_with("list nodes.metrics.k8s.io: the metrics API is not available")
+        );
+        // Used falls back to the pods' requests: 740Mi.
+        assert_eq!(bytes(&v["host"]["used"]), 740 * MI);
+        assert!(
+            v["baselineDescription"].as_str().expect("desc").contains("sum of pod requests (no metrics API)")
+        );
+        let reasons = v["verdict"]["reasons"].as_array().expect("reasons");
+        assert!(
+            reasons.iter().any(|x| x.as_str().is_some_and(|s| s.starts_with("computed without 2 input(s)")))
+        );
+        assert_eq!(v["cluster"]["drift"][0]["liveSource"], "cluster requests (no metrics)");
+    }
+}
+
+// Fault matrix: 403 Forbidden
+#[test]
+fn forbidden_nodes_degrade_to_pods_and_the_host() {
+    let sim =
+        start(SimConfig::laptop().with_faults(Faults { forbid: vec![Forbid::Nodes], ..Faults::default() }));
+    let r = check(&sim, &[]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let v = &r.json;
+    assert_eq!(v["baseline"], "host");
+    let m = v["missingInputs"][0].as_str().expect("missing");
+    assert!(m.starts_with("list nodes: forbidden (403): nodes is forbidden: User"), "{m}");
+    assert!(
+        v["notes"]
+            .as_array()
+            .expect("notes")
+            .iter()
+            .any(|n| n.as_str().is_some_and(|s| s.contains("nodes could not be read")))
+    );
+    // Services are still live from the pods.
+    assert_eq!(bytes(&v["workload"]["current"]), 600 * MI);
+}
+
+#[test]
+fn cluster_scope_pods_forbidden_but_a_namespace_is_readable() {
+    let sim = start(
+        SimConfig::laptop()
+            .with_faults(Faults { forbid: vec![Forbid::PodsClusterScope], ..Faults::default() }),
+    );
+    let r = check(&sim, &[]);
+    let m = r.json["missingInputs"][0].as_str().expect("missing");
+    assert!(m.starts_with("list pods (/api/v1/pods): forbidden (403)"), "{m}");
+    let r = check(&sim, &["-n", "bizosaas"]);
+    assert_eq!(r.json["missingInputs"], Value::Null, "{}", r.json);
+    assert_eq!(r.json["cluster"]["totals"]["pods"], 12);
+    assert_eq!(bytes(&r.json["workload"]["current"]), 600 * MI);
+}
+
+// Fault matrix: 410 Expired continue token
+#[test]
+fn an_expired_continue_token_restarts_the_list() {
+    let sim = start(
+        SimConfig::generated(10, 30).with_faults(Faults { expire_continue_at: Some(3), ..Faults::default() }),
+    );
+    let expected = sim.expected_totals();
+    // Page size 10: 30 pod pages, and 100 PodMetrics per page (10x) for 3 metrics pages.
+    let r = check(&sim, &["--page-size", "10"]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    assert_eq!(r.json["missingInputs"], Value::Null);
+    let counted = r.json["cluster"]["totals"]["pods"].as_u64().expect("pods") as usize;
+    assert_eq!(counted, expected.pods_total - expected.pods_terminated);
+    let reqs = sim.requests();
+    let expired: Vec<_> = reqs.iter().filter(|q| q.status == 410).collect();
+    assert!(!expired.is_empty(), "the simulator answered 410 at least once");
+    for e in &expired {
+        // The same list was started again from the beginning (no continue token) afterwards.
+        assert!(
+            reqs.iter().any(|q| q.seq > e.seq && q.path == e.path && q.query_param("continue").is_none())
+        );
+    }
+    // The fault fires once per collection: both the pod list and the PodMetrics list restarted.
+    let expired_paths: Vec<&str> = expired.iter().map(|q| q.path.as_str()).collect();
+    assert!(expired_paths.contains(&"/api/v1/pods"), "{expired_paths:?}");
+    assert!(expired_paths.contains(&"/apis/metrics.k8s.io/v1beta1/pods"), "{expired_paths:?}");
+    for n in r.json["cluster"]["nodes"].as_array().expect("nodes") {
+        let e = expected.node(n["name"].as_str().expect("name")).expect("node");
+        assert_eq!(bytes(&n["requestedMemory"]), e.requests.memory_bytes);
+        // Pod usage restarted with its list: counted once, not once plus a partial pass.
+        assert_eq!(bytes(&n["podUsageMemory"]), e.pod_usage.memory_bytes);
+    }
+}
+
+#[test]
+fn server_errors_are_retried() {
+    let sim = start(SimConfig::laptop().with_faults(Faults { fail_first: 3, ..Faults::default() }));
+    let r = check(&sim, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json["missingInputs"], Value::Null);
+    assert_eq!(bytes(&r.json["cluster"]["totals"]["requestedMemory"]), 740 * MI);
+    assert_eq!(sim.requests().iter().filter(|q| q.status == 500).count(), 3);
+}
+
+// Fault matrix: 5xx server errors
+#[test]
+fn persistent_server_errors_are_reported_not_hidden() {
+    let sim = start(SimConfig::laptop().with_faults(Faults { fail_every: Some(1), ..Faults::default() }));
+    let r = check(&sim, &["--require-cluster"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("--require-cluster: neither nodes nor pods could be read"), "{}", r.stderr);
+    assert!(r.stderr.contains("500 InternalError"), "{}", r.stderr);
+    let r = check(&sim, &[]);
+    let missing = r.json["missingInputs"].as_array().expect("missing");
+    let missing: Vec<&str> = missing.iter().map(|m| m.as_str().expect("text")).collect();
+    assert_eq!(missing.len(), 4, "{missing:?}");
+    // Nodes, pods and node metrics each failed with the 500; pod metrics are only read after a
+    // complete pod list, and the report says so.
+    assert_eq!(missing.iter().filter(|m| m.contains("500 InternalError")).count(), 3, "{missing:?}");
+    assert!(
+        missing.contains(&"list pods.metrics.k8s.io: skipped, the pod list is incomplete"),
+        "{missing:?}"
+    );
+    assert_eq!(r.json["baseline"], "host");
+}
+
+// Fault matrix: Truncated body
+#[test]
+fn truncated_bodies_are_retried() {
+    use bizo_sim::{Truncate, TruncateMode};
+    for mode in [TruncateMode::CloseEarly, TruncateMode::InvalidJson] {
+        let sim =
+            start(SimConfig::laptop().with_faults(Faults {
+                truncate: Some(Truncate { mode, times: Some(2) }),
+                ..Faults::default()
+            }));
+        let r = check(&sim, &[]);
+        assert_eq!(r.code, 0, "{:?}: {}", mode, r.stderr);
+        assert_eq!(r.json["missingInputs"], Value::Null, "{mode:?}");
+        assert_eq!(bytes(&r.json["cluster"]["totals"]["requestedMemory"]), 740 * MI);
+    }
+}
+
+// Fault matrix: Timeout
+#[test]
+fn slow_server_times_out_into_exit_3_when_required() {
+    let sim =
+        start(SimConfig::laptop().with_faults(Faults {
+            delay: Some(std::time::Duration::from_millis(2500)),
+            ..Faults::default()
+        }));
+    let r = check(&sim, &["--require-cluster", "--request-timeout", "1"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("is unreachable"), "{}", r.stderr);
+}
+
+#[test]
+fn multinode_excluded_nodes_are_listed_with_reasons() {
+    let sim = start(SimConfig::multinode());
+    let expected = sim.expected_totals();
+    let r = check(&sim, &[]);
+    let nodes = r.json["cluster"]["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), expected.nodes.len());
+    let excluded: Vec<(String, String)> = nodes
+        .iter()
+        .filter_map(|n| Some((n["name"].as_str()?.to_string(), n["excluded"].as_str()?.to_string())))
+        .collect();
+    assert!(excluded.len() >= 3, "{excluded:?}");
+    assert!(excluded.iter().any(|(_, why)| why.contains("NoSchedule")), "{excluded:?}");
+    assert!(excluded.iter().any(|(_, why)| why.contains("cordoned")), "{excluded:?}");
+    assert!(excluded.iter().any(|(_, why)| why.contains("NotReady")), "{excluded:?}");
+    for n in nodes {
+        let e = expected.node(n["name"].as_str().expect("name")).expect("node");
+        assert_eq!(bytes(&n["requestedMemory"]), e.requests.memory_bytes, "{}", n["name"]);
+        assert_eq!(n["requestedCpu"]["millicores"].as_i64(), Some(e.requests.cpu_milli), "{}", n["name"]);
+    }
+    assert_eq!(
+        r.json["cluster"]["totals"]["podsUnscheduled"].as_u64(),
+        Some(expected.pods_unscheduled as u64)
+    );
+}
+
+#[test]
+fn profile_generate_round_trips_through_check() {
+    let sim = start(SimConfig::laptop());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kc = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&kc, None).expect("kubeconfig");
+    let out_file = dir.path().join("generated.yaml");
+    let out = bizo(dir.path())
+        .args(["profile", "generate", "--name", "laptop-live", "--kubeconfig"])
+        .arg(&kc)
+        .arg("--out")
+        .arg(&out_file)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&out_file).expect("generated file");
+    assert!(text.contains("name: laptop-live\n"), "{text}");
+    assert!(text.contains("workload: Deployment/bizosaas-backend-simple"), "{text}");
+    assert!(text.contains("typical: 119Mi"), "{text}");
+    assert!(text.contains("workload: Deployment/coredns"), "{text}");
+    let r = check(&sim, &["-p", out_file.to_str().expect("utf-8")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let c = &r.json["cluster"];
+    assert_eq!(c["unmatched"], Value::Array(vec![]), "every pod belongs to a generated service");
+    let drift = c["drift"].as_array().expect("drift");
+    assert_eq!(drift.len(), 14);
+    assert!(drift.iter().all(|d| d["driftBytes"] == 0 && d["matchedBy"] == "workload"), "{drift:?}");
+    assert_eq!(bytes(&r.json["workload"]["current"]), 645 * MI);
+    assert_eq!(bytes(&r.json["workload"]["planned"]), 0);
+    only_gets(&sim);
+}
+
+#[test]
+fn profile_generate_needs_a_cluster() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = bizo(dir.path()).args(["profile", "generate"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no kubeconfig"));
+}
+
+// Fault matrix: Auth expired or invalid (401)
+#[test]
+fn bearer_tokens_authenticate_and_are_never_printed() {
+    let token = "sim-token-3f9a1c77e2";
+    let sim = start(SimConfig::laptop().with_token(token));
+    let r = check_with_token(&sim, Some(token), &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json["missingInputs"], Value::Null, "authenticated: {}", r.json["missingInputs"]);
+    assert!(sim.requests().iter().all(|q| q.authorization && q.status == 200));
+    let text = serde_json::to_string(&r.json).expect("json");
+    assert!(!text.contains(token) && !r.stderr.contains(token));
+    // A wrong token: 401 on every list, reported, not hidden.
+    let r = check_with_token(&sim, Some("wrong-token"), &[]);
+    let missing = r.json["missingInputs"].as_array().expect("missing");
+    assert_eq!(missing.len(), 4);
+    assert!(missing[0].as_str().expect("text").contains("401"), "{missing:?}");
+    assert!(!serde_json::to_string(&r.json).expect("json").contains("wrong-token"));
+}
+
+/// Runs `bizo-plan check` against `sim` and returns stdout (any output format).
+fn check_text(sim: &Sim, args: &[&str]) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kc = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&kc, None).expect("kubeconfig");
+    let out = bizo(dir.path())
+        .args(["check", "--width", "200", "--kubeconfig"])
+        .arg(&kc)
+        .args(args)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .expect("run bizo-plan");
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[test]
+fn long_node_tables_show_the_fullest_nodes_and_say_how_many_are_hidden() {
+    let sim = start(SimConfig::generated(40, 30));
+    let r = check(&sim, &[]);
+    let nodes = r.json["cluster"]["nodes"].as_array().expect("nodes");
+    let mut by_free: Vec<(i64, usize, &str)> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (bytes(&n["freeMemory"]), i, n["name"].as_str().expect("name")))
+        .collect();
+    by_free.sort();
+    let excluded_hidden = by_free[25..].iter().filter(|(_, i, _)| nodes[*i]["excluded"].is_string()).count();
+    let node_rows = |text: &str| -> Vec<String> {
+        let names: Vec<&str> = nodes.iter().map(|n| n["name"].as_str().expect("name")).collect();
+        text.lines()
+            .filter_map(|l| l.split(['│', '┆']).nth(1).map(str::trim))
+            .filter(|cell| names.contains(cell))
+            .map(str::to_string)
+            .collect()
+    };
+
+    let table = check_text(&sim, &["-o", "table"]);
+    let shown = node_rows(&table);
+    let mut expected: Vec<(usize, &str)> = by_free[..25].iter().map(|(_, i, n)| (*i, *n)).collect();
+    expected.sort();
+    assert_eq!(shown, expected.iter().map(|(_, n)| n.to_string()).collect::<Vec<_>>(), "{table}");
+    let note = format!(
+        "... 25 of 40 nodes shown (those with the least free memory); 15 more, {excluded_hidden} of them excluded from scheduling (--all-rows shows every node, -o json carries them)"
+    );
+    assert!(table.contains(&note), "{table}");
+
+    let all = check_text(&sim, &["-o", "table", "--all-rows"]);
+    assert_eq!(node_rows(&all).len(), 40);
+    assert!(!all.contains("nodes shown"));
+
+    let md = check_text(&sim, &["-o", "markdown"]);
+    assert!(md.contains(&note), "{md}");
+    // The machine formats always carry every node.
+    let yaml = check_text(&sim, &["-o", "yaml"]);
+    for n in nodes {
+        let name = n["name"].as_str().expect("name");
+        assert!(yaml.contains(&format!("name: {name}\n")), "{name} missing from the YAML");
+    }
+}
+
+#[test]
+fn what_if_on_a_live_cluster_frees_the_live_figure() {
+    let sim = start(SimConfig::laptop());
+    let before = check(&sim, &["--no-tiers"]);
+    let vault_live = before.json["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .find(|s| s["name"] == "vault-simple")
+        .map(|s| bytes(&s["memory"]))
+        .expect("vault-simple");
+    let r = check(
+        &sim,
+        &[
+            "--no-tiers",
+            "--scenario",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/scenarios/vault-upgrade.yaml"),
+        ],
+    );
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let w = &r.json["whatIf"];
+    // What is freed is what the cluster says vault-simple uses, not the profile's 43Mi.
+    assert_eq!(bytes(&w["changes"][0]["memoryBefore"]), vault_live);
+    assert_eq!(bytes(&w["before"]["projectedUsed"]), bytes(&before.json["host"]["projectedUsed"]));
+    assert_eq!(
+        bytes(&w["after"]["projectedUsed"]) - bytes(&w["before"]["projectedUsed"]),
+        256 * MI - vault_live
+    );
+    // The replacement is planned, not matched to vault-simple's running pod.
+    let hv = r.json["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .find(|s| s["name"] == "hashicorp-vault")
+        .cloned();
+    let hv = hv.expect("listed");
+    assert_eq!(hv["source"], "profile");
+    assert_eq!(bytes(&hv["memory"]), 256 * MI);
+}
+
+/// A kubeconfig with one context per (name, server URL).
+fn multi_kubeconfig(path: &std::path::Path, contexts: &[(&str, String)]) {
+    let mut y = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
+    for (n, url) in contexts {
+        y.push_str(&format!("- name: {n}\n  cluster:\n    server: {url}\n"));
+    }
+    y.push_str("users:\n- name: u\n  user: {}\ncontexts:\n");
+    for (n, _) in contexts {
+        y.push_str(&format!("- name: {n}\n  context: {{cluster: {n}, user: u}}\n"));
+    }
+    y.push_str(&format!("current-context: {}\n", contexts[0].0));
+    std::fs::write(path, y).expect("write kubeconfig");
+}
+
+#[test]
+fn several_clusters_are_read_concurrently_and_totalled() {
+    let laptop = start(SimConfig::laptop());
+    let multi = start(SimConfig::multinode());
+    let (el, em) = (laptop.expected_totals(), multi.expected_totals());
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kc = dir.path().join("kubeconfig");
+    multi_kubeconfig(
+        &kc,
+        &[("laptop", laptop.url()), ("multi", multi.url()), ("down", format!("http://127.0.0.1:{dead}"))],
+    );
+    let run = |args: &[&str]| {
+        let out = bizo(dir.path())
+            .args(["check", "-o", "json", "--no-tiers", "--connect-timeout", "2", "--kubeconfig"])
+            .arg(&kc)
+            .args(args)
+            .timeout(std::time::Duration::from_secs(120))
+            .output()
+            .expect("run");
+        (
+            out.status.code().unwrap_or(-1),
+            serde_json::from_slice::<Value>(&out.stdout).unwrap_or(Value::Null),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, v, err) = run(&["--context", "laptop", "--context", "multi"]);
+    assert!(code == 0 || code == 1, "{err}");
+    let rows = v["contexts"].as_array().expect("contexts");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["context"], "laptop");
+    assert_eq!(rows[1]["context"], "multi");
+    let pods = |r: &Value| r["pods"].as_u64().expect("pods");
+    assert_eq!(pods(&rows[0]) as usize, el.pods_total - el.pods_terminated);
+    assert_eq!(pods(&rows[1]) as usize, em.pods_total - em.pods_terminated);
+    // The total: every node of both, named context/node, and the sums.
+    let t = &v["cluster"]["totals"];
+    assert_eq!(t["pods"].as_u64(), Some(pods(&rows[0]) + pods(&rows[1])));
+    let alloc = |r: &Value| bytes(&r["allocatableMemory"]);
+    assert_eq!(bytes(&v["host"]["total"]), alloc(&rows[0]) + alloc(&rows[1]));
+    assert_eq!(v["cluster"]["context"], "laptop,multi");
+    assert!(v["cluster"]["nodes"].as_array().expect("nodes").iter().any(|n| n["name"] == "laptop/laptop"));
+
+    // One context down: reported, the others still read and totalled.
+    let (code, v, err) = run(&["--all-contexts"]);
+    assert!(code == 0 || code == 1, "{err}");
+    let rows = v["contexts"].as_array().expect("contexts");
+    assert_eq!(rows.len(), 3);
+    let down = rows.iter().find(|r| r["context"] == "down").expect("down row");
+    assert!(down["error"].as_str().expect("error").contains("is unreachable"), "{down}");
+    assert_eq!(bytes(&v["host"]["total"]), alloc(&rows[0]) + alloc(&rows[1]));
+    assert!(v["notes"].to_string().contains("2 of 3 clusters read"), "{}", v["notes"]);
+
+    // --require-cluster fails only when no context can be read.
+    let (code, _, err) = run(&["--context", "down", "--context", "down", "--require-cluster"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("none of the 2 context(s) could be read"), "{err}");
+}

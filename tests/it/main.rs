@@ -1,0 +1,18 @@
+//! Integration tests of bizo-plan: one test binary, one module per area (as ripgrep and nextest do);
+//! it links once instead of once per file.
+
+mod cli;
+mod cluster;
+mod common;
+mod ecosystem;
+mod examples;
+mod fault_matrix;
+mod forecast;
+mod html;
+mod malformed;
+mod prometheus;
+mod properties;
+mod recommend;
+mod samples;
+mod secrets;
+mod whatif;

@@ -1,0 +1,220 @@
+//! No secrets: tokens, client keys and passwords from a kubeconfig never appear in any output
+//! or log, at any verbosity (none, -v, -vv, RUST_LOG=trace), whether authentication succeeds
+//! (bearer token, exec plugin) or fails (basic auth refused, an unusable client key).
+
+
+use std::path::Path;
+
+use bizo_sim::{Sim, SimConfig};
+use crate::common::bizo;
+
+const TOKEN: &str = "bizo-secret-token-7c1e94d2a8";
+const EXEC_TOKEN: &str = "bizo-exec-token-51b0f3e6c2";
+const PASSWORD: &str = "bizo-secret-password-0d93e1";
+const KEY_MARKER: &str = "BIZOSECRETKEYMATERIAL";
+
+fn base64(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A kubeconfig with one context per kind of credential, all pointing at the simulator.
+fn kubeconfig(sim: &Sim, dir: &Path) -> std::path::PathBuf {
+    let exec = dir.join("credential.sh");
+    std::fs::write(
+        &exec,
+        format!(
+            "#!/bin/sh\nprintf '%s' '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{EXEC_TOKEN}\"}}}}'\n"
+        ),
+    )
+    .expect("write the exec plugin");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&exec, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let key = base64(
+        format!("-----BEGIN PRIVATE KEY-----\n{KEY_MARKER}{KEY_MARKER}\n-----END PRIVATE KEY-----\n")
+            .as_bytes(),
+    );
+    let cert = base64(b"-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n");
+    let url = sim.url();
+    let text = format!(
+        r#"apiVersion: v1
+kind: Config
+current-context: token
+clusters:
+- name: sim
+  cluster:
+    server: {url}
+contexts:
+- {{name: token, context: {{cluster: sim, user: token}}}}
+- {{name: exec, context: {{cluster: sim, user: exec}}}}
+- {{name: basic, context: {{cluster: sim, user: basic}}}}
+- {{name: certificate, context: {{cluster: sim, user: certificate}}}}
+users:
+- name: token
+  user:
+    token: {TOKEN}
+- name: exec
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: {exec}
+      interactiveMode: Never
+- name: basic
+  user:
+    username: admin
+    password: {PASSWORD}
+- name: certificate
+  user:
+    client-certificate-data: {cert}
+    client-key-data: {key}
+"#,
+        exec = exec.display()
+    );
+    let path = dir.join("kubeconfig");
+    std::fs::write(&path, text).expect("write the kubeconfig");
+    path
+}
+
+struct Out {
+    code: i32,
+    all: String,
+}
+
+fn run(dir: &Path, kc: &Path, context: &str, verbosity: &str) -> Out {
+    let mut cmd = bizo(dir);
+    cmd.args(["check", "-o", "json", "--no-tiers", "--kubeconfig"]).arg(kc).args(["--context", context]);
+    match verbosity {
+        "" => {}
+        "RUST_LOG=trace" => {
+            cmd.env("RUST_LOG", "trace");
+        }
+        flag => {
+            cmd.arg(flag);
+        }
+    }
+    let out = cmd.timeout(std::time::Duration::from_secs(60)).output().expect("run bizo-plan");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        all: format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+    }
+}
+
+fn assert_clean(out: &Out, what: &str) {
+    for secret in [TOKEN, EXEC_TOKEN, PASSWORD, KEY_MARKER] {
+        assert!(!out.all.contains(secret), "{what}: {secret} leaked:\n{}", out.all);
+    }
+    // Nor in the encodings a careless log would use.
+    let basic = base64(format!("admin:{PASSWORD}").as_bytes());
+    assert!(!out.all.contains(&basic), "{what}: the basic-auth header leaked");
+    assert!(!out.all.contains(&base64(KEY_MARKER.as_bytes())[..16]), "{what}: key material leaked");
+}
+
+#[test]
+fn no_secret_appears_at_any_verbosity() {
+    let sim = Sim::start(SimConfig::laptop().with_token(TOKEN)).expect("simulator");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kc = kubeconfig(&sim, dir.path());
+    for verbosity in ["", "-v", "-vv", "RUST_LOG=trace"] {
+        let out = run(dir.path(), &kc, "token", verbosity);
+        assert_eq!(out.code, 0, "token {verbosity}: {}", out.all);
+        assert!(out.all.contains("\"context\": \"token\""), "{}", out.all);
+        assert_clean(&out, &format!("token {verbosity}"));
+        if verbosity == "-v" {
+            // The request log is there, and names the kind of credential, not its value.
+            assert!(out.all.contains("credentials: bearer token"), "{}", out.all);
+            assert!(out.all.contains("GET /api/v1/nodes?limit=500 -> 200"), "{}", out.all);
+        }
+        if !verbosity.is_empty() {
+            assert!(out.all.lines().count() > 20, "{verbosity} logs something:\n{}", out.all);
+        }
+
+        let out = run(dir.path(), &kc, "basic", verbosity);
+        assert!(out.all.contains("401"), "basic {verbosity}: refused and reported:\n{}", out.all);
+        assert_clean(&out, &format!("basic {verbosity}"));
+
+        let out = run(dir.path(), &kc, "certificate", verbosity);
+        assert_clean(&out, &format!("certificate {verbosity}"));
+    }
+}
+
+#[test]
+fn kubeconfig_exec_plugins_work_and_their_token_stays_secret() {
+    let sim = Sim::start(SimConfig::laptop().with_token(EXEC_TOKEN)).expect("simulator");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kc = kubeconfig(&sim, dir.path());
+    for verbosity in ["", "-vv", "RUST_LOG=trace"] {
+        let out = run(dir.path(), &kc, "exec", verbosity);
+        assert_eq!(out.code, 0, "exec {verbosity}: {}", out.all);
+        assert!(!out.all.contains("\"missingInputs\""), "authenticated through the plugin: {}", out.all);
+        assert_clean(&out, &format!("exec {verbosity}"));
+    }
+    assert!(sim.requests().iter().all(|q| q.authorization && q.status == 200));
+}
+
+// Fault matrix: TLS error
+#[test]
+fn tls_verification_is_only_skipped_on_request_and_then_warned_about() {
+    // The simulator speaks plain HTTP: an https:// server is a TLS failure, reported as such.
+    let sim = Sim::start(SimConfig::laptop()).expect("simulator");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let https = sim.url().replacen("http://", "https://", 1);
+    let kc = dir.path().join("kubeconfig");
+    let text = sim.kubeconfig(None).replace(&sim.url(), &https);
+    std::fs::write(&kc, &text).expect("write");
+    let out = bizo(dir.path())
+        .args(["check", "--no-tiers", "--require-cluster", "--kubeconfig"])
+        .arg(&kc)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains(&https), "{err}");
+    assert!(!err.contains("TLS certificate verification"), "verification is on by default: {err}");
+
+    let out = bizo(dir.path())
+        .args(["check", "--no-tiers", "--insecure-skip-tls-verify", "-o", "json", "--kubeconfig"])
+        .arg(&kc)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let warning = format!(
+        "bizo-plan: warning: TLS certificate verification of {https} is OFF (--insecure-skip-tls-verify)"
+    );
+    assert!(err.contains(&warning), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    // In the report too, even though the cluster then turned out unreachable.
+    let notes = v["notes"].to_string();
+    assert!(notes.contains("WARNING: TLS certificate verification"), "{notes}");
+
+    // The kubeconfig's own insecure-skip-tls-verify gets the same warning.
+    let text = text.replace(
+        &format!("server: {https}"),
+        &format!("server: {https}\n    insecure-skip-tls-verify: true"),
+    );
+    std::fs::write(&kc, &text).expect("write");
+    let out = bizo(dir.path())
+        .args(["check", "--no-tiers", "-o", "json", "--kubeconfig"])
+        .arg(&kc)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is OFF (insecure-skip-tls-verify in the kubeconfig)"), "{err}");
+}
