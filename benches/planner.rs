@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use bizo_plan::core::plan::{self, Confidence, Requirements};
-use bizo_plan::core::profile::{CpuSpec, MemorySpec, Policy, Profile, Service, ServiceStatus};
-use bizo_plan::core::quantity::{Bytes, Millicores};
-use bizo_plan::core::ratio::Ratio;
-use bizo_plan::core::reservation::ReservationModel;
-use bizo_plan::core::tier::{Catalog, Plan, Price, ProviderFees};
+use bizo_plan::model::catalog::{Catalog, Plan, Price, ProviderFees};
+use bizo_plan::model::profile::{CpuSpec, MemorySpec, Policy, Profile, Service, ServiceStatus};
+use bizo_plan::model::quantity::{Bytes, Millicores};
+use bizo_plan::model::ratio::Ratio;
+use bizo_plan::model::reservation::ReservationModel;
 
 const MI: u64 = 1 << 20;
 

@@ -15,12 +15,12 @@ use std::collections::BTreeMap;
 
 use crate::core::check::{self, Baseline, Gates};
 use crate::core::cluster;
-use crate::core::inventory::ClusterSnapshot;
 use crate::core::plan;
-use crate::core::ratio::Ratio;
-use crate::core::tier::{self, Catalog};
 use crate::error::{InputError, Unreachable};
 use crate::exit::Exit;
+use crate::model::catalog::{self, Catalog};
+use crate::model::inventory::ClusterSnapshot;
+use crate::model::ratio::Ratio;
 use crate::render::{self, RenderOptions};
 use crate::source::kube::{self, Connection, KubeOptions};
 use crate::source::{files, host};
@@ -50,9 +50,9 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Sample(args) => run_sample(&args),
         Command::Schema { tiers } => {
             let schema = if tiers {
-                schemars::schema_for!(crate::core::tier::Catalog)
+                schemars::schema_for!(crate::model::catalog::Catalog)
             } else {
-                schemars::schema_for!(crate::core::profile::Profile)
+                schemars::schema_for!(crate::model::profile::Profile)
             };
             let mut text = serde_json::to_string_pretty(&schema).context("serializing the schema")?;
             text.push('\n');
@@ -122,7 +122,7 @@ fn rates_for(catalog: &Catalog, overrides: &[String], currency: &str) -> Result<
             .ok_or_else(|| InputError::Usage(format!("--rate {o:?}: expected CODE=VALUE, e.g. EUR=1.08")))?;
         raw.insert(code.trim().to_string(), value.trim().to_string());
     }
-    let rates = tier::parse_rates(&catalog.currency, &raw)
+    let rates = catalog::parse_rates(&catalog.currency, &raw)
         .map_err(|(code, e)| InputError::Usage(format!("exchange rate for {code}: {e}")))?;
     if !rates.contains_key(currency) {
         return Err(InputError::Usage(format!(
@@ -135,8 +135,8 @@ fn rates_for(catalog: &Catalog, overrides: &[String], currency: &str) -> Result<
 }
 
 /// The headroom required by default: 100% minus the policy's warn threshold.
-fn default_headroom(profile: &crate::core::profile::Profile) -> Ratio {
-    Ratio(crate::core::ratio::ONE.saturating_sub(profile.policy.warn_used_percent.0))
+fn default_headroom(profile: &crate::model::profile::Profile) -> Ratio {
+    Ratio(crate::model::ratio::ONE.saturating_sub(profile.policy.warn_used_percent.0))
 }
 
 fn run_forecast(args: &ForecastArgs) -> Result<Exit> {
@@ -192,10 +192,10 @@ fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
     let rates = rates_for(&catalog, &args.rates, &currency)?;
     let budget_cents = match &args.budget {
         Some(b) => Some(
-            tier::Price::parse(b, &currency)
+            catalog::Price::parse(b, &currency)
                 .map_err(|e| InputError::Usage(format!("--budget: {e}")))
                 .and_then(|p| {
-                    tier::convert(&p, &currency, &rates).ok_or_else(|| {
+                    catalog::convert(&p, &currency, &rates).ok_or_else(|| {
                         InputError::Usage(format!("--budget: no exchange rate for {}", p.currency))
                     })
                 })?,
@@ -207,7 +207,7 @@ fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
         ha: args.ha,
         min_headroom: args
             .min_headroom
-            .or(args.max_used.map(|u| Ratio(crate::core::ratio::ONE.saturating_sub(u.0))))
+            .or(args.max_used.map(|u| Ratio(crate::model::ratio::ONE.saturating_sub(u.0))))
             .unwrap_or_else(|| default_headroom(&loaded.profile)),
         provider: args.provider.clone(),
         clients: args.clients,
@@ -252,7 +252,7 @@ fn run_generate(args: &GenerateArgs) -> Result<Exit> {
         )
         .into());
     }
-    let empty = crate::core::profile::Profile {
+    let empty = crate::model::profile::Profile {
         name: String::new(),
         description: None,
         policy: Default::default(),
@@ -299,7 +299,7 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
     let sampled_profile;
     let profile = match &recorded {
         Some(summary) => {
-            let (p, changed) = crate::core::samples::apply(&loaded.profile, summary);
+            let (p, changed) = crate::model::recording::apply(&loaded.profile, summary);
             if !changed.is_empty() {
                 notes.push(format!(
                     "figures from the recording ({} of {} sample(s)) for: {}",
@@ -332,7 +332,7 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
         read_cluster(&args.cluster, profile, &mut notes)?
     };
     let mut baseline = if let Some(summary) = &recorded {
-        crate::core::samples::baseline(summary, None).ok_or_else(|| {
+        crate::model::recording::baseline(summary, None).ok_or_else(|| {
             InputError::Usage(format!(
                 "--samples {}: the recording has no host figures",
                 args.samples.as_deref().map(|p| p.display().to_string()).unwrap_or_default()
@@ -420,7 +420,7 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
 /// required (the reason goes into `notes`); exit 3 when it is required.
 fn read_cluster(
     args: &ClusterArgs,
-    profile: &crate::core::profile::Profile,
+    profile: &crate::model::profile::Profile,
     notes: &mut Vec<String>,
 ) -> Result<Option<ClusterSnapshot>> {
     let runtime =
@@ -445,7 +445,7 @@ fn kube_options(args: &ClusterArgs) -> KubeOptions {
 
 async fn read_cluster_async(
     args: &ClusterArgs,
-    profile: &crate::core::profile::Profile,
+    profile: &crate::model::profile::Profile,
     notes: &mut Vec<String>,
 ) -> Result<Option<ClusterSnapshot>> {
     let opts = kube_options(args);
@@ -478,22 +478,22 @@ async fn read_cluster_async(
 }
 
 /// Reads a recording and summarizes it at `stat`.
-fn load_samples(path: &std::path::Path, stat: &str) -> Result<crate::core::samples::Summary> {
-    use crate::core::samples;
-    let stat = samples::Stat::parse(stat).map_err(|e| InputError::Usage(format!("--sample-stat {e}")))?;
+fn load_samples(path: &std::path::Path, stat: &str) -> Result<crate::model::recording::Summary> {
+    use crate::model::recording;
+    let stat = recording::Stat::parse(stat).map_err(|e| InputError::Usage(format!("--sample-stat {e}")))?;
     let text = files::read_text(path)?;
-    let rec = samples::parse(&text).map_err(|(line, msg)| InputError::Read {
+    let rec = recording::parse(&text).map_err(|(line, msg)| InputError::Read {
         origin: format!("{}:{line}", path.display()),
         reason: format!("not a bizo-plan sample: {msg}"),
     })?;
-    Ok(samples::summarize(&rec, stat))
+    Ok(recording::summarize(&rec, stat))
 }
 
 /// Several clusters, read concurrently: the combined snapshot (None when none could be read)
 /// and one row per context. One unreachable context is reported and does not stop the others.
 fn read_clusters(
     args: &ClusterArgs,
-    profile: &crate::core::profile::Profile,
+    profile: &crate::model::profile::Profile,
     notes: &mut Vec<String>,
 ) -> Result<(Option<ClusterSnapshot>, Vec<cluster::ContextRow>)> {
     let names =
@@ -587,12 +587,12 @@ fn run_sample(args: &SampleArgs) -> Result<Exit> {
             eprintln!(
                 "sample {}/{count}: host used {}{}",
                 k + 1,
-                sample.host.map_or("n/a".to_string(), |h| crate::core::quantity::Bytes(h.used).to_string()),
+                sample.host.map_or("n/a".to_string(), |h| crate::model::quantity::Bytes(h.used).to_string()),
                 sample.cluster.as_ref().map_or(String::new(), |c| format!(
                     ", cluster {} used {} of {}",
                     c.context,
-                    c.used.map_or("n/a".to_string(), |u| crate::core::quantity::Bytes(u).to_string()),
-                    crate::core::quantity::Bytes(c.allocatable)
+                    c.used.map_or("n/a".to_string(), |u| crate::model::quantity::Bytes(u).to_string()),
+                    crate::model::quantity::Bytes(c.allocatable)
                 ))
             );
             if k + 1 == count {
@@ -617,9 +617,9 @@ fn run_sample(args: &SampleArgs) -> Result<Exit> {
 
 async fn take_sample(
     args: &SampleArgs,
-    profile: &crate::core::profile::Profile,
-) -> Result<crate::core::samples::Sample> {
-    use crate::core::samples::{ClusterSample, HostSample, Sample};
+    profile: &crate::model::profile::Profile,
+) -> Result<crate::model::recording::Sample> {
+    use crate::model::recording::{ClusterSample, HostSample, Sample};
     let time =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let host = host::sample().ok().map(|raw| {
@@ -676,7 +676,7 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 /// section to add is returned); without it, nothing.
 fn with_history(
     args: &PrometheusArgs,
-    profile: &mut crate::core::profile::Profile,
+    profile: &mut crate::model::profile::Profile,
 ) -> Result<Option<crate::core::history::HistoryReport>> {
     let Some(url) = &args.prometheus else { return Ok(None) };
     let now_ms = std::time::SystemTime::now()

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use crate::core::quantity::Bytes;
-use crate::core::ratio::Ratio;
+use crate::model::quantity::Bytes;
+use crate::model::ratio::Ratio;
 use crate::render::Format;
 
 /// Capacity planning for Kubernetes-hosted SaaS stacks.

@@ -12,6 +12,7 @@ pub mod error;
 pub mod exit;
 #[cfg(feature = "cluster")]
 pub mod log;
+pub mod model;
 pub mod render;
 pub mod source;
 pub mod yaml;

@@ -9,7 +9,7 @@ use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visi
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
-use crate::core::profile::PathSeg;
+use crate::model::profile::PathSeg;
 
 /// A YAML document that could not be read into the expected type.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 #![no_main]
 
 use bizo_plan::core::check::{Baseline, Gates, check};
-use bizo_plan::core::quantity::{Bytes, Millicores};
+use bizo_plan::model::quantity::{Bytes, Millicores};
 use bizo_plan::source::files::parse_profile;
 use libfuzzer_sys::fuzz_target;
 

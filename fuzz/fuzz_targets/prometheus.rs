@@ -6,7 +6,7 @@
 use std::sync::LazyLock;
 
 use bizo_plan::core::history::{self, Spec};
-use bizo_plan::core::profile::Profile;
+use bizo_plan::model::profile::Profile;
 use bizo_plan::source::files::parse_profile;
 use bizo_plan::source::prometheus::{endpoint, parse_answer, samples};
 use libfuzzer_sys::fuzz_target;

@@ -1,7 +1,7 @@
 //! The quantity parser never panics; what it accepts prints back to the same value.
 #![no_main]
 
-use bizo_plan::core::quantity::{Bytes, Millicores, Quantity};
+use bizo_plan::model::quantity::{Bytes, Millicores, Quantity};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -10,10 +10,10 @@ use serde::Serialize;
 
 use super::cluster::ClusterView;
 use super::figure::{CpuFig, MemFig, PctFig, SignedMemFig};
-use super::inventory::ClusterSnapshot;
-use super::profile::{Profile, Service, ServiceStatus, UsedMeasure};
-use super::quantity::{Bytes, Millicores, human_bytes_signed};
-use super::ratio::Ratio;
+use crate::model::inventory::ClusterSnapshot;
+use crate::model::profile::{Profile, Service, ServiceStatus, UsedMeasure};
+use crate::model::quantity::{Bytes, Millicores, human_bytes_signed};
+use crate::model::ratio::Ratio;
 
 /// Where the current figures come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -897,7 +897,7 @@ pub fn check(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::core::profile::{MemorySpec, Policy, Service};
+    use crate::model::profile::{MemorySpec, Policy, Service};
 
     const MI: u64 = 1 << 20;
     const GI: u64 = 1 << 30;
@@ -1142,7 +1142,7 @@ mod tests {
     #[test]
     fn cpu_over_capacity_is_tight() {
         let mut s = svc("cpu-hog", ServiceStatus::Planned, 10);
-        s.cpu = Some(crate::core::profile::CpuSpec { typical: Millicores(3000), peak: None });
+        s.cpu = Some(crate::model::profile::CpuSpec { typical: Millicores(3000), peak: None });
         let mut b = host(8 * GI, GI, 7 * GI);
         b.cpu_capacity = Some(Millicores(2000));
         b.cpu_used = Some(Millicores(500));

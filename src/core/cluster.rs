@@ -5,10 +5,10 @@ use serde::Serialize;
 
 use super::check::{Baseline, BaselineKind};
 use super::figure::{CpuFig, MemFig, PctFig};
-use super::inventory::{ClusterSnapshot, MatchedBy, Res};
-use super::profile::{Profile, ServiceStatus};
-use super::quantity::{Bytes, Millicores};
-use super::ratio::Ratio;
+use crate::model::inventory::{ClusterSnapshot, MatchedBy, Res};
+use crate::model::profile::{Profile, ServiceStatus};
+use crate::model::quantity::{Bytes, Millicores};
+use crate::model::ratio::Ratio;
 
 /// A deployed service's figure as measured in the cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -518,7 +518,7 @@ pub fn view(profile: &Profile, snap: &ClusterSnapshot, live: &[Option<LiveFigure
 /// requests when metrics are missing. `snap` must have been read with an empty profile so that
 /// every pod is in an owner group.
 pub fn generate_profile(name: &str, snap: &ClusterSnapshot) -> Profile {
-    use super::profile::{CpuSpec, MemorySpec, Policy, Service};
+    use crate::model::profile::{CpuSpec, MemorySpec, Policy, Service};
     let groups = &snap.aggregate.unmatched;
     let mut services = Vec::with_capacity(groups.len());
     for ((ns, kind, owner), g) in groups {

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::quantity::{Bytes, Millicores, human_bytes_signed};
-use super::ratio::Ratio;
+use crate::model::quantity::{Bytes, Millicores, human_bytes_signed};
+use crate::model::ratio::Ratio;
 
 /// Memory: exact bytes and a binary-unit display (`930Mi`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -11,9 +11,9 @@ use serde::Serialize;
 
 use super::figure::{CpuFig, MemFig, PctFig};
 use super::plan::{self, CandidateOption, Requirements};
-use super::profile::Profile;
-use super::quantity::{Bytes, Millicores};
-use super::ratio::{ONE, Ratio};
+use crate::model::profile::Profile;
+use crate::model::quantity::{Bytes, Millicores};
+use crate::model::ratio::{ONE, Ratio};
 
 /// A monthly growth rate, parsed from `15%/month` (or `15%`, `15%/mo`).
 pub fn parse_growth(s: &str) -> Result<Ratio, String> {

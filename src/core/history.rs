@@ -15,8 +15,8 @@ use serde::Serialize;
 use super::check::{CheckReport, Explain};
 use super::figure::{CpuFig, MemFig};
 use super::plan::Recommendation;
-use super::profile::{CpuSpec, Profile, Service};
-use super::quantity::{Bytes, Millicores};
+use crate::model::profile::{CpuSpec, Profile, Service};
+use crate::model::quantity::{Bytes, Millicores};
 
 /// The per-pod memory series: working set summed over the pod's containers. `container=""` is
 /// the pod-level cgroup series cAdvisor adds and `container="POD"` the pause container; both

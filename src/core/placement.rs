@@ -10,8 +10,8 @@
 use serde::Serialize;
 
 use super::figure::{CpuFig, MemFig, PctFig};
-use super::quantity::{Bytes, Millicores};
-use super::ratio::Ratio;
+use crate::model::quantity::{Bytes, Millicores};
+use crate::model::ratio::Ratio;
 
 /// One replica to place.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -297,9 +297,11 @@ pub fn search(items: &[Item], caps: &[Free], strict_spread: bool) -> Option<Plac
 /// The most a node of capacity `cap` may hold and still show at least `min` headroom as
 /// [`Ratio::of`] rounds it: the largest `p` with `round(p / cap) <= 1 - min`.
 pub fn capacity_within(cap: u64, min: Ratio) -> u64 {
-    let keep = u128::from(super::ratio::ONE.saturating_sub(min.0));
+    let keep = u128::from(crate::model::ratio::ONE.saturating_sub(min.0));
     let x = u128::from(cap) * (2 * keep + 1);
-    u64::try_from(x.saturating_sub(1) / (2 * u128::from(super::ratio::ONE))).unwrap_or(u64::MAX).min(cap)
+    u64::try_from(x.saturating_sub(1) / (2 * u128::from(crate::model::ratio::ONE)))
+        .unwrap_or(u64::MAX)
+        .min(cap)
 }
 
 fn why_not(

@@ -8,11 +8,11 @@ use serde::Serialize;
 
 use super::figure::{CpuFig, MemFig, PctFig};
 use super::placement::{self, Bin, Item, NodeFill, NodeLoss};
-use super::profile::{Profile, SizeBy};
-use super::quantity::{Bytes, Millicores};
-use super::ratio::Ratio;
-use super::reservation::{DEFAULT_KERNEL_SHARE, NodeSize, ReservationModel};
-use super::tier::{Catalog, ClientsClaim, Price, TierNode, convert, format_cents};
+use crate::model::catalog::{Catalog, ClientsClaim, Price, TierNode, convert, format_cents};
+use crate::model::profile::{Profile, SizeBy};
+use crate::model::quantity::{Bytes, Millicores};
+use crate::model::ratio::Ratio;
+use crate::model::reservation::{DEFAULT_KERNEL_SHARE, NodeSize, ReservationModel};
 
 /// One machine of an option.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +110,8 @@ fn nodes_needed(hint: &LoadHint, node: &NodeSpec) -> u32 {
     let a = node
         .reservation
         .allocatable(NodeSize { nominal_memory: node.memory, vcpus: node.vcpus }, DEFAULT_KERNEL_SHARE);
-    let usable = |cap: u64| Ratio(super::ratio::ONE.saturating_sub(hint.headroom.0)).apply_floor(cap).max(1);
+    let usable =
+        |cap: u64| Ratio(crate::model::ratio::ONE.saturating_sub(hint.headroom.0)).apply_floor(cap).max(1);
     let need = |demand: u64, cap: u64| demand.div_ceil(usable(cap));
     let n = need(hint.memory.0, a.allocatable_memory.0)
         .max(need(hint.cpu.0, a.allocatable_cpu.0))
@@ -417,18 +418,21 @@ fn headroom(demand: u64, cap: u64) -> Ratio {
     if cap == 0 {
         return Ratio(0);
     }
-    Ratio(super::ratio::ONE.saturating_sub(Ratio::of(demand, cap).map_or(super::ratio::ONE, |r| r.0)))
+    Ratio(
+        crate::model::ratio::ONE
+            .saturating_sub(Ratio::of(demand, cap).map_or(crate::model::ratio::ONE, |r| r.0)),
+    )
 }
 
 /// The least headroom of any node after placement, for memory and for cpu (a node with no
 /// cpu demand has full cpu headroom).
 fn worst_headroom(items: &[Item], bins: &[Bin], p: &placement::Placement) -> (Ratio, Ratio, String) {
-    let mut worst = (Ratio(super::ratio::ONE), Ratio(super::ratio::ONE), String::new());
+    let mut worst = (Ratio(crate::model::ratio::ONE), Ratio(crate::model::ratio::ONE), String::new());
     for (b, idx) in bins.iter().zip(&p.bins) {
         let m: u64 = idx.iter().map(|&i| items[i].memory.0).sum();
         let c: u64 = idx.iter().map(|&i| items[i].cpu.0).sum();
         let hm = headroom(m, b.memory.0);
-        let hc = if c == 0 { Ratio(super::ratio::ONE) } else { headroom(c, b.cpu.0) };
+        let hc = if c == 0 { Ratio(crate::model::ratio::ONE) } else { headroom(c, b.cpu.0) };
         if hm.min(hc) < worst.0.min(worst.1) {
             worst.2 = b.name.clone();
         }
@@ -531,7 +535,7 @@ pub fn evaluate_items(
     let (mut mh, mut ch, mut worst_node) = if hopeless {
         (
             headroom(dm, cap_m),
-            if dc == 0 { Ratio(super::ratio::ONE) } else { headroom(dc, cap_c) },
+            if dc == 0 { Ratio(crate::model::ratio::ONE) } else { headroom(dc, cap_c) },
             String::new(),
         )
     } else {

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::check::{Baseline, CheckReport, Status};
 use super::figure::{MemFig, PctFig, SignedMemFig};
-use super::profile::{ClientCost, CpuSpec, MemorySpec, Profile, Service, ServiceStatus};
-use super::quantity::{Bytes, Millicores};
+use crate::model::profile::{ClientCost, CpuSpec, MemorySpec, Profile, Service, ServiceStatus};
+use crate::model::quantity::{Bytes, Millicores};
 
 /// One change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,8 +148,8 @@ impl ChangeSpec {
 
 impl Scenario {
     /// Problems in the document (each entry one kind of change; quantities sane), located by path.
-    pub fn validate(&self) -> Vec<super::profile::ProfileIssue> {
-        use super::profile::{PathSeg, ProfileIssue};
+    pub fn validate(&self) -> Vec<crate::model::profile::ProfileIssue> {
+        use crate::model::profile::{PathSeg, ProfileIssue};
         let mut issues = Vec::new();
         let at = |i: usize| vec![PathSeg::Key("changes".into()), PathSeg::Index(i)];
         if self.changes.is_empty() {
@@ -398,10 +398,10 @@ pub fn apply(profile: &Profile, changes: &[Change]) -> Result<(Profile, Vec<Appl
 /// The cluster snapshot re-indexed for the changed profile: the live totals of each service
 /// follow it by name; replacements and added services have none (they are planned).
 pub fn remap_snapshot(
-    snapshot: &super::inventory::ClusterSnapshot,
+    snapshot: &crate::model::inventory::ClusterSnapshot,
     before: &Profile,
     after: &Profile,
-) -> super::inventory::ClusterSnapshot {
+) -> crate::model::inventory::ClusterSnapshot {
     let mut s = snapshot.clone();
     s.aggregate.services = after
         .services
@@ -667,7 +667,7 @@ pub fn compare_recommendations(
 mod tests {
     use super::*;
     use crate::core::check::{Gates, check};
-    use crate::core::profile::Policy;
+    use crate::model::profile::Policy;
 
     const MI: u64 = 1 << 20;
 

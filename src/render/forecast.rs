@@ -5,7 +5,7 @@ use comfy_table::Cell;
 use super::RenderOptions;
 use super::table::{new_table, right};
 use crate::core::forecast::Forecast;
-use crate::core::quantity::Bytes;
+use crate::model::quantity::Bytes;
 
 /// Columns of the chart's bars.
 const CHART_WIDTH: usize = 60;

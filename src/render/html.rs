@@ -14,8 +14,8 @@ use crate::core::check::{BaselineKind, CheckReport, Status};
 use crate::core::cluster::{ClusterView, NodeRow};
 use crate::core::figure::{CpuFig, MemFig, PctFig, SignedMemFig};
 use crate::core::plan::{Evaluation, Recommendation};
-use crate::core::quantity::Bytes;
-use crate::core::ratio::Ratio;
+use crate::model::quantity::Bytes;
+use crate::model::ratio::Ratio;
 
 /// Okabe–Ito colours (distinguishable with the common colour-vision deficiencies), one per group.
 const PALETTE: [&str; 8] =
@@ -1771,11 +1771,11 @@ mod tests {
         let mut report = check::check(&loaded.profile, &baseline, &Gates::default(), None);
         let (catalog, _) = files::load_catalog(None).expect("embedded catalog");
         let rates =
-            crate::core::tier::parse_rates(&catalog.currency, &catalog.exchange_rates).expect("rates");
+            crate::model::catalog::parse_rates(&catalog.currency, &catalog.exchange_rates).expect("rates");
         let req = plan::Requirements {
             budget_cents: None,
             ha: false,
-            min_headroom: Ratio(crate::core::ratio::ONE - loaded.profile.policy.warn_used_percent.0),
+            min_headroom: Ratio(crate::model::ratio::ONE - loaded.profile.policy.warn_used_percent.0),
             provider: None,
             clients: None,
             min_confidence: plan::Confidence::Unverified,

@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use crate::core::quantity::Bytes;
+use crate::model::quantity::Bytes;
 
 /// Escapes text for HTML and SVG, in content and in `"`-quoted attribute values alike.
 pub fn esc(s: &str) -> String {

@@ -3,9 +3,9 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::core::profile::{Profile, ProfileIssue, path_string};
-use crate::core::tier::Catalog;
 use crate::error::InputError;
+use crate::model::catalog::Catalog;
+use crate::model::profile::{Profile, ProfileIssue, path_string};
 use crate::yaml;
 
 /// The default profile, embedded at build time.
@@ -121,7 +121,7 @@ fn parse_validated<T: serde::de::DeserializeOwned>(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::core::quantity::Bytes;
+    use crate::model::quantity::Bytes;
 
     #[test]
     fn embedded_profile_is_valid_and_matches_the_analysis() {

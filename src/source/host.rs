@@ -3,8 +3,8 @@
 //! conversion, unit-tested on recorded inputs.
 
 use crate::core::check::{Baseline, BaselineKind};
-use crate::core::quantity::{Bytes, Millicores};
 use crate::error::Unreachable;
+use crate::model::quantity::{Bytes, Millicores};
 
 /// Everything read from the host, unconverted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

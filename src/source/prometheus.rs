@@ -323,8 +323,8 @@ mod fetch {
 
     use super::{Endpoint, Failure, Vector};
     use crate::core::history::{self, HistoryReport, Spec};
-    use crate::core::profile::Profile;
     use crate::error::{InputError, Unreachable};
+    use crate::model::profile::Profile;
 
     /// The largest answer read (a cluster's pods over the window; far above what one needs).
     const MAX_BODY: usize = 256 << 20;
@@ -483,7 +483,7 @@ mod fetch {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::core::quantity::{Bytes, Millicores};
+    use crate::model::quantity::{Bytes, Millicores};
 
     #[test]
     fn endpoints_keep_credentials_out_of_the_shown_url() {

@@ -1,6 +1,5 @@
 //! The binary end to end: exit codes, formats, `--explain`, snapshots of the replayed seed.
 
-
 use crate::common::{bizo, fixture};
 use serde_json::Value;
 

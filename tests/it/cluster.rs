@@ -1,9 +1,8 @@
 //! bizo-plan through the real kube client against the simulated API server (`bizo-sim`) on
 //! loopback: exact totals, every fault path, pagination, the 410 restart, and GET-only traffic.
 
-
-use bizo_sim::{Faults, Forbid, MetricsMode, Sim, SimConfig};
 use crate::common::bizo;
+use bizo_sim::{Faults, Forbid, MetricsMode, Sim, SimConfig};
 use serde_json::Value;
 
 const MI: i64 = 1 << 20;

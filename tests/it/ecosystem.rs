@@ -1,7 +1,6 @@
 //! Fitting in: `--help` pinned by snapshots, shell completions and the man page generated from
 //! the clap definitions, and the kubectl plugin run through the machine's real kubectl.
 
-
 use crate::common::bizo;
 
 fn stdout_of(args: &[&str]) -> String {

@@ -1,7 +1,6 @@
 //! `bizo-plan forecast`: the months of a hand-computed growth case, when each tier runs out,
 //! the phase timeline, clients, and the chart.
 
-
 use crate::common::{bizo, fixture};
 use serde_json::Value;
 

@@ -5,12 +5,11 @@
 //! Chromium is required, not optional: these tests fail when `/usr/bin/chromium` is missing
 //! (Debian's `chromium` package; `.ci/run` installs it).
 
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bizo_sim::{Sim, SimConfig};
 use crate::common::bizo;
+use bizo_sim::{Sim, SimConfig};
 use serde_json::Value;
 
 const CHROMIUM: &str = "/usr/bin/chromium";

@@ -9,6 +9,7 @@ mod examples;
 mod fault_matrix;
 mod forecast;
 mod html;
+mod layers;
 mod malformed;
 mod prometheus;
 mod properties;

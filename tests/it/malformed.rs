@@ -1,7 +1,6 @@
 //! Malformed profiles: each exits 2 with a message naming the file, line, column and field,
 //! and never panics.
 
-
 use crate::common::{bizo, fixture};
 
 /// Runs `check --replay -p FILE` from tests/profiles/bad and returns (exit code, first stderr line).

@@ -6,7 +6,6 @@
 //! definitions. Also: Prometheus down, a Prometheus that does not answer, a rejected query and
 //! an HTTP error status.
 
-
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

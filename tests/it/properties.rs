@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 
 use bizo_plan::core::check::{Baseline, Gates, check};
 use bizo_plan::core::plan::{self, Confidence, Requirements};
-use bizo_plan::core::quantity::{Bytes, Millicores, Quantity};
-use bizo_plan::core::ratio::Ratio;
-use bizo_plan::core::tier;
+use bizo_plan::model::catalog;
+use bizo_plan::model::quantity::{Bytes, Millicores, Quantity};
+use bizo_plan::model::ratio::Ratio;
 use bizo_plan::source::files::{DEFAULT_TIERS, DEFAULT_TIERS_ORIGIN, parse_catalog, parse_profile};
 use proptest::prelude::*;
 
@@ -114,7 +114,7 @@ fn to_warn_and_fail(svcs: &[Svc]) -> (i64, i64) {
 fn tier_fits(svcs: &[Svc]) -> BTreeMap<String, bool> {
     let p = parse_profile(&profile_yaml(svcs), "prop.yaml").expect("generated profiles are valid");
     let catalog = parse_catalog(DEFAULT_TIERS, DEFAULT_TIERS_ORIGIN).expect("embedded catalog");
-    let rates = tier::parse_rates(&catalog.currency, &catalog.exchange_rates).expect("embedded rates");
+    let rates = catalog::parse_rates(&catalog.currency, &catalog.exchange_rates).expect("embedded rates");
     let req = Requirements {
         budget_cents: None,
         ha: false,

@@ -1,6 +1,5 @@
 //! `recommend` end to end on the embedded profile and catalog: picks, reasons, exit codes.
 
-
 use crate::common::{bizo, fixture};
 use serde_json::Value;
 

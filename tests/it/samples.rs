@@ -1,12 +1,11 @@
 //! Local sampling: `bizo-plan sample` against the simulated cluster, the JSON-lines round trip
 //! into `check --samples`, interruption with SIGINT, and the statistics of a known recording.
 
-
 use std::io::BufRead;
 use std::time::{Duration, Instant};
 
-use bizo_sim::{Sim, SimConfig};
 use crate::common::bizo;
+use bizo_sim::{Sim, SimConfig};
 use serde_json::Value;
 
 const MI: u64 = 1 << 20;

@@ -2,11 +2,10 @@
 //! or log, at any verbosity (none, -v, -vv, RUST_LOG=trace), whether authentication succeeds
 //! (bearer token, exec plugin) or fails (basic auth refused, an unusable client key).
 
-
 use std::path::Path;
 
-use bizo_sim::{Sim, SimConfig};
 use crate::common::bizo;
+use bizo_sim::{Sim, SimConfig};
 
 const TOKEN: &str = "bizo-secret-token-7c1e94d2a8";
 const EXEC_TOKEN: &str = "bizo-exec-token-51b0f3e6c2";

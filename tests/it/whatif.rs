@@ -1,7 +1,6 @@
 //! What-if from the command line: the Vault upgrade of the seed analysis (exact bytes),
 //! --add/--remove/--replace, scenario errors, and recommend on a changed profile.
 
-
 use crate::common::{bizo, fixture};
 use serde_json::Value;
 

@@ -1,10 +1,9 @@
 //! Fault switches: status codes and Status bodies.
 
-
 use std::time::{Duration, Instant};
 
-use bizo_sim::{Faults, Forbid, MetricsMode, Sim, SimConfig, Truncate, TruncateMode};
 use crate::common::*;
+use bizo_sim::{Faults, Forbid, MetricsMode, Sim, SimConfig, Truncate, TruncateMode};
 
 fn with(faults: Faults) -> Sim {
     Sim::start(SimConfig::laptop().with_faults(faults)).expect("start")

@@ -1,12 +1,11 @@
 //! Generated clusters: determinism, realistic object sizes and exact totals
 //! cross-checked against what is actually served.
 
-
 use std::collections::HashMap;
 
+use crate::common::*;
 use bizo_sim::quantity::{parse_milli, parse_units};
 use bizo_sim::{CpuMem, GenerateSpec, Sim, SimConfig};
-use crate::common::*;
 use serde_json::Value;
 
 fn amounts(list: &Value) -> CpuMem {

@@ -1,12 +1,11 @@
 //! HTTP behaviour: keep-alive, concurrent clients, loopback only.
 
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use bizo_sim::{Sim, SimConfig};
 use crate::common::*;
+use bizo_sim::{Sim, SimConfig};
 
 /// Reads one HTTP/1.1 response with a Content-Length body from `r`.
 fn read_response(r: &mut BufReader<TcpStream>) -> (u16, Vec<u8>) {

@@ -1,11 +1,10 @@
 //! Pagination: every item exactly once across pages, remainingItemCount,
 //! continue tokens that are consistent, scoped and validated.
 
-
 use std::collections::HashSet;
 
-use bizo_sim::{Sim, SimConfig};
 use crate::common::*;
+use bizo_sim::{Sim, SimConfig};
 
 fn assert_exactly_once(all: &[String], expected_len: usize) {
     let set: HashSet<&String> = all.iter().collect();

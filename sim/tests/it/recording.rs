@@ -1,8 +1,7 @@
 //! Request recording: in memory and as JSON lines, never the token itself.
 
-
-use bizo_sim::{RecordedRequest, Sim, SimConfig};
 use crate::common::*;
+use bizo_sim::{RecordedRequest, Sim, SimConfig};
 
 #[test]
 fn requests_are_recorded_in_memory_and_to_file() {

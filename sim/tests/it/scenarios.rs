@@ -1,9 +1,8 @@
 //! Scenario files: the shipped scenarios' hand-computed figures, loading and
 //! validation, discovery documents and server-side Tables.
 
-
-use bizo_sim::{CpuMem, Scenario, ScenarioError, Sim, SimConfig};
 use crate::common::*;
+use bizo_sim::{CpuMem, Scenario, ScenarioError, Sim, SimConfig};
 
 const MI: i64 = 1 << 20;
 

@@ -1,8 +1,7 @@
 //! Label and field selectors over HTTP.
 
-
-use bizo_sim::{Sim, SimConfig};
 use crate::common::*;
+use bizo_sim::{Sim, SimConfig};
 
 fn pod_names(sim: &Sim, query: &str) -> Vec<String> {
     let r = get(sim, &format!("/api/v1/pods?{query}"));

@@ -8,9 +8,9 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use serde::de::DeserializeOwned;
 
-use crate::core::inventory::{Aggregator, ClusterSnapshot};
-use crate::core::profile::Profile;
 use crate::error::{InputError, Unreachable};
+use crate::model::inventory::{Aggregator, ClusterSnapshot};
+use crate::model::profile::Profile;
 
 use super::convert;
 

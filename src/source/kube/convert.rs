@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use crate::core::inventory::{
+use crate::model::inventory::{
     ContainerRes, NodeInfo, PodInfo, Res, Taint, effective_limit_mem, effective_requests, top_owner,
 };
-use crate::core::quantity::{Bytes, Millicores};
+use crate::model::quantity::{Bytes, Millicores};
 
 /// A LIST response page.
 #[derive(Debug, Deserialize)]
@@ -257,7 +257,7 @@ pub fn node_info(n: &Node, warnings: &mut Vec<String>) -> NodeInfo {
         .allocatable
         .as_ref()
         .and_then(|a| a.get("pods"))
-        .and_then(|p| crate::core::quantity::Quantity::parse(p).ok())
+        .and_then(|p| crate::model::quantity::Quantity::parse(p).ok())
         .map_or(0, |q| u64::try_from(q.value()).unwrap_or(0));
     let mut roles: Vec<String> = n
         .metadata

@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::check::{Baseline, BaselineKind};
 use super::profile::{Profile, ServiceStatus};
 use super::quantity::{Bytes, Millicores};
 use super::ratio::ONE;
+use crate::core::check::{Baseline, BaselineKind};
 
 /// One snapshot (one line of the recording).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
