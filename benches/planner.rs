@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use bizo_plan::core::plan::{self, Confidence, Requirements};
+use bizo_plan::analysis::demand::Demand;
+use bizo_plan::analysis::plan::{self, Confidence, Requirements};
 use bizo_plan::model::catalog::{Catalog, Plan, Price, ProviderFees};
 use bizo_plan::model::profile::{CpuSpec, MemorySpec, Policy, Profile, Service, ServiceStatus};
 use bizo_plan::model::quantity::{Bytes, Millicores};
@@ -22,6 +23,7 @@ fn profile(services: usize) -> Profile {
         description: None,
         policy: Policy::default(),
         host: None,
+        system: Default::default(),
         services: (0..services)
             .map(|i| Service {
                 name: format!("svc-{i:04}"),
@@ -75,9 +77,17 @@ fn catalog(plans: usize) -> Catalog {
                 ha_control_plane: None,
                 load_balancer: Some(Price { cents: 1000, currency: "USD".into() }),
                 reservation: ReservationModel::Gke,
+                distribution: Some("managed".into()),
                 source: None,
             })
             .collect(),
+        // The embedded catalog's node model (OS, distribution, system pods) on every plan.
+        distributions: bizo_plan::source::files::parse_catalog(
+            bizo_plan::source::files::DEFAULT_TIERS,
+            "embedded",
+        )
+        .expect("embedded catalog")
+        .distributions,
     }
 }
 
@@ -109,10 +119,13 @@ fn main() {
     for (plans, services, target_ms, runs) in [(85usize, 200usize, 50u128, 9usize), (1000, 1000, 500, 3)] {
         let p = profile(services);
         let c = catalog(plans);
-        let items = plan::demand(&p, 0);
+        let models = plan::Models::resolve(&c, &Default::default(), &Default::default(), None);
+        let d = Demand::from_profile(&p);
+        let planner = plan::Planner::new(&d, &models, 0);
+        let items = planner.load.services.clone();
         let hint = plan::LoadHint::of(&items, Ratio::percent(30), true);
-        let options = plan::options(&c, &rates, "USD", Some(&hint)).len();
-        let replicas = plan::demand(&p, 0).len();
+        let options = plan::options(&c, &models, &rates, "USD", Some(&hint)).len();
+        let replicas = items.len();
         let ha = Requirements {
             budget_cents: None,
             ha: true,
@@ -124,17 +137,13 @@ fn main() {
         let base = Requirements { ha: false, ..ha.clone() };
         let mut picked = String::new();
         let t_ha = time(runs, || {
-            let r = plan::recommend(&p, &c, &rates, "USD", &ha);
+            let r = plan::recommend(&planner, &c, &rates, "USD", &ha);
             picked = r.pick.map(|e| e.name).unwrap_or_default();
         });
         // Baseline: the same options, fit and headroom only (no node-loss simulation, no HA shape).
         let t_base = time(runs, || {
-            let opts = plan::options(&c, &rates, "USD", Some(&hint));
-            let n = opts
-                .iter()
-                .map(|o| plan::evaluate_items(&p, &items, o, &base, "USD", false))
-                .filter(|e| e.passes)
-                .count();
+            let opts = plan::options(&c, &models, &rates, "USD", Some(&hint));
+            let n = opts.iter().map(|o| planner.evaluate(o, &base, false)).filter(|e| e.passes).count();
             assert!(n > 0);
         });
         let ms = t_ha.as_secs_f64() * 1000.0;

@@ -1,28 +1,34 @@
-//! Orchestration: gather inputs through the sources, run the core, render, write.
+//! Orchestration: each command is gather → assess → analyse → report → render. Gathering (the
+//! sources, one runtime) is in [`crate::gather`]; the model and the analysis are pure; the
+//! reports are built in one constructor each; the render layer lays them out.
 
 use std::io::{IsTerminal, Write};
 
 use anyhow::{Context, Result};
 
-use std::time::Duration;
-
+use crate::analysis::assess;
+use crate::analysis::check::{self as projection, Gates};
+use crate::analysis::demand::{Demand, Source, State};
+use crate::analysis::forecast;
+use crate::analysis::node::{self, Learned};
+use crate::analysis::plan::{self, Models, Planner, Requirements};
+use crate::analysis::whatif;
 use crate::cli::{
     CheckArgs, Cli, ClusterArgs, Command, FailOn, ForecastArgs, GenerateArgs, OutputArgs, ProfileCommand,
-    PrometheusArgs, RecommendArgs, SampleArgs, WhatIfArgs,
+    RecommendArgs, SampleArgs,
 };
-use crate::core::{forecast, whatif};
-use std::collections::BTreeMap;
-
-use crate::core::check::{self, Baseline, Gates};
-use crate::core::cluster;
-use crate::core::plan;
 use crate::error::{InputError, Unreachable};
 use crate::exit::Exit;
+use crate::gather::{self, Gathered, Sources, WhatIfRequest, rates_for, what_if_changes};
+use crate::model::baseline::Baseline;
 use crate::model::catalog::{self, Catalog};
-use crate::model::inventory::ClusterSnapshot;
+use crate::model::node::SystemSpec;
 use crate::model::ratio::Ratio;
 use crate::render::{self, RenderOptions};
-use crate::source::kube::{self, Connection, KubeOptions};
+use crate::report::check::{CheckReport, Parts, SystemSection};
+use crate::report::node::{OverheadLine, line, single_node_lines};
+use crate::report::plan::{OptionRow, RecommendReport};
+use crate::report::whatif::{RecommendWhatIf, WhatIf, describe, freed_notes};
 use crate::source::{files, host};
 
 /// The whole program: parse the arguments, run, print any error, and map it to an exit code.
@@ -77,146 +83,328 @@ pub fn run(cli: Cli) -> Result<Exit> {
     }
 }
 
-/// What-if changes asked for on the command line and in a scenario file.
-struct WhatIfRequest {
-    name: String,
-    description: Option<String>,
-    changes: Vec<whatif::Change>,
-}
-
-/// The what-if changes asked for, or None.
-fn what_if_changes(args: &WhatIfArgs) -> Result<Option<WhatIfRequest>> {
-    if args.is_empty() {
-        return Ok(None);
-    }
-    let mut changes = Vec::new();
-    let (mut name, mut description) = ("command line".to_string(), None);
-    if let Some(path) = &args.scenario {
-        let sc = files::load_scenario(path)?;
-        changes.extend(
-            sc.to_changes().map_err(|e| InputError::Usage(format!("--scenario {}: {e}", path.display())))?,
-        );
-        name = sc.name;
-        description = sc.description;
-    }
-    changes.extend(args.remove.iter().map(|n| whatif::Change::Remove(n.clone())));
-    for spec in &args.replace {
-        changes.push(whatif::parse_replace(spec).map_err(InputError::Usage)?);
-    }
-    for spec in &args.add {
-        changes.push(whatif::parse_add(spec).map_err(InputError::Usage)?);
-    }
-    if args.scenario.is_some() && !(args.add.is_empty() && args.remove.is_empty() && args.replace.is_empty())
-    {
-        name = format!("{name} + command line");
-    }
-    Ok(Some(WhatIfRequest { name, description, changes }))
-}
-
-/// The catalog's exchange rates with `--rate CODE=VALUE` overrides, checked against `currency`.
-fn rates_for(catalog: &Catalog, overrides: &[String], currency: &str) -> Result<BTreeMap<String, u64>> {
-    let mut raw = catalog.exchange_rates.clone();
-    for o in overrides {
-        let (code, value) = o
-            .split_once('=')
-            .ok_or_else(|| InputError::Usage(format!("--rate {o:?}: expected CODE=VALUE, e.g. EUR=1.08")))?;
-        raw.insert(code.trim().to_string(), value.trim().to_string());
-    }
-    let rates = catalog::parse_rates(&catalog.currency, &raw)
-        .map_err(|(code, e)| InputError::Usage(format!("exchange rate for {code}: {e}")))?;
-    if !rates.contains_key(currency) {
-        return Err(InputError::Usage(format!(
-            "--currency {currency}: no exchange rate (known: {}); add one with --rate {currency}=VALUE",
-            rates.keys().cloned().collect::<Vec<_>>().join(", ")
-        ))
-        .into());
-    }
-    Ok(rates)
-}
-
 /// The headroom required by default: 100% minus the policy's warn threshold.
-fn default_headroom(profile: &crate::model::profile::Profile) -> Ratio {
-    Ratio(crate::model::ratio::ONE.saturating_sub(profile.policy.warn_used_percent.0))
+fn default_headroom(demand: &Demand) -> Ratio {
+    Ratio(crate::model::ratio::ONE.saturating_sub(demand.policy.warn_used_percent.0))
 }
 
-fn run_forecast(args: &ForecastArgs) -> Result<Exit> {
-    let mut loaded = files::load_profile(args.profile.as_deref())?;
-    if let Some(WhatIfRequest { name, changes, .. }) = what_if_changes(&args.what_if)? {
-        loaded.profile = whatif::apply(&loaded.profile, &changes).map_err(InputError::Usage)?.0;
-        loaded.origin = format!("{} with what-if {name}", loaded.origin);
+/// The assessment every planning command makes of what it gathered: one demand, the node model
+/// of every distribution (learned from the cluster when one was read).
+struct Assessed {
+    demand: Demand,
+    models: Models,
+    learned: Option<Learned>,
+    system: SystemSpec,
+}
+
+fn assess(g: &Gathered, cli_system: &SystemSpec) -> Assessed {
+    let profile = &g.loaded.profile;
+    let (demand, recorded) = assess::demand(
+        profile,
+        assess::Gathered {
+            history: g.history.as_ref().map(|(p, h)| (p, h)),
+            recording: g.recording.as_ref(),
+            cluster: g.snapshot.as_ref(),
+        },
+    );
+    let _ = recorded;
+    let system = profile.system.overridden_by(cli_system);
+    let learned =
+        g.snapshot.as_ref().map(|s| node::learn(s, &system.system_namespaces())).filter(|l| !l.is_empty());
+    let models = Models::resolve(&g.catalog, &profile.system, cli_system, learned.as_ref());
+    Assessed { demand, models, learned, system }
+}
+
+/// Notes on how the demand and the overhead were assessed.
+fn assessment_notes(g: &Gathered, a: &Assessed) -> Vec<String> {
+    let mut notes = g.notes.clone();
+    if let Some(r) = &g.recording {
+        let changed: Vec<&str> = a
+            .demand
+            .services
+            .iter()
+            .filter(|d| d.memory_from == Source::Recording)
+            .map(|d| d.spec.name.as_str())
+            .collect();
+        if !changed.is_empty() {
+            notes.push(format!(
+                "figures from the recording ({} of {} sample(s)) for: {}",
+                r.stat,
+                r.samples,
+                changed.join(", ")
+            ));
+        }
     }
-    let growth =
-        forecast::parse_growth(&args.growth).map_err(|e| InputError::Usage(format!("--growth {e}")))?;
-    let client_growth = forecast::parse_growth(&args.client_growth)
-        .map_err(|e| InputError::Usage(format!("--client-growth {e}")))?;
-    if args.clients.is_some() && !loaded.profile.services.iter().any(|s| s.per_client.is_some()) {
-        return Err(InputError::Usage(format!(
-            "--clients: profile {} gives no perClient costs, so client demand cannot be computed",
-            loaded.profile.name
-        ))
+    if let Some(l) = &a.learned {
+        let parts: Vec<String> = l
+            .control_plane
+            .iter()
+            .chain(&l.worker)
+            .map(|p| format!("{} {}", crate::report::node::origin_text(&p.origin), p.memory))
+            .collect();
+        notes.push(format!(
+            "node overhead learned from the cluster and used for every plan: {}{}",
+            if parts.is_empty() { "no node measured".to_string() } else { parts.join("; ") },
+            if l.pods.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {} system pod group(s) of {}",
+                    l.pods.len(),
+                    a.system.system_namespaces().join(", ")
+                )
+            }
+        ));
+    }
+    notes
+}
+
+/// Where the demand comes from, in one line.
+fn demand_source(d: &Demand) -> String {
+    let count = |f: &dyn Fn(Source) -> bool| d.services.iter().filter(|s| f(s.memory_from)).count();
+    let mut parts = Vec::new();
+    for (what, n) in [
+        ("live (cluster usage)", count(&|s| s == Source::LiveUsage)),
+        ("live (requests)", count(&|s| s == Source::LiveRequests)),
+        ("Prometheus history", count(&|s| s == Source::History)),
+        ("the recording", count(&|s| s == Source::Recording)),
+        ("what-if", count(&|s| s == Source::WhatIf)),
+        ("the profile", count(&|s| matches!(s, Source::Profile | Source::PeakMultiplier))),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} from {what}"));
+        }
+    }
+    let out = d.services.iter().filter(|s| s.state == State::OutOfScope).count();
+    if out > 0 {
+        parts.push(format!("{out} out of the scope (not planned)"));
+    }
+    format!("{} service(s): {}", d.services.len(), parts.join(", "))
+}
+
+/// The demand with the what-if changes, the changes applied, and the demand before them.
+/// The demand before the changes, and what they did.
+type Before = Option<(Demand, Vec<whatif::Applied>)>;
+
+fn with_changes(d: Demand, req: Option<&WhatIfRequest>) -> Result<(Demand, Before)> {
+    match req {
+        None => Ok((d, None)),
+        Some(r) => {
+            let (after, applied) = whatif::apply(&d, &r.changes).map_err(InputError::Usage)?;
+            Ok((after, Some((d, applied))))
+        }
+    }
+}
+
+fn run_check(args: &CheckArgs) -> Result<Exit> {
+    let offline = args.replay || args.profile_only || args.recording.samples.is_some();
+    if offline && args.cluster.require_cluster {
+        return Err(InputError::Usage(
+            "--require-cluster cannot be combined with --replay, --profile-only or --samples".into(),
+        )
         .into());
     }
-    let (catalog, catalog_origin) = files::load_catalog(args.tiers.as_deref())?;
-    let currency = args.currency.trim().to_ascii_uppercase();
-    let rates = rates_for(&catalog, &[], &currency)?;
-    let req = plan::Requirements {
+    let g = gather::gather(&Sources {
+        profile: args.profile.as_deref(),
+        tiers: args.tiers.as_deref(),
+        cluster: (!offline).then_some(&args.cluster),
+        prometheus: &args.prometheus,
+        recording: &args.recording,
+    })?;
+    let cli_system = args.system.spec();
+    let a = assess(&g, &cli_system);
+    let changes = what_if_changes(&args.what_if)?;
+    let (demand, before) = with_changes(a.demand.clone(), changes.as_ref())?;
+    let mut notes = assessment_notes(&g, &a);
+
+    // The machine planned onto now, and what it runs besides the services.
+    let distribution = a.system.distribution.clone().unwrap_or_else(|| "k3s".to_string());
+    let model = a.models.by_name.get(&distribution);
+    let (mut baseline, system) = if let Some(summary) = &g.recording {
+        let b = crate::model::recording::baseline(summary, None).ok_or_else(|| {
+            InputError::Usage(format!(
+                "--samples {}: the recording has no host or cluster figures",
+                gather::shown(&args.recording.samples)
+            ))
+        })?;
+        (b, None)
+    } else if args.replay {
+        let b = Baseline::from_record(&g.loaded.profile).ok_or_else(|| {
+            InputError::Usage(format!(
+                "--replay: profile {} ({}) has no recorded host snapshot (add a `host:` section with total, used and available)",
+                g.loaded.profile.name, g.loaded.origin
+            ))
+        })?;
+        (b, None)
+    } else if args.profile_only {
+        let model = model.ok_or_else(|| {
+            InputError::Usage(format!(
+                "--distribution {distribution}: not in the catalog (known: {})",
+                a.models.by_name.keys().cloned().collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        let (host_total, cpu) = match args.capacity {
+            Some(_) => (crate::model::quantity::Bytes(0), None),
+            None => {
+                let b = host::to_baseline(&host::sample()?);
+                (b.total, b.cpu_capacity)
+            }
+        };
+        let (b, budget) = assess::planned_node(&a.demand, model, args.capacity, host_total, cpu);
+        let mut parts = single_node_lines(model, &budget);
+        let not_for_pods = budget.allocatable.kube_reserved_memory.0 + budget.allocatable.eviction_memory.0;
+        if not_for_pods > 0 {
+            parts.insert(
+                0,
+                OverheadLine {
+                    part: format!("{} reserved + eviction", model.distribution.reservation.name()),
+                    memory: crate::model::quantity::Bytes(not_for_pods).into(),
+                    cpu: budget.allocatable.reserved_cpu.into(),
+                    per: "node",
+                    source: budget.allocatable.explain.join("; "),
+                },
+            );
+        }
+        (b, Some(section("modelled", parts)))
+    } else if let Some(b) = g.snapshot.as_ref().and_then(crate::analysis::cluster::baseline) {
+        let parts: Vec<OverheadLine> = a
+            .learned
+            .iter()
+            .flat_map(|l| l.control_plane.iter().chain(&l.worker).chain(&l.pods))
+            .map(|p| line(p, &distribution))
+            .collect();
+        (b, (!parts.is_empty()).then(|| section("measured", parts)))
+    } else {
+        if g.snapshot.is_some() {
+            notes.push(
+                "the cluster's nodes could not be read: capacity and usage are this host's".to_string(),
+            );
+        }
+        (host::to_baseline(&host::sample()?), None)
+    };
+    let gates = Gates {
+        fail_on_tight: args.fail_on == Some(FailOn::Tight),
+        max_used: args.max_used,
+        min_available: args.min_available,
+    };
+    let scheduling = g.snapshot.as_ref().and_then(crate::analysis::cluster::scheduling);
+    let missing = !g.missing.is_empty();
+    let mut what_if = None;
+    let projection = match (&before, &changes) {
+        (Some((d0, applied)), Some(req)) => {
+            let p0 = projection::project(d0, &baseline, &gates, scheduling, missing);
+            baseline = whatif::adjust_baseline(&baseline, applied);
+            notes.extend(freed_notes(applied));
+            let p1 = projection::project(&demand, &baseline, &gates, scheduling, missing);
+            let cmp = whatif::compare(&p0, &p1, demand.policy.warn_used_percent, demand.policy.used_measure);
+            what_if = Some(WhatIf::new(&req.name, req.description.as_deref(), &cmp, applied));
+            p1
+        }
+        _ => projection::project(&demand, &baseline, &gates, scheduling, missing),
+    };
+    let view = g.snapshot.as_ref().map(|s| crate::report::cluster::view(&demand, s));
+    let mut report = CheckReport::new(Parts {
+        profile: &g.loaded.profile.name,
+        demand: &demand,
+        baseline: &baseline,
+        projection: &projection,
+        cluster: view.as_ref(),
+        system: system.as_ref(),
+        missing: &g.missing,
+        notes: &notes,
+    });
+    report.contexts = g.contexts.clone();
+    report.what_if = what_if;
+    if let Some((_, h)) = &g.history {
+        report.explain.extend(crate::report::history::explain(h));
+        report.history = Some(h.clone());
+    }
+    if !args.no_tiers {
+        report.tiers = tier_rows(&g.catalog, &a.models, &demand)?;
+    }
+    // Streamed: a large cluster's JSON is never held in memory as one string.
+    let opts = render_options(&args.output);
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let written = render::write_check(&report, &g.loaded.origin, &opts, &mut out).and_then(|()| out.flush());
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        r => r.context("writing to standard output")?,
+    }
+    Ok(if report.verdict.failed { Exit::GateFailed } else { Exit::Ok })
+}
+
+fn section(how: &'static str, parts: Vec<OverheadLine>) -> SystemSection {
+    let total = crate::model::quantity::Bytes(parts.iter().map(|p| p.memory.bytes).sum());
+    SystemSection { how, parts, total: total.into() }
+}
+
+/// How the demand sits on the catalog's tiers (the same demand as the projection's).
+fn tier_rows(catalog: &Catalog, models: &Models, demand: &Demand) -> Result<Vec<OptionRow>> {
+    let rates = rates_for(catalog, &[], &catalog.currency)?;
+    let req = Requirements {
         budget_cents: None,
         ha: false,
-        min_headroom: args.min_headroom.unwrap_or_else(|| default_headroom(&loaded.profile)),
+        min_headroom: default_headroom(demand),
         provider: None,
         clients: None,
         min_confidence: plan::Confidence::Unverified,
     };
-    let tiers: Vec<plan::CandidateOption> =
-        plan::options(&catalog, &rates, &currency, None).into_iter().filter(|o| o.kind == "tier").collect();
-    let input = forecast::Input { months: args.months, growth, clients: args.clients, client_growth };
-    let f = forecast::forecast(&loaded.profile, &tiers, &req, &currency, &input);
-    let text = render::forecast(&f, &loaded.origin, &catalog_origin, &render_options(&args.output));
-    write_stdout(&text)?;
-    Ok(Exit::Ok)
+    let planner = Planner::new(demand, models, 0);
+    Ok(plan::options(catalog, models, &rates, &catalog.currency, None)
+        .iter()
+        .filter(|o| o.kind == "tier")
+        .map(|o| OptionRow::new(&planner.evaluate(o, &req, true), &catalog.currency))
+        .collect())
 }
 
-fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
-    let mut loaded = files::load_profile(args.profile.as_deref())?;
-    let history = with_history(&args.prometheus, &mut loaded.profile)?;
-    let mut unchanged = None;
-    if let Some(WhatIfRequest { name, changes, .. }) = what_if_changes(&args.what_if)? {
-        let (after, applied) = whatif::apply(&loaded.profile, &changes).map_err(InputError::Usage)?;
-        let before = std::mem::replace(&mut loaded.profile, after);
-        let list: Vec<String> = applied.iter().map(whatif::Applied::describe).collect();
-        loaded.origin = format!("{} with what-if {name} ({})", loaded.origin, list.join("; "));
-        unchanged = Some((before, name, applied));
-    }
-    let (catalog, catalog_origin) = files::load_catalog(args.tiers.as_deref())?;
-    let currency = args.currency.trim().to_ascii_uppercase();
-    let rates = rates_for(&catalog, &args.rates, &currency)?;
-    let budget_cents = match &args.budget {
+fn budget_cents(
+    text: &Option<String>,
+    currency: &str,
+    rates: &std::collections::BTreeMap<String, u64>,
+) -> Result<Option<u64>> {
+    Ok(match text {
         Some(b) => Some(
-            catalog::Price::parse(b, &currency)
+            catalog::Price::parse(b, currency)
                 .map_err(|e| InputError::Usage(format!("--budget: {e}")))
                 .and_then(|p| {
-                    catalog::convert(&p, &currency, &rates).ok_or_else(|| {
+                    catalog::convert(&p, currency, rates).ok_or_else(|| {
                         InputError::Usage(format!("--budget: no exchange rate for {}", p.currency))
                     })
                 })?,
         ),
         None => None,
-    };
-    let req = plan::Requirements {
-        budget_cents,
+    })
+}
+
+fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
+    let offline = args.recording.samples.is_some();
+    let g = gather::gather(&Sources {
+        profile: args.profile.as_deref(),
+        tiers: args.tiers.as_deref(),
+        cluster: (!offline).then_some(&args.cluster),
+        prometheus: &args.prometheus,
+        recording: &args.recording,
+    })?;
+    let a = assess(&g, &args.system.spec());
+    let changes = what_if_changes(&args.what_if)?;
+    let (demand, before) = with_changes(a.demand.clone(), changes.as_ref())?;
+    let currency = args.currency.trim().to_ascii_uppercase();
+    let rates = rates_for(&g.catalog, &args.rates, &currency)?;
+    let req = Requirements {
+        budget_cents: budget_cents(&args.budget, &currency, &rates)?,
         ha: args.ha,
         min_headroom: args
             .min_headroom
             .or(args.max_used.map(|u| Ratio(crate::model::ratio::ONE.saturating_sub(u.0))))
-            .unwrap_or_else(|| default_headroom(&loaded.profile)),
+            .unwrap_or_else(|| default_headroom(&demand)),
         provider: args.provider.clone(),
         clients: args.clients,
         min_confidence: args.confidence.into(),
     };
     if let Some(p) = &req.provider
-        && !catalog.plans.iter().any(|x| &x.provider == p)
+        && !g.catalog.plans.iter().any(|x| &x.provider == p)
     {
-        let mut known: Vec<&str> = catalog.plans.iter().map(|x| x.provider.as_str()).collect();
+        let mut known: Vec<&str> = g.catalog.plans.iter().map(|x| x.provider.as_str()).collect();
         known.dedup();
         return Err(InputError::Usage(format!(
             "--provider {p}: not in the catalog (known: {})",
@@ -224,25 +412,131 @@ fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
         ))
         .into());
     }
-    if req.clients.is_some() && !loaded.profile.services.iter().any(|s| s.per_client.is_some()) {
+    if req.clients.is_some() && !demand.has_client_costs() {
         return Err(InputError::Usage(format!(
             "--clients: profile {} gives no perClient costs, so client capacity cannot be computed",
-            loaded.profile.name
+            g.loaded.profile.name
         ))
         .into());
     }
-    let mut rec = plan::recommend(&loaded.profile, &catalog, &rates, &currency, &req);
-    if let Some((before, name, applied)) = &unchanged {
-        let rec_before = plan::recommend(before, &catalog, &rates, &currency, &req);
-        rec.what_if = Some(whatif::compare_recommendations(name, applied, &rec_before, &rec));
+    let recommend = |d: &Demand| {
+        let planner = Planner::new(d, &a.models, req.clients.unwrap_or(0));
+        let rec = plan::recommend(&planner, &g.catalog, &rates, &currency, &req);
+        RecommendReport::new(&rec, demand_source(d))
+    };
+    let mut report = recommend(&demand);
+    let mut origin = g.loaded.origin.clone();
+    if let (Some((d0, applied)), Some(w)) = (&before, &changes) {
+        let list: Vec<String> = applied.iter().map(describe).collect();
+        origin = format!("{origin} with what-if {} ({})", w.name, list.join("; "));
+        report.what_if = Some(RecommendWhatIf::new(&w.name, applied, &recommend(d0), &report));
     }
-    if let Some(h) = history {
-        crate::core::history::annotate_recommendation(&mut rec, h);
-    }
+    report.history = g.history.as_ref().map(|(_, h)| h.clone());
+    report.notes = assessment_notes(&g, &a);
+    report.missing_inputs.clone_from(&g.missing);
     let opts = render_options(&args.output);
-    let text = render::recommend(&rec, &loaded.origin, &catalog_origin, args.show_rejected, &opts);
+    let text = render::recommend(&report, &origin, &g.catalog_origin, args.show_rejected, &opts);
     write_stdout(&text)?;
-    Ok(if rec.pick.is_some() { Exit::Ok } else { Exit::GateFailed })
+    Ok(if report.pick.is_some() { Exit::Ok } else { Exit::GateFailed })
+}
+
+fn run_forecast(args: &ForecastArgs) -> Result<Exit> {
+    let offline = args.recording.samples.is_some();
+    let g = gather::gather(&Sources {
+        profile: args.profile.as_deref(),
+        tiers: args.tiers.as_deref(),
+        cluster: (!offline).then_some(&args.cluster),
+        prometheus: &args.prometheus,
+        recording: &args.recording,
+    })?;
+    let a = assess(&g, &args.system.spec());
+    let changes = what_if_changes(&args.what_if)?;
+    let (demand, _) = with_changes(a.demand.clone(), changes.as_ref())?;
+    let mut origin = g.loaded.origin.clone();
+    if let Some(w) = &changes {
+        origin = format!("{origin} with what-if {}", w.name);
+    }
+    if args.clients.is_some() && !demand.has_client_costs() {
+        return Err(InputError::Usage(format!(
+            "--clients: profile {} gives no perClient costs, so client demand cannot be computed",
+            g.loaded.profile.name
+        ))
+        .into());
+    }
+    let currency = args.currency.trim().to_ascii_uppercase();
+    let rates = rates_for(&g.catalog, &[], &currency)?;
+    let req = Requirements {
+        budget_cents: None,
+        ha: false,
+        min_headroom: args.min_headroom.unwrap_or_else(|| default_headroom(&demand)),
+        provider: None,
+        clients: None,
+        min_confidence: plan::Confidence::Unverified,
+    };
+    let options: Vec<plan::CandidateOption> = if args.options.is_empty() {
+        plan::options(&g.catalog, &a.models, &rates, &currency, None)
+            .into_iter()
+            .filter(|o| o.kind == "tier")
+            .collect()
+    } else {
+        let mut out = Vec::new();
+        for name in &args.options {
+            let o = plan::find_option(&g.catalog, &a.models, &rates, &currency, name).ok_or_else(|| {
+                let all = plan::options(&g.catalog, &a.models, &rates, &currency, None);
+                let want = name.to_ascii_lowercase();
+                let close: Vec<String> = all
+                    .iter()
+                    .filter(|o| {
+                        let n = o.name.to_ascii_lowercase();
+                        want.split_whitespace().all(|w| n.contains(w))
+                    })
+                    .take(5)
+                    .map(|o| o.name.clone())
+                    .collect();
+                InputError::Usage(format!(
+                    "--option {name:?}: no tier or plan of that name in {}{}",
+                    g.catalog_origin,
+                    if close.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (did you mean: {})", close.join(", "))
+                    }
+                ))
+            })?;
+            out.push(o);
+        }
+        out
+    };
+    let current = if let Some(b) = g.snapshot.as_ref().and_then(crate::analysis::cluster::baseline) {
+        let s = g.snapshot.as_ref();
+        Some(forecast::Current {
+            name: format!("cluster {}", s.map_or("", |s| s.context.as_str())),
+            baseline: b,
+            scheduling: s.and_then(crate::analysis::cluster::scheduling),
+        })
+    } else if args.host {
+        Some(forecast::Current {
+            name: "this host".into(),
+            baseline: host::to_baseline(&host::sample()?),
+            scheduling: None,
+        })
+    } else {
+        None
+    };
+    let input = forecast::Input {
+        months: args.months,
+        growth: args.growth,
+        clients: args.clients,
+        client_growth: args.client_growth,
+    };
+    let f = forecast::forecast(&demand, &a.models, &options, current.as_ref(), &req, &input);
+    let mut report =
+        crate::report::forecast::ForecastReport::new(&f, &currency, demand_source(&demand), current.as_ref());
+    report.notes = assessment_notes(&g, &a);
+    report.missing_inputs.clone_from(&g.missing);
+    let text = render::forecast(&report, &origin, &g.catalog_origin, &render_options(&args.output));
+    write_stdout(&text)?;
+    Ok(Exit::Ok)
 }
 
 fn run_generate(args: &GenerateArgs) -> Result<Exit> {
@@ -252,16 +546,13 @@ fn run_generate(args: &GenerateArgs) -> Result<Exit> {
         )
         .into());
     }
-    let empty = crate::model::profile::Profile {
-        name: String::new(),
-        description: None,
-        policy: Default::default(),
-        host: None,
-        services: Vec::new(),
-    };
+    let empty = crate::model::profile::Profile::default();
     let mut notes = Vec::new();
     let required = ClusterArgs { require_cluster: true, ..args.cluster.clone() };
-    let snap = read_cluster(&required, &empty, &mut notes)?
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
+    let snap = runtime
+        .block_on(gather::read_cluster(&required, &empty, &mut notes))?
         .ok_or_else(|| Unreachable("no cluster could be read".to_string()))?;
     if !snap.pods_read {
         return Err(
@@ -269,7 +560,7 @@ fn run_generate(args: &GenerateArgs) -> Result<Exit> {
         );
     }
     let name = args.name.clone().unwrap_or_else(|| snap.context.clone());
-    let profile = cluster::generate_profile(&name, &snap);
+    let profile = crate::analysis::cluster::generate_profile(&name, &snap);
     let mut text =
         String::from("# Generated by bizo-plan profile generate; edit freely (check -p loads it as is).\n");
     for m in &snap.missing {
@@ -287,271 +578,10 @@ fn run_generate(args: &GenerateArgs) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-fn run_check(args: &CheckArgs) -> Result<Exit> {
-    let mut loaded = files::load_profile(args.profile.as_deref())?;
-    let history = with_history(&args.prometheus, &mut loaded.profile)?;
-    let mut notes = Vec::new();
-    let mut contexts = Vec::new();
-    let recorded = match &args.samples {
-        Some(path) => Some(load_samples(path, &args.sample_stat)?),
-        None => None,
-    };
-    let sampled_profile;
-    let profile = match &recorded {
-        Some(summary) => {
-            let (p, changed) = crate::model::recording::apply(&loaded.profile, summary);
-            if !changed.is_empty() {
-                notes.push(format!(
-                    "figures from the recording ({} of {} sample(s)) for: {}",
-                    summary.stat,
-                    summary.samples,
-                    changed.join(", ")
-                ));
-            }
-            sampled_profile = p;
-            &sampled_profile
-        }
-        None => &loaded.profile,
-    };
-    let snapshot = if args.replay || args.profile_only || args.samples.is_some() {
-        if args.cluster.require_cluster {
-            return Err(InputError::Usage(
-                "--require-cluster cannot be combined with --replay, --profile-only or --samples".into(),
-            )
-            .into());
-        }
-        None
-    } else if args.cluster.no_cluster {
-        notes.push("cluster skipped (--no-cluster)".to_string());
-        None
-    } else if args.cluster.context.len() > 1 || args.cluster.all_contexts {
-        let (snap, rows) = read_clusters(&args.cluster, profile, &mut notes)?;
-        contexts = rows;
-        snap
-    } else {
-        read_cluster(&args.cluster, profile, &mut notes)?
-    };
-    let mut baseline = if let Some(summary) = &recorded {
-        crate::model::recording::baseline(summary, None).ok_or_else(|| {
-            InputError::Usage(format!(
-                "--samples {}: the recording has no host figures",
-                args.samples.as_deref().map(|p| p.display().to_string()).unwrap_or_default()
-            ))
-        })?
-    } else if args.replay {
-        Baseline::from_record(profile).ok_or_else(|| {
-            InputError::Usage(format!(
-                "--replay: profile {} ({}) has no recorded host snapshot (add a `host:` section with total, used and available)",
-                profile.name, loaded.origin
-            ))
-        })?
-    } else if args.profile_only {
-        let (total, cpu) = match args.capacity {
-            Some(c) => (c, None),
-            None => {
-                let b = host::to_baseline(&host::sample()?);
-                (b.total, b.cpu_capacity)
-            }
-        };
-        Baseline::from_profile(profile, total, cpu)
-    } else if let Some(b) = snapshot.as_ref().and_then(cluster::baseline) {
-        b
-    } else {
-        if snapshot.is_some() {
-            notes.push(
-                "the cluster's nodes could not be read: capacity and usage are this host's".to_string(),
-            );
-        }
-        host::to_baseline(&host::sample()?)
-    };
-    baseline.notes.extend(notes);
-    let gates = Gates {
-        fail_on_tight: args.fail_on == Some(FailOn::Tight),
-        max_used: args.max_used,
-        min_available: args.min_available,
-    };
-    let mut report = check::check(profile, &baseline, &gates, snapshot.as_ref());
-    report.contexts = contexts;
-    let changed;
-    let mut profile = profile;
-    if let Some(WhatIfRequest { name, description, changes }) = what_if_changes(&args.what_if)? {
-        let (after_profile, applied) = whatif::apply(profile, &changes).map_err(InputError::Usage)?;
-        let after_baseline = whatif::adjust_baseline(&baseline, &report, &applied);
-        let after_snapshot = snapshot.as_ref().map(|s| whatif::remap_snapshot(s, profile, &after_profile));
-        let after = check::check(&after_profile, &after_baseline, &gates, after_snapshot.as_ref());
-        let w = whatif::compare(&name, description.as_deref(), &report, &after, &applied, &after_profile);
-        report = after;
-        report.what_if = Some(w);
-        changed = after_profile;
-        profile = &changed;
-    }
-    if let Some(h) = history {
-        crate::core::history::annotate_check(&mut report, h);
-    }
-    if !args.no_tiers {
-        let (catalog, _) = files::load_catalog(args.tiers.as_deref())?;
-        let rates = rates_for(&catalog, &[], &catalog.currency)?;
-        let req = plan::Requirements {
-            budget_cents: None,
-            ha: false,
-            min_headroom: default_headroom(profile),
-            provider: None,
-            clients: None,
-            min_confidence: plan::Confidence::Unverified,
-        };
-        report.tiers = plan::options(&catalog, &rates, &catalog.currency, None)
-            .iter()
-            .filter(|o| o.kind == "tier")
-            .map(|o| plan::evaluate(profile, o, &req, &catalog.currency))
-            .collect();
-    }
-    // Streamed: a large cluster's JSON is never held in memory as one string.
-    let opts = render_options(&args.output);
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    let written = render::write_check(&report, &loaded.origin, &opts, &mut out).and_then(|()| out.flush());
-    match written {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        r => r.context("writing to standard output")?,
-    }
-    Ok(if report.verdict.failed { Exit::GateFailed } else { Exit::Ok })
-}
-
-/// Connects and reads the cluster. `Ok(None)` when there is none to read and it is not
-/// required (the reason goes into `notes`); exit 3 when it is required.
-fn read_cluster(
-    args: &ClusterArgs,
-    profile: &crate::model::profile::Profile,
-    notes: &mut Vec<String>,
-) -> Result<Option<ClusterSnapshot>> {
-    let runtime =
-        tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
-    runtime.block_on(read_cluster_async(args, profile, notes))
-}
-
-fn kube_options(args: &ClusterArgs) -> KubeOptions {
-    KubeOptions {
-        kubeconfig: args.kubeconfig.clone(),
-        context: args.context.first().cloned(),
-        namespaces: args.namespaces.clone(),
-        selector: args.selector.clone(),
-        node_selector: args.node_selector.clone(),
-        connect_timeout: Duration::from_secs(args.connect_timeout),
-        request_timeout: Duration::from_secs(args.request_timeout),
-        page_size: args.page_size,
-        insecure_skip_tls_verify: args.insecure_skip_tls_verify,
-        ..KubeOptions::default()
-    }
-}
-
-async fn read_cluster_async(
-    args: &ClusterArgs,
-    profile: &crate::model::profile::Profile,
-    notes: &mut Vec<String>,
-) -> Result<Option<ClusterSnapshot>> {
-    let opts = kube_options(args);
-    let (client, target) = match kube::connect(&opts).await? {
-        Connection::NotConfigured(why) => {
-            if args.require_cluster {
-                return Err(Unreachable(format!("--require-cluster: {why}")).into());
-            }
-            notes.push(format!("no cluster: {why}; planning from this host"));
-            return Ok(None);
-        }
-        Connection::Ready(client, target) => (client, target),
-    };
-    notes.extend(target.warnings.iter().map(|w| format!("WARNING: {w}")));
-    match kube::snapshot(&client, &target, profile, &opts).await {
-        Ok(s) if args.require_cluster && !s.nodes_read && !s.pods_read => Err(Unreachable(format!(
-            "--require-cluster: neither nodes nor pods could be read from {} (context {:?}): {}",
-            s.server,
-            s.context,
-            s.missing.join("; ")
-        ))
-        .into()),
-        Ok(s) => Ok(Some(s)),
-        Err(e) if args.require_cluster => Err(e.into()),
-        Err(e) => {
-            notes.push(format!("{e}; planning from this host"));
-            Ok(None)
-        }
-    }
-}
-
-/// Reads a recording and summarizes it at `stat`.
-fn load_samples(path: &std::path::Path, stat: &str) -> Result<crate::model::recording::Summary> {
-    use crate::model::recording;
-    let stat = recording::Stat::parse(stat).map_err(|e| InputError::Usage(format!("--sample-stat {e}")))?;
-    let text = files::read_text(path)?;
-    let rec = recording::parse(&text).map_err(|(line, msg)| InputError::Read {
-        origin: format!("{}:{line}", path.display()),
-        reason: format!("not a bizo-plan sample: {msg}"),
-    })?;
-    Ok(recording::summarize(&rec, stat))
-}
-
-/// Several clusters, read concurrently: the combined snapshot (None when none could be read)
-/// and one row per context. One unreachable context is reported and does not stop the others.
-fn read_clusters(
-    args: &ClusterArgs,
-    profile: &crate::model::profile::Profile,
-    notes: &mut Vec<String>,
-) -> Result<(Option<ClusterSnapshot>, Vec<cluster::ContextRow>)> {
-    let names =
-        if args.all_contexts { kube::context_names(&kube_options(args))? } else { args.context.clone() };
-    if names.is_empty() {
-        return Err(InputError::Usage("--all-contexts: the kubeconfig has no contexts".into()).into());
-    }
-    let runtime =
-        tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
-    let results = runtime.block_on(futures::future::join_all(names.iter().map(|name| {
-        let one = ClusterArgs { context: vec![name.clone()], require_cluster: true, ..args.clone() };
-        async move {
-            let mut notes = Vec::new();
-            let r = read_cluster_async(&one, profile, &mut notes).await;
-            (name.clone(), r, notes)
-        }
-    })));
-    let mut rows = Vec::new();
-    let mut snaps = Vec::new();
-    for (name, r, ctx_notes) in results {
-        notes.extend(ctx_notes.into_iter().map(|n| format!("{name}: {n}")));
-        match r {
-            Ok(Some(s)) => {
-                rows.push(cluster::context_row(&s));
-                snaps.push(s);
-            }
-            Ok(None) => rows.push(cluster::unreadable_row(&name, "not configured".into())),
-            Err(e) => {
-                let why = format!("{e:#}").replace("--require-cluster: ", "");
-                notes.push(format!("context {name}: {why}"));
-                rows.push(cluster::unreadable_row(&name, why));
-            }
-        }
-    }
-    if snaps.is_empty() && args.require_cluster {
-        return Err(Unreachable(format!(
-            "--require-cluster: none of the {} context(s) could be read: {}",
-            rows.len(),
-            rows.iter()
-                .filter_map(|r| r.error.as_ref().map(|e| format!("{}: {e}", r.context)))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))
-        .into());
-    }
-    let read = snaps.len();
-    let combined = cluster::combine(snaps);
-    if read < rows.len() {
-        notes.push(format!("{read} of {} clusters read; the totals are of the clusters read", rows.len()));
-    }
-    Ok((combined, rows))
-}
-
 /// `sample`: one JSON line per snapshot, flushed as it is taken; Ctrl-C stops between or
 /// during snapshots and leaves only complete lines.
 fn run_sample(args: &SampleArgs) -> Result<Exit> {
-    let every = parse_duration(&args.every).map_err(|e| InputError::Usage(format!("--every {e}")))?;
-    let span = parse_duration(&args.for_).map_err(|e| InputError::Usage(format!("--for {e}")))?;
+    let (every, span) = (args.every, args.for_);
     if every.is_zero() {
         return Err(InputError::Usage("--every must be more than 0s".into()).into());
     }
@@ -635,8 +665,8 @@ async fn take_sample(
         None
     } else {
         let mut notes = Vec::new();
-        read_cluster_async(&args.cluster, profile, &mut notes).await?.and_then(|snap| {
-            let b = cluster::baseline(&snap)?;
+        gather::read_cluster(&args.cluster, profile, &mut notes).await?.and_then(|snap| {
+            let b = crate::analysis::cluster::baseline(&snap)?;
             let services = profile
                 .services
                 .iter()
@@ -653,47 +683,6 @@ async fn take_sample(
         })
     };
     Ok(Sample { time, host, cluster })
-}
-
-/// `10s`, `5m`, `1h`, `500ms`, or plain seconds.
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let (num, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => t.split_at(i),
-        None => (t, "s"),
-    };
-    let n: u64 = num.parse().map_err(|_| format!("{s:?}: expected a duration such as 10s, 5m or 1h"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(n)),
-        "s" => Ok(Duration::from_secs(n)),
-        "m" => Ok(Duration::from_secs(n.saturating_mul(60))),
-        "h" => Ok(Duration::from_secs(n.saturating_mul(3600))),
-        _ => Err(format!("{s:?}: unknown unit {unit:?} (ms, s, m, h)")),
-    }
-}
-
-/// With `--prometheus`: reads the usage history and applies it to the profile (the report
-/// section to add is returned); without it, nothing.
-fn with_history(
-    args: &PrometheusArgs,
-    profile: &mut crate::model::profile::Profile,
-) -> Result<Option<crate::core::history::HistoryReport>> {
-    let Some(url) = &args.prometheus else { return Ok(None) };
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    let opts = crate::source::prometheus::Options {
-        url: url.clone(),
-        quantile: args.quantile.clone(),
-        window: args.window.clone(),
-        step: args.step.clone(),
-        at_ms: args.at.unwrap_or(now_ms),
-        timeout: Duration::from_secs(args.prometheus_timeout),
-        require: args.require_prometheus,
-    };
-    let (applied, history) = crate::source::prometheus::read_history(&opts, profile)?;
-    *profile = applied;
-    Ok(Some(history))
 }
 
 fn render_options(o: &OutputArgs) -> RenderOptions {

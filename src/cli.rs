@@ -115,8 +115,8 @@ pub struct RecommendArgs {
     #[arg(short, long, value_name = "FILE", env = "BIZO_PLAN_PROFILE")]
     pub profile: Option<PathBuf>,
 
-    /// Monthly budget, in --currency (e.g. 80 or 79.99).
-    #[arg(long, value_name = "AMOUNT")]
+    /// Monthly budget, in --currency (e.g. 80 or 79.99; "80 EUR" or "€80" in another currency).
+    #[arg(long, value_name = "AMOUNT", value_parser = parse_budget)]
     pub budget: Option<String>,
 
     /// Currency of the budget and of the prices shown (USD, EUR, or any with a rate).
@@ -164,6 +164,18 @@ pub struct RecommendArgs {
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub show_rejected: usize,
 
+    /// What the nodes run besides the services.
+    #[command(flatten)]
+    pub system: SystemArgs,
+
+    /// A recording of `bizo-plan sample`.
+    #[command(flatten)]
+    pub recording: RecordingArgs,
+
+    /// Cluster options.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
     /// Usage history from Prometheus.
     #[command(flatten)]
     pub prometheus: PrometheusArgs,
@@ -177,12 +189,12 @@ pub struct RecommendArgs {
 #[derive(Debug, Args)]
 pub struct SampleArgs {
     /// Time between snapshots: 10s, 1m, 500ms.
-    #[arg(long, value_name = "DURATION", default_value = "10s")]
-    pub every: String,
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub every: std::time::Duration,
 
     /// How long to record: 10m, 1h (one snapshot per --every).
-    #[arg(long = "for", value_name = "DURATION", default_value = "10m")]
-    pub for_: String,
+    #[arg(long = "for", value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub for_: std::time::Duration,
 
     /// The JSON-lines file to append to.
     #[arg(long, value_name = "FILE")]
@@ -205,8 +217,8 @@ pub struct ForecastArgs {
     pub profile: Option<PathBuf>,
 
     /// Monthly growth of every service's memory and cpu, compounding: e.g. 15%/month.
-    #[arg(long, value_name = "RATE", default_value = "0%/month")]
-    pub growth: String,
+    #[arg(long, value_name = "RATE", default_value = "0%/month", value_parser = parse_growth)]
+    pub growth: Ratio,
 
     /// Months to forecast after now.
     #[arg(long, value_name = "N", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=120))]
@@ -217,8 +229,8 @@ pub struct ForecastArgs {
     pub clients: Option<u64>,
 
     /// Monthly growth of the clients, e.g. 10%/month.
-    #[arg(long, value_name = "RATE", default_value = "0%/month", requires = "clients")]
-    pub client_growth: String,
+    #[arg(long, value_name = "RATE", default_value = "0%/month", requires = "clients", value_parser = parse_growth)]
+    pub client_growth: Ratio,
 
     /// Memory and cpu that must stay free on every node (default: 100 minus the policy's warn
     /// threshold, i.e. 30 for the 70% rule).
@@ -233,9 +245,34 @@ pub struct ForecastArgs {
     #[arg(long, value_name = "FILE")]
     pub tiers: Option<PathBuf>,
 
+    /// Forecast on this catalog option (a tier, or a plan as recommend names it, e.g.
+    /// 'hetzner CX33' or 'hetzner CX23 x3'); repeatable. Default: the catalog's tiers.
+    #[arg(long = "option", value_name = "NAME")]
+    pub options: Vec<String>,
+
+    /// Also forecast on this host as check sees it (its other usage stays, the services grow).
+    #[arg(long)]
+    pub host: bool,
+
     /// What-if changes.
     #[command(flatten)]
     pub what_if: WhatIfArgs,
+
+    /// What the nodes run besides the services.
+    #[command(flatten)]
+    pub system: SystemArgs,
+
+    /// A recording of `bizo-plan sample`.
+    #[command(flatten)]
+    pub recording: RecordingArgs,
+
+    /// Cluster options.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    /// Usage history from Prometheus.
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
 
     /// Output options.
     #[command(flatten)]
@@ -250,22 +287,21 @@ pub struct CheckArgs {
     pub profile: Option<PathBuf>,
 
     /// Replay the host snapshot recorded in the profile instead of sampling this host.
-    #[arg(long, conflicts_with = "profile_only")]
+    #[arg(long, conflicts_with_all = ["profile_only", "samples"])]
     pub replay: bool,
 
-    /// Ignore the host: current usage is the deployed services' typical memory.
-    #[arg(long)]
+    /// Ignore the host: plan onto a node (of --capacity, else this host's size) running the
+    /// distribution and the deployed services' typical memory.
+    #[arg(long, conflicts_with = "samples")]
     pub profile_only: bool,
 
-    /// Plan from a recording of `bizo-plan sample` instead of sampling this host now.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["replay", "profile_only"])]
-    pub samples: Option<PathBuf>,
+    /// A recording of `bizo-plan sample`, planned from instead of sampling this host now.
+    #[command(flatten)]
+    pub recording: RecordingArgs,
 
-    /// Which figure of the recording: peak (default), or a quantile such as p95 or 0.95.
-    #[arg(long, value_name = "STAT", default_value = "peak", requires = "samples")]
-    pub sample_stat: String,
-
-    /// Total memory to plan against with --profile-only (default: this host's total), e.g. 8Gi.
+    /// With --profile-only: plan onto a node of this much RAM as sold (e.g. 8Gi; default: this
+    /// host's total), running the distribution (the kernel's share, the OS, k3s, the system pods
+    /// are taken off it, as for every tier and plan).
     #[arg(long, value_name = "QTY", value_parser = parse_bytes, requires = "profile_only")]
     pub capacity: Option<Bytes>,
 
@@ -292,6 +328,10 @@ pub struct CheckArgs {
     /// What-if changes.
     #[command(flatten)]
     pub what_if: WhatIfArgs,
+
+    /// What the nodes run besides the services.
+    #[command(flatten)]
+    pub system: SystemArgs,
 
     /// Cluster options.
     #[command(flatten)]
@@ -320,22 +360,22 @@ pub struct PrometheusArgs {
 
     /// How far back --prometheus looks, a Prometheus duration (7d, 36h, 1h30m).
     #[arg(long, value_name = "DURATION", default_value = "7d", requires = "prometheus",
-          value_parser = crate::core::history::check_duration)]
+          value_parser = crate::analysis::history::check_duration)]
     pub window: String,
 
     /// The quantile of each pod's usage over the window taken as its typical figure (0 to 1).
     #[arg(long, value_name = "Q", default_value = "0.95", requires = "prometheus",
-          value_parser = crate::core::history::parse_quantile)]
+          value_parser = crate::analysis::history::parse_quantile)]
     pub quantile: String,
 
     /// Resolution of the subqueries over the window (a Prometheus duration).
     #[arg(long, value_name = "DURATION", default_value = "1m", requires = "prometheus",
-          value_parser = crate::core::history::check_duration)]
+          value_parser = crate::analysis::history::check_duration)]
     pub step: String,
 
     /// Evaluation time of the queries: RFC 3339 (2026-03-01T12:00:00Z) or unix seconds
     /// (default: now).
-    #[arg(long, value_name = "TIME", requires = "prometheus", value_parser = crate::core::history::parse_time)]
+    #[arg(long, value_name = "TIME", requires = "prometheus", value_parser = crate::analysis::history::parse_time)]
     pub at: Option<i64>,
 
     /// Seconds to wait for Prometheus' three answers.
@@ -346,6 +386,72 @@ pub struct PrometheusArgs {
     /// Fail with exit 3 when Prometheus cannot be reached or queried.
     #[arg(long, requires = "prometheus")]
     pub require_prometheus: bool,
+}
+
+/// A recording of `bizo-plan sample` (`check`, `recommend`, `forecast`): its host (or, when it
+/// recorded a cluster, its cluster) is the baseline, and the services it recorded take its figures.
+#[derive(Debug, Clone, Args)]
+pub struct RecordingArgs {
+    /// Plan from a recording of `bizo-plan sample` (JSON lines).
+    #[arg(long, value_name = "FILE")]
+    pub samples: Option<PathBuf>,
+
+    /// Which figure of the recording: peak (default), or a quantile such as p95 or 0.95.
+    #[arg(long, value_name = "STAT", default_value = "peak", requires = "samples",
+          value_parser = crate::model::recording::Stat::parse)]
+    pub sample_stat: crate::model::recording::Stat,
+}
+
+/// What the nodes run besides the services, overriding the catalog's defaults and the
+/// profile's `system:` section.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SystemArgs {
+    /// The distribution the stack runs on (k3s, kubeadm, managed; default: the profile's, else
+    /// k3s): what --capacity, --profile-only and this host are modelled as.
+    #[arg(long, value_name = "NAME")]
+    pub distribution: Option<String>,
+
+    /// The distribution's memory on a node of a role, ROLE=QTY (server, server-ha, agent,
+    /// control-plane, worker), e.g. server=1.2Gi; repeatable.
+    #[arg(long = "system-overhead", value_name = "ROLE=QTY", value_parser = parse_role_memory)]
+    pub system_overhead: Vec<(crate::model::node::Role, Bytes)>,
+
+    /// The operating system's memory on every node, e.g. 300Mi.
+    #[arg(long, value_name = "QTY", value_parser = parse_bytes)]
+    pub os_overhead: Option<Bytes>,
+
+    /// A namespace whose pods are system pods in a live cluster (default: kube-system); repeatable.
+    #[arg(long = "system-namespace", value_name = "NS")]
+    pub system_namespaces: Vec<String>,
+}
+
+impl SystemArgs {
+    /// The overrides as a spec.
+    pub fn spec(&self) -> crate::model::node::SystemSpec {
+        crate::model::node::SystemSpec {
+            distribution: self.distribution.clone(),
+            os: self.os_overhead,
+            overhead: self
+                .system_overhead
+                .iter()
+                .map(|(r, b)| (*r, crate::model::node::RoleMemory(*b)))
+                .collect(),
+            pods: None,
+            namespaces: self.system_namespaces.clone(),
+        }
+    }
+}
+
+fn parse_role_memory(s: &str) -> Result<(crate::model::node::Role, Bytes), String> {
+    let (r, q) = s.split_once('=').ok_or_else(|| format!("{s:?}: expected ROLE=QTY, e.g. server=1.2Gi"))?;
+    let role = crate::model::node::Role::parse(r.trim()).ok_or_else(|| {
+        format!("{s:?}: unknown role {:?} (server, server-ha, agent, control-plane, worker)", r.trim())
+    })?;
+    Ok((role, parse_bytes(q.trim())?))
+}
+
+fn parse_growth(s: &str) -> Result<Ratio, String> {
+    crate::analysis::forecast::parse_growth(s)
 }
 
 /// What-if changes to the profile, applied before planning: a scenario file first, then
@@ -470,9 +576,9 @@ pub enum ConfidenceArg {
     Verified,
 }
 
-impl From<ConfidenceArg> for crate::core::plan::Confidence {
+impl From<ConfidenceArg> for crate::analysis::plan::Confidence {
     fn from(c: ConfidenceArg) -> Self {
-        use crate::core::plan::Confidence;
+        use crate::analysis::plan::Confidence;
         match c {
             ConfidenceArg::Unverified => Confidence::Unverified,
             ConfidenceArg::ThirdParty => Confidence::ThirdParty,
@@ -498,4 +604,27 @@ fn parse_percent(s: &str) -> Result<Ratio, String> {
 
 fn parse_bytes(s: &str) -> Result<Bytes, String> {
     Bytes::parse(s).map_err(|e| e.to_string())
+}
+
+/// Checks a budget's form (`80`, `79.99`, `80 EUR`, `€80`); its currency is resolved with
+/// `--currency` once the catalog's rates are known.
+fn parse_budget(s: &str) -> Result<String, String> {
+    crate::model::catalog::Price::parse(s, "USD").map(|_| s.to_string())
+}
+
+/// `10s`, `5m`, `1h`, `500ms`, or plain seconds.
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (num, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let n: u64 = num.parse().map_err(|_| format!("{s:?}: expected a duration such as 10s, 5m or 1h"))?;
+    match unit {
+        "ms" => Ok(std::time::Duration::from_millis(n)),
+        "s" => Ok(std::time::Duration::from_secs(n)),
+        "m" => Ok(std::time::Duration::from_secs(n.saturating_mul(60))),
+        "h" => Ok(std::time::Duration::from_secs(n.saturating_mul(3600))),
+        _ => Err(format!("{s:?}: unknown unit {unit:?} (ms, s, m, h)")),
+    }
 }

@@ -4,15 +4,18 @@
 //! [`source`] reads the outside world (files, the host) and converts it into core types;
 //! [`render`] turns reports into text; [`app`] wires them together for the binary.
 
+pub mod analysis;
 #[cfg(feature = "cluster")]
 pub mod app;
 pub mod cli;
-pub mod core;
 pub mod error;
 pub mod exit;
+#[cfg(feature = "cluster")]
+pub mod gather;
 #[cfg(feature = "cluster")]
 pub mod log;
 pub mod model;
 pub mod render;
+pub mod report;
 pub mod source;
 pub mod yaml;

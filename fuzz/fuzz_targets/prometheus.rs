@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use bizo_plan::core::history::{self, Spec};
+use bizo_plan::analysis::history::{self, Spec};
 use bizo_plan::model::profile::Profile;
 use bizo_plan::source::files::parse_profile;
 use bizo_plan::source::prometheus::{endpoint, parse_answer, samples};
@@ -38,7 +38,7 @@ fuzz_target!(|data: &[u8]| {
                 };
                 let (out, report) = history::apply(profile, &spec, &samples(v.clone(), v.clone(), v));
                 assert_eq!(out.validate(), vec![], "the applied profile stays valid");
-                let _ = (report.summary(), history::explain(&report));
+                let _ = (report.summary(), bizo_plan::report::history::explain(&report));
             }
         }
         1 => {

@@ -154,6 +154,9 @@ pub struct TierNode {
     /// Reservation model for this node (default: the tier's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reservation: Option<ReservationModel>,
+    /// What the node is in the cluster (server, agent, ...; default: by the distribution's shape).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_role: Option<super::node::Role>,
 }
 
 fn yes() -> bool {
@@ -188,6 +191,9 @@ pub struct Tier {
     /// Reservation model of its nodes.
     #[serde(default = "default_model")]
     pub reservation: ReservationModel,
+    /// The distribution its nodes run (default: by the reservation model, k3s for k3s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<String>,
     /// The nodes.
     pub nodes: Vec<TierNode>,
 }
@@ -249,6 +255,9 @@ pub struct ProviderFees {
     /// Reservation model of the provider's managed nodes (default k3s, self-managed).
     #[serde(default = "default_model")]
     pub reservation: ReservationModel,
+    /// The distribution its nodes run (default: by the reservation model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<String>,
     /// Where the fees come from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -273,6 +282,24 @@ pub struct Catalog {
     /// Provider fees.
     #[serde(default)]
     pub providers: Vec<ProviderFees>,
+    /// What the nodes of each Kubernetes distribution run besides the services.
+    #[serde(default)]
+    pub distributions: Vec<super::node::Distribution>,
+}
+
+/// The distribution a reservation model implies when a tier or provider names none: k3s for
+/// k3s, kubeadm for kubeadm, `managed` for the providers' formulas, none for the flat split
+/// (whose system share stands for everything the node runs).
+pub fn default_distribution(model: ReservationModel) -> Option<&'static str> {
+    match model {
+        ReservationModel::K3s => Some("k3s"),
+        ReservationModel::Kubeadm => Some("kubeadm"),
+        ReservationModel::Gke
+        | ReservationModel::Eks { .. }
+        | ReservationModel::Aks { .. }
+        | ReservationModel::AksPre129 => Some("managed"),
+        ReservationModel::Flat { .. } => None,
+    }
 }
 
 fn usd() -> String {
@@ -391,6 +418,73 @@ impl Catalog {
                 });
             }
         }
+        // Distributions: unique names, a figure for every role their shape uses, and every
+        // reference from a tier or provider resolvable.
+        let mut dist_names = BTreeMap::new();
+        for (i, d) in self.distributions.iter().enumerate() {
+            let at = |rest: &[PathSeg]| {
+                let mut v = vec![key("distributions"), PathSeg::Index(i)];
+                v.extend_from_slice(rest);
+                v
+            };
+            if let Some(first) = dist_names.insert(d.name.clone(), i) {
+                issues.push(ProfileIssue {
+                    path: at(&[key("name")]),
+                    message: format!(
+                        "duplicate distribution {:?} (first defined at distributions[{first}])",
+                        d.name
+                    ),
+                });
+            }
+            for role in [d.shape.single, d.shape.first, d.shape.ha, d.shape.others] {
+                if !d.roles.contains_key(&role) {
+                    issues.push(ProfileIssue {
+                        path: at(&[key("roles")]),
+                        message: format!("the shape uses role {role} but roles gives no figure for it"),
+                    });
+                }
+            }
+        }
+        let known_dist = |name: &str| self.distributions.iter().any(|d| d.name == name);
+        let dist_list = || self.distributions.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ");
+        let mut check_ref = |path: Vec<PathSeg>, name: Option<&str>| {
+            if let Some(n) = name
+                && !known_dist(n)
+            {
+                issues.push(ProfileIssue {
+                    path,
+                    message: format!("unknown distribution {n:?} (the catalog has: {})", dist_list()),
+                });
+            }
+        };
+        for (i, t) in self.tiers.iter().enumerate() {
+            let name = t.distribution.as_deref().or_else(|| {
+                (!self.distributions.is_empty()).then(|| default_distribution(t.reservation)).flatten()
+            });
+            check_ref(vec![key("tiers"), PathSeg::Index(i), key("distribution")], name);
+        }
+        for (i, f) in self.providers.iter().enumerate() {
+            let name = f.distribution.as_deref().or_else(|| {
+                (!self.distributions.is_empty()).then(|| default_distribution(f.reservation)).flatten()
+            });
+            check_ref(vec![key("providers"), PathSeg::Index(i), key("distribution")], name);
+        }
         issues
+    }
+
+    /// The distribution a tier's nodes run, if any.
+    pub fn tier_distribution(&self, t: &Tier) -> Option<&super::node::Distribution> {
+        let name = t.distribution.as_deref().or_else(|| default_distribution(t.reservation))?;
+        super::node::find(&self.distributions, name)
+    }
+
+    /// The distribution a provider's nodes run, if any.
+    pub fn provider_distribution(&self, provider: &str) -> Option<&super::node::Distribution> {
+        let (name, model) = match self.providers.iter().find(|f| f.provider == provider) {
+            Some(f) => (f.distribution.as_deref(), f.reservation),
+            None => (None, ReservationModel::K3s),
+        };
+        let name = name.or_else(|| default_distribution(model))?;
+        super::node::find(&self.distributions, name)
     }
 }

@@ -392,6 +392,8 @@ pub struct Aggregator {
     pub metrics_without_pod: u64,
     /// Problems in individual objects (bad quantities), each naming the object and field.
     pub warnings: Vec<String>,
+    /// Per profile service: pods that match it but lie outside the `-n`/`-l` scope.
+    pub services_out_of_scope: Vec<u64>,
 }
 
 /// The key a pod is known by in an [`Aggregator`]: a 64-bit hash of namespace and name, so the
@@ -584,6 +586,11 @@ impl Aggregator {
             }
             self.node_index.insert(e.name.clone(), i as u32);
         }
+    }
+
+    /// Pods matching profile service `i` outside the scope.
+    pub fn out_of_scope_pods(&self, i: usize) -> u64 {
+        self.services_out_of_scope.get(i).copied().unwrap_or(0)
     }
 
     /// Number of pods counted.

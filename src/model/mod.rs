@@ -5,8 +5,12 @@
 //! environment, prints, or depends on tokio, kube or sysinfo, and nothing here imports from
 //! the later layers (analysis, reports, render). `tests/it/layers.rs` enforces it.
 
+pub mod baseline;
 pub mod catalog;
+pub mod changes;
+pub mod figure;
 pub mod inventory;
+pub mod node;
 pub mod profile;
 pub mod quantity;
 pub mod ratio;

@@ -15,7 +15,7 @@ use super::quantity::{Bytes, Millicores};
 use super::ratio::{self, Ratio};
 
 /// A whole profile file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[schemars(title = "bizo-plan profile")]
 pub struct Profile {
@@ -33,6 +33,14 @@ pub struct Profile {
     /// The services of the stack, deployed and planned.
     #[serde(default)]
     pub services: Vec<Service>,
+    /// What the nodes run besides the services (the OS, the distribution, system pods):
+    /// overrides of the catalog's defaults.
+    #[serde(default, skip_serializing_if = "is_default_system")]
+    pub system: super::node::SystemSpec,
+}
+
+fn is_default_system(s: &super::node::SystemSpec) -> bool {
+    *s == super::node::SystemSpec::default()
 }
 
 /// Whether a service already runs or is still to be added.
@@ -284,7 +292,7 @@ pub struct HostRecord {
 )]
 #[allow(dead_code)]
 #[serde(untagged)]
-enum QuantitySchema {
+pub(crate) enum QuantitySchema {
     Text(
         #[schemars(regex(
             pattern = r"^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(([numkMGTPE]|[KMGTPE]i)|[eE][+-]?[0-9]+)?$"
@@ -304,18 +312,18 @@ enum PercentSchema {
     Text(String),
 }
 
-fn k8s_bytes<S: serde::Serializer>(b: &Bytes, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn k8s_bytes<S: serde::Serializer>(b: &Bytes, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&b.to_k8s())
 }
 
-fn opt_k8s_bytes<S: serde::Serializer>(b: &Option<Bytes>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn opt_k8s_bytes<S: serde::Serializer>(b: &Option<Bytes>, s: S) -> Result<S::Ok, S::Error> {
     match b {
         Some(b) => s.serialize_str(&b.to_k8s()),
         None => s.serialize_none(),
     }
 }
 
-fn k8s_cpu<S: serde::Serializer>(c: &Millicores, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn k8s_cpu<S: serde::Serializer>(c: &Millicores, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&c.to_k8s())
 }
 
@@ -327,11 +335,11 @@ fn opt_k8s_cpu<S: serde::Serializer>(c: &Option<Millicores>, s: S) -> Result<S::
 }
 
 /// Deserializes a memory quantity, rejecting the milli suffix (`400m` is 0.4 bytes).
-fn memory_quantity<'de, D: Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
+pub(crate) fn memory_quantity<'de, D: Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
     d.deserialize_any(MemoryVisitor)
 }
 
-fn opt_memory_quantity<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Bytes>, D::Error> {
+pub(crate) fn opt_memory_quantity<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Bytes>, D::Error> {
     memory_quantity(d).map(Some)
 }
 

@@ -10,10 +10,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::profile::{Profile, ServiceStatus};
+use super::baseline::{Baseline, BaselineKind, Origin};
 use super::quantity::{Bytes, Millicores};
 use super::ratio::ONE;
-use crate::core::check::{Baseline, BaselineKind};
 
 /// One snapshot (one line of the recording).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,8 +174,24 @@ pub struct Summary {
     pub host_cpu_used: Option<u64>,
     /// Per service: (the statistic, the peak) of its memory, all replicas.
     pub services: BTreeMap<String, (u64, u64)>,
+    /// The recorded cluster (the last sample's context and allocatable; NodeMetrics used at the
+    /// statistic), when the recording has one with usage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterSummary>,
     /// Lines skipped.
     pub skipped: Vec<String>,
+}
+
+/// The cluster of a recording.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterSummary {
+    /// Context.
+    pub context: String,
+    /// Allocatable memory of the schedulable nodes (the last sample's).
+    pub allocatable: u64,
+    /// NodeMetrics used at the statistic.
+    pub used: u64,
 }
 
 /// Summarizes a recording at `stat`.
@@ -185,6 +200,13 @@ pub fn summarize(r: &Recording, stat: Stat) -> Summary {
     let used: Vec<u64> = hosts.iter().map(|h| h.used).collect();
     let cpu: Vec<u64> = hosts.iter().filter_map(|h| h.cpu_used).collect();
     let mut per: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    let clusters: Vec<&ClusterSample> = r.samples.iter().filter_map(|s| s.cluster.as_ref()).collect();
+    let cluster_used: Vec<u64> = clusters.iter().filter_map(|c| c.used).collect();
+    let cluster = clusters.last().zip(statistic(&cluster_used, stat)).map(|(c, used)| ClusterSummary {
+        context: c.context.clone(),
+        allocatable: c.allocatable,
+        used: used.min(c.allocatable),
+    });
     for c in r.samples.iter().filter_map(|s| s.cluster.as_ref()) {
         for (name, b) in &c.services {
             per.entry(name.clone()).or_default().push(*b);
@@ -203,19 +225,38 @@ pub fn summarize(r: &Recording, stat: Stat) -> Summary {
             .filter_map(|(k, v)| Some((k, (statistic(&v, stat)?, statistic(&v, Stat::Peak)?))))
             .collect(),
         skipped: r.skipped.clone(),
+        cluster,
     }
 }
 
-/// The host baseline of a summary (None when the recording has no host figures).
+/// The baseline of a summary: the recorded cluster when the recording has one with usage, else
+/// the recorded host (None when it has neither).
 pub fn baseline(s: &Summary, cpu_capacity: Option<Millicores>) -> Option<Baseline> {
+    let origin = |context: Option<String>| Origin::Samples {
+        stat: s.stat.clone(),
+        samples: s.samples,
+        from: s.from,
+        to: s.to,
+        context,
+    };
+    if let Some(c) = &s.cluster {
+        return Some(Baseline {
+            kind: BaselineKind::Samples,
+            origin: origin(Some(c.context.clone())),
+            total: Bytes(c.allocatable),
+            used: Bytes(c.used),
+            available: Bytes(c.allocatable - c.used),
+            swap: None,
+            cpu_capacity: None,
+            cpu_used: None,
+            notes: s.skipped.clone(),
+        });
+    }
     let total = s.host_total?;
     let used = s.host_used?.min(total);
     Some(Baseline {
         kind: BaselineKind::Samples,
-        description: format!(
-            "recorded samples: host used at the {} of {} sample(s) (unix time {}..{})",
-            s.stat, s.samples, s.from, s.to
-        ),
+        origin: origin(None),
         total: Bytes(total),
         used: Bytes(used),
         available: Bytes(total - used),
@@ -224,22 +265,6 @@ pub fn baseline(s: &Summary, cpu_capacity: Option<Millicores>) -> Option<Baselin
         cpu_used: s.host_cpu_used.map(Millicores),
         notes: s.skipped.clone(),
     })
-}
-
-/// The profile with each recorded deployed service's figures from the recording: typical = the
-/// statistic, peak = the recorded peak, per replica (rounded up). Returns the names changed.
-pub fn apply(profile: &Profile, s: &Summary) -> (Profile, Vec<String>) {
-    let mut p = profile.clone();
-    let mut changed = Vec::new();
-    for svc in p.services.iter_mut().filter(|x| x.status == ServiceStatus::Deployed) {
-        if let Some(&(q, peak)) = s.services.get(&svc.name) {
-            let r = u64::from(svc.replicas.max(1));
-            svc.memory.typical = Bytes(q.div_ceil(r));
-            svc.memory.peak = Some(Bytes(peak.div_ceil(r).max(q.div_ceil(r))));
-            changed.push(svc.name.clone());
-        }
-    }
-    (p, changed)
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@ use comfy_table::Cell;
 
 use super::RenderOptions;
 use super::table::{new_table, right};
-use crate::core::forecast::Forecast;
 use crate::model::quantity::Bytes;
+use crate::report::forecast::ForecastReport as Forecast;
 
 /// Columns of the chart's bars.
 const CHART_WIDTH: usize = 60;
@@ -19,15 +19,15 @@ fn phase_text(f: &Forecast) -> Vec<String> {
             } else {
                 format!("months {}-{}", p.from, p.to)
             };
-            match &p.tier {
+            match &p.option {
                 Some(t) => format!("{months}: {t}"),
-                None => format!("{months}: no tier holds the load"),
+                None => format!("{months}: no option holds the load"),
             }
         })
         .collect()
 }
 
-fn runs_out_text(r: &crate::core::forecast::TierRun, horizon: u32) -> String {
+fn runs_out_text(r: &crate::report::forecast::TargetRow, horizon: u32) -> String {
     match (r.fits_now, r.runs_out) {
         (false, _) => "does not hold the load now".to_string(),
         (true, Some(m)) => format!("month {m}"),
@@ -35,14 +35,16 @@ fn runs_out_text(r: &crate::core::forecast::TierRun, horizon: u32) -> String {
     }
 }
 
-/// The chart: one bar per month (demand), with each tier's usable capacity marked by its
-/// number on the same scale; `|` where the bar has passed a tier's mark.
+/// The chart: one bar per month (the sized demand), each target's usable memory marked by its
+/// number on the same scale. A target's mark turns to `x` from the month the table says it runs
+/// out (whatever ran out: memory, cpu, node loss), and that month's line names it, so the chart
+/// and the table always give the same month.
 pub fn chart(f: &Forecast) -> String {
     let max = f
         .months
         .iter()
         .map(|m| m.demand.bytes)
-        .chain(f.tiers.iter().map(|t| t.usable.bytes))
+        .chain(f.targets.iter().map(|t| t.usable.bytes))
         .max()
         .unwrap_or(0)
         .max(1);
@@ -50,29 +52,31 @@ pub fn chart(f: &Forecast) -> String {
         let c = (u128::from(b) * CHART_WIDTH as u128).div_ceil(u128::from(max));
         usize::try_from(c).unwrap_or(CHART_WIDTH).min(CHART_WIDTH)
     };
-    let marks: Vec<(usize, char)> = f
-        .tiers
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (col(t.usable.bytes), char::from_digit((i as u32 + 1) % 36, 36).unwrap_or('?')))
-        .collect();
+    let label = |i: usize| char::from_digit((i as u32 + 1) % 36, 36).unwrap_or('?');
     let mut out = String::new();
     out.push_str(&format!(
-        "Sized demand by month against each tier's usable memory (full width {}; a tier's number marks its usable memory, | where the demand has passed it)\n",
+        "Sized demand by month against each target's usable memory (full width {}; a target's number marks its usable memory, x from the month it runs out)\n",
         Bytes(max)
     ));
-    for (i, t) in f.tiers.iter().enumerate() {
-        out.push_str(&format!("  {} = {} (usable {})\n", marks[i].1, t.name, t.usable.display));
+    for (i, t) in f.targets.iter().enumerate() {
+        out.push_str(&format!("  {} = {} (usable {})\n", label(i), t.name, t.usable.display));
     }
     for m in &f.months {
         let filled = col(m.demand.bytes);
         let mut line: Vec<char> = (0..CHART_WIDTH).map(|c| if c < filled { '#' } else { ' ' }).collect();
-        for &(c, ch) in &marks {
-            let at = c.saturating_sub(1).min(CHART_WIDTH - 1);
-            line[at] = if at < filled { '|' } else { ch };
+        let mut out_now = Vec::new();
+        for (i, t) in f.targets.iter().enumerate() {
+            let at = col(t.usable.bytes).saturating_sub(1).min(CHART_WIDTH - 1);
+            let gone = t.runs_out.is_some_and(|r| r <= m.month);
+            line[at] = if gone { 'x' } else { label(i) };
+            if t.runs_out == Some(m.month) {
+                out_now.push(label(i).to_string());
+            }
         }
         let bar: String = line.into_iter().collect();
-        out.push_str(&format!("{:>5} {:>9} |{bar}|\n", m.month, m.demand.display));
+        let note =
+            if out_now.is_empty() { String::new() } else { format!(" <- {} runs out", out_now.join(", ")) };
+        out.push_str(&format!("{:>5} {:>9} |{bar}|{note}\n", m.month, m.demand.display));
     }
     out
 }
@@ -89,7 +93,7 @@ pub fn table(f: &Forecast, origin: &str, catalog_origin: &str, opts: &RenderOpti
     let horizon = f.months.last().map_or(0, |m| m.month);
     out.push_str("\nTiers\n");
     let mut t = new_table(opts, &["Tier", "Monthly", "Allocatable", "Usable", "Now", "Runs out", "Why"]);
-    for r in &f.tiers {
+    for r in &f.targets {
         t.add_row(vec![
             Cell::new(&r.name),
             right(&r.monthly),
@@ -148,7 +152,7 @@ pub fn markdown(f: &Forecast, origin: &str) -> String {
     );
     let horizon = f.months.last().map_or(0, |m| m.month);
     out.push_str("| Tier | Monthly | Usable | Runs out |\n|---|---|---|---|\n");
-    for r in &f.tiers {
+    for r in &f.targets {
         out.push_str(&format!(
             "| {} | {} | {} | {} |\n",
             r.name,

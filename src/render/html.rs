@@ -10,12 +10,14 @@ use std::fmt::Write as _;
 
 use super::svg::{self, Key, Lane, Mark, Row, RowsChart, Segment, esc};
 use super::{MAX_ROWS, RenderOptions};
-use crate::core::check::{BaselineKind, CheckReport, Status};
-use crate::core::cluster::{ClusterView, NodeRow};
-use crate::core::figure::{CpuFig, MemFig, PctFig, SignedMemFig};
-use crate::core::plan::{Evaluation, Recommendation};
+use crate::analysis::check::Status;
+use crate::model::baseline::BaselineKind;
+use crate::model::figure::{CpuFig, MemFig, PctFig, SignedMemFig};
 use crate::model::quantity::Bytes;
 use crate::model::ratio::Ratio;
+use crate::report::check::CheckReport;
+use crate::report::cluster::{ClusterView, NodeRow};
+use crate::report::plan::{OptionRow as Evaluation, RecommendReport as Recommendation};
 
 /// Okabe–Ito colours (distinguishable with the common colour-vision deficiencies), one per group.
 const PALETTE: [&str; 8] =
@@ -803,7 +805,7 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
     page(&format!("bizo-plan check: {status} (profile {})", r.profile), &b)
 }
 
-fn what_if_section(b: &mut String, w: &crate::core::whatif::WhatIf) {
+fn what_if_section(b: &mut String, w: &crate::report::whatif::WhatIf) {
     let _ = write!(
         b,
         r#"<section id="what-if" aria-labelledby="what-if-h"><h2 id="what-if-h">What-if: {}</h2>"#,
@@ -1433,7 +1435,7 @@ pub fn recommend(
 /// The `forecast` as one HTML page: the demand line against each tier's usable memory
 /// ([`forecast_chart`]), then the months, the tiers and the phase timeline as tables.
 pub fn forecast(
-    f: &crate::core::forecast::Forecast,
+    f: &crate::report::forecast::ForecastReport,
     profile: &str,
     catalog: &str,
     opts: &RenderOptions,
@@ -1457,7 +1459,7 @@ pub fn forecast(
     for p in &f.phases {
         let months =
             if p.from == p.to { format!("month {}", p.from) } else { format!("months {}-{}", p.from, p.to) };
-        match &p.tier {
+        match &p.option {
             Some(t) => {
                 let _ = write!(b, "<li>{}: {}</li>", esc(&months), esc(t));
             }
@@ -1473,14 +1475,15 @@ pub fn forecast(
     b.push_str("</ul></section>\n");
     b.push_str(r#"<section id="forecast" aria-labelledby="forecast-h"><h2 id="forecast-h">Demand against the tiers</h2>"#);
     let months: Vec<(u32, u64)> = f.months.iter().map(|m| (m.month, m.demand.bytes)).collect();
-    let tiers: Vec<(String, u64)> = f.tiers.iter().map(|t| (t.name.clone(), t.usable.bytes)).collect();
+    let tiers: Vec<(String, u64)> = f.targets.iter().map(|t| (t.name.clone(), t.usable.bytes)).collect();
+    let runs_out: Vec<Option<u32>> = f.targets.iter().map(|t| t.runs_out).collect();
     figure(
         &mut b,
-        "Projected demand (the policy's size) against each tier's usable memory; a red circle where the line first crosses a tier's total (the month a tier stops passing, node by node, is in the table)",
-        &forecast_chart(&months, &tiers),
+        "Projected demand (the policy's size) against each target's usable memory; a red circle in the month the table says a target runs out (by memory, cpu or node loss)",
+        &forecast_chart_with(&months, &tiers, Some(&runs_out)),
     );
     let rows = f
-        .tiers
+        .targets
         .iter()
         .map(|t| {
             vec![
@@ -1564,7 +1567,18 @@ struct ForecastLayout {
     x_ticks: Vec<(u64, u64)>,
 }
 
+#[cfg(test)]
 fn forecast_layout(months: &[(u32, u64)], tiers: &[(String, u64)]) -> ForecastLayout {
+    forecast_layout_with(months, tiers, None)
+}
+
+/// The layout; with `runs_out` (per tier, the month the table says it runs out), the circles
+/// mark those months, else the first month the line exceeds a tier's memory.
+fn forecast_layout_with(
+    months: &[(u32, u64)],
+    tiers: &[(String, u64)],
+    runs_out: Option<&[Option<u32>]>,
+) -> ForecastLayout {
     let mut pts: Vec<(u32, u64)> = months.to_vec();
     pts.sort_by_key(|p| p.0);
     let max = pts.iter().map(|p| p.1).chain(tiers.iter().map(|t| t.1)).max().unwrap_or(0);
@@ -1602,7 +1616,12 @@ fn forecast_layout(months: &[(u32, u64)], tiers: &[(String, u64)]) -> ForecastLa
     let crossings = tiers
         .iter()
         .enumerate()
-        .filter_map(|(t, (_, cap))| points.iter().position(|p| p.1 > *cap).map(|i| (t, i)))
+        .filter_map(|(t, (_, cap))| match runs_out {
+            Some(r) => {
+                r.get(t).copied().flatten().and_then(|m| points.iter().position(|p| p.0 == m)).map(|i| (t, i))
+            }
+            None => points.iter().position(|p| p.1 > *cap).map(|i| (t, i)),
+        })
         .collect();
     let mut x_ticks = Vec::new();
     if !points.is_empty() {
@@ -1625,7 +1644,18 @@ fn forecast_layout(months: &[(u32, u64)], tiers: &[(String, u64)]) -> ForecastLa
 /// and a `<title>` tooltip on every point and line; the first month a tier is exceeded is
 /// circled in red. Empty input draws empty axes.
 pub fn forecast_chart(months: &[(u32, u64)], tiers: &[(String, u64)]) -> String {
-    let l = forecast_layout(months, tiers);
+    forecast_chart_with(months, tiers, None)
+}
+
+/// [`forecast_chart`] with each tier's run-out month from the forecast's table: the red circles
+/// mark those months, so the chart and the table agree even when cpu or node loss, not memory,
+/// ends a tier.
+pub fn forecast_chart_with(
+    months: &[(u32, u64)],
+    tiers: &[(String, u64)],
+    runs_out: Option<&[Option<u32>]>,
+) -> String {
+    let l = forecast_layout_with(months, tiers, runs_out);
     let bottom = (F_H - F_BOTTOM) * 10;
     let left = F_LEFT * 10;
     let right = (F_W - F_RIGHT) * 10;
@@ -1753,10 +1783,7 @@ pub fn forecast_chart(months: &[(u32, u64)], tiers: &[(String, u64)]) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::check::{self, Baseline, Gates};
-    use crate::core::plan;
     use crate::render::Format;
-    use crate::source::files;
 
     const GI: u64 = 1 << 30;
 
@@ -1766,26 +1793,7 @@ mod tests {
 
     /// `check --replay` on the embedded profile with the embedded catalog's tiers, as app.rs builds it.
     fn replay_report() -> CheckReport {
-        let loaded = files::load_profile(None).expect("embedded profile");
-        let baseline = Baseline::from_record(&loaded.profile).expect("recorded host");
-        let mut report = check::check(&loaded.profile, &baseline, &Gates::default(), None);
-        let (catalog, _) = files::load_catalog(None).expect("embedded catalog");
-        let rates =
-            crate::model::catalog::parse_rates(&catalog.currency, &catalog.exchange_rates).expect("rates");
-        let req = plan::Requirements {
-            budget_cents: None,
-            ha: false,
-            min_headroom: Ratio(crate::model::ratio::ONE - loaded.profile.policy.warn_used_percent.0),
-            provider: None,
-            clients: None,
-            min_confidence: plan::Confidence::Unverified,
-        };
-        report.tiers = plan::options(&catalog, &rates, &catalog.currency, None)
-            .iter()
-            .filter(|o| o.kind == "tier")
-            .map(|o| plan::evaluate(&loaded.profile, o, &req, &catalog.currency))
-            .collect();
-        report
+        crate::report::check::replay_for_tests()
     }
 
     /// The `<svg data-chart=NAME>` element of a page.
@@ -1839,7 +1847,13 @@ mod tests {
         let widths: Vec<f64> =
             tiers.iter().map(|t| attrs(t, r#"<rect data-part="track""#, "width")[0]).collect();
         assert_eq!(widths.len(), r.tiers.len());
-        let base = r.tiers[0].capacity_memory.bytes as f64 / widths[0];
+        // The scale from the widest track (its width is rounded to 0.1 like every other).
+        let (wmax, cmax) = widths
+            .iter()
+            .zip(&r.tiers)
+            .map(|(w, e)| (*w, e.capacity_memory.bytes as f64))
+            .fold((0.0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+        let base = cmax / wmax;
         for (w, e) in widths.iter().zip(&r.tiers) {
             let expected = e.capacity_memory.bytes as f64 / base;
             assert!((w - expected).abs() <= 0.11, "{}: {w} vs {expected}", e.name);

@@ -1,7 +1,7 @@
 //! Markdown for pull-request comments.
 
 use super::RenderOptions;
-use crate::core::check::CheckReport;
+use crate::report::check::CheckReport;
 
 fn esc(s: &str) -> String {
     s.replace('|', "\\|")
@@ -63,7 +63,7 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
             .changes
             .iter()
             .map(|c| {
-                let dash = |m: &Option<crate::core::figure::MemFig>| {
+                let dash = |m: &Option<crate::model::figure::MemFig>| {
                     m.as_ref().map_or("-".to_string(), |m| m.display.clone())
                 };
                 vec![

@@ -11,7 +11,7 @@ pub use html::forecast_chart;
 
 use serde::Serialize;
 
-use crate::core::check::CheckReport;
+use crate::report::check::CheckReport;
 
 /// Output formats (`-o`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -88,7 +88,7 @@ fn machine<T: Serialize>(env: &T, format: Format) -> Option<String> {
 
 /// Renders a `recommend` answer.
 pub fn recommend(
-    r: &crate::core::plan::Recommendation,
+    r: &crate::report::plan::RecommendReport,
     profile_origin: &str,
     catalog_origin: &str,
     show_rejected: usize,
@@ -111,7 +111,7 @@ pub fn recommend(
 
 /// Renders a `forecast`.
 pub fn forecast(
-    f: &crate::core::forecast::Forecast,
+    f: &crate::report::forecast::ForecastReport,
     profile_origin: &str,
     catalog_origin: &str,
     opts: &RenderOptions,

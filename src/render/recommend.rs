@@ -4,7 +4,7 @@ use comfy_table::{Cell, Table};
 
 use super::RenderOptions;
 use super::table::{new_table, right};
-use crate::core::plan::{Evaluation, Recommendation};
+use crate::report::plan::{OptionRow as Evaluation, RecommendReport as Recommendation};
 
 /// Client capacity of an option and what its tier claims (shared with the HTML report).
 pub(crate) fn clients(e: &Evaluation) -> String {
@@ -33,7 +33,7 @@ pub fn evaluations_table(evals: &[Evaluation], opts: &RenderOptions) -> Table {
             "Nodes",
             "Monthly",
             "Fits",
-            "Memory (demand/capacity)",
+            "Memory: services + system pods + node / allocatable",
             "Headroom mem/cpu",
             "Limiting",
             "Node loss",
@@ -46,7 +46,7 @@ pub fn evaluations_table(evals: &[Evaluation], opts: &RenderOptions) -> Table {
             right(e.nodes),
             right(&e.monthly),
             Cell::new(if e.fits { "yes" } else { "NO" }),
-            right(format!("{} / {}", e.demand_memory.display, e.capacity_memory.display)),
+            right(memory_text(e)),
             right(format!("{} / {}", e.memory_headroom.display, e.cpu_headroom.display)),
             Cell::new(e.limiting),
             Cell::new(loss(e)),
@@ -56,12 +56,24 @@ pub fn evaluations_table(evals: &[Evaluation], opts: &RenderOptions) -> Table {
     t
 }
 
+/// `1.82Gi + 390Mi + 1.65Gi / 7.68Gi`: what an option holds against its allocatable.
+pub(crate) fn memory_text(e: &Evaluation) -> String {
+    format!(
+        "{} + {} + {} / {}",
+        e.services_memory.display,
+        e.system_pods_memory.display,
+        e.overhead_memory.display,
+        e.capacity_memory.display
+    )
+}
+
 fn fill_lines(out: &mut String, e: &Evaluation) {
     for f in &e.fill {
         out.push_str(&format!(
-            "    {}: {} of {} memory ({}), {} of {} cpu ({}), {} pods, limiting {}\n",
+            "    {}: {} placed + {} overhead of {} memory ({}), {} of {} cpu ({}), {} pods, limiting {}\n",
             f.node,
             f.placed_memory.display,
+            f.overhead_memory.display,
             f.capacity_memory.display,
             f.memory_percent.display,
             f.placed_cpu.display,
@@ -100,8 +112,12 @@ pub fn table(
         load_text(r),
         requirements_text(r)
     ));
-    if let Some(h) = &r.history {
-        out.push_str(&format!("{}\n", h.summary()));
+    out.push_str(&format!("Demand: {}\n", r.demand_source));
+    for n in &r.notes {
+        out.push_str(&format!("Note: {n}\n"));
+    }
+    for m in &r.missing_inputs {
+        out.push_str(&format!("Missing: {m}\n"));
     }
     if let Some(w) = &r.what_if {
         out.push_str(&format!("What-if {}\n", w.conclusion));
@@ -113,13 +129,25 @@ pub fn table(
                 p.name, p.monthly, p.cost_breakdown
             ));
             out.push_str(&format!(
-                "  memory {} of {} ({} headroom), cpu {} of {} ({} headroom), limiting {}\n",
-                p.demand_memory.display,
+                "  memory: services {} + system pods {} + what the nodes run {} = {} of {} allocatable\n",
+                p.services_memory.display,
+                p.system_pods_memory.display,
+                p.overhead_memory.display,
+                crate::model::quantity::Bytes(
+                    p.services_memory.bytes + p.system_pods_memory.bytes + p.overhead_memory.bytes
+                ),
                 p.capacity_memory.display,
+            ));
+            if !p.node_budgets.is_empty() {
+                out.push_str(&format!("  each node runs: {}\n", p.roles_text()));
+            }
+            out.push_str(&format!(
+                "  headroom on the fullest node: memory {}, cpu {} (cpu {} placed + {} the nodes run, of {}); limiting {}\n",
                 p.memory_headroom.display,
-                p.demand_cpu.display,
-                p.capacity_cpu.display,
                 p.cpu_headroom.display,
+                p.demand_cpu.display,
+                p.overhead_cpu.display,
+                p.capacity_cpu.display,
                 p.limiting
             ));
             fill_lines(&mut out, p);

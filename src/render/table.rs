@@ -4,9 +4,10 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
 use super::{MAX_ROWS, RenderOptions};
-use crate::core::check::{CheckReport, Status};
-use crate::core::cluster::{ClusterView, NodeRow};
-use crate::core::history::HistoryReport;
+use crate::analysis::check::Status;
+use crate::analysis::history::HistoryReport;
+use crate::report::check::CheckReport;
+use crate::report::cluster::{ClusterView, NodeRow};
 
 pub(crate) fn new_table(opts: &RenderOptions, header: &[&str]) -> Table {
     let mut t = Table::new();
@@ -234,7 +235,7 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
     out
 }
 
-fn what_if_section(out: &mut String, w: &crate::core::whatif::WhatIf, opts: &RenderOptions) {
+fn what_if_section(out: &mut String, w: &crate::report::whatif::WhatIf, opts: &RenderOptions) {
     out.push_str(&format!("\nWhat-if: {}", w.scenario));
     if let Some(d) = &w.description {
         out.push_str(&format!(" ({d})"));

@@ -86,14 +86,14 @@ pub fn parse_catalog(text: &str, origin: &str) -> Result<Catalog, InputError> {
 }
 
 /// Loads a what-if scenario file (`--scenario`).
-pub fn load_scenario(path: &Path) -> Result<crate::core::whatif::Scenario, InputError> {
+pub fn load_scenario(path: &Path) -> Result<crate::model::changes::Scenario, InputError> {
     let text = read_text(path)?;
     parse_scenario(&text, &path.display().to_string())
 }
 
 /// Parses and validates a what-if scenario; no I/O.
-pub fn parse_scenario(text: &str, origin: &str) -> Result<crate::core::whatif::Scenario, InputError> {
-    parse_validated(text, origin, crate::core::whatif::Scenario::validate)
+pub fn parse_scenario(text: &str, origin: &str) -> Result<crate::model::changes::Scenario, InputError> {
+    parse_validated(text, origin, crate::model::changes::Scenario::validate)
 }
 
 /// Parses a document, then runs the semantic checks and locates each problem in the text.

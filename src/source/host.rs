@@ -2,8 +2,8 @@
 //! (WSL2, cgroup memory limits). `sample` does the reading; [`to_baseline`] is a pure
 //! conversion, unit-tested on recorded inputs.
 
-use crate::core::check::{Baseline, BaselineKind};
 use crate::error::Unreachable;
+use crate::model::baseline::{Baseline, BaselineKind, Origin};
 use crate::model::quantity::{Bytes, Millicores};
 
 /// Everything read from the host, unconverted.
@@ -175,7 +175,7 @@ pub fn to_baseline(raw: &RawHost) -> Baseline {
     let used = total.saturating_sub(available);
     Baseline {
         kind: BaselineKind::Host,
-        description,
+        origin: Origin::Described(description),
         total: Bytes(total),
         used: Bytes(used),
         available: Bytes(available),
@@ -230,7 +230,7 @@ mod tests {
         assert_eq!(b.notes.len(), 1);
         assert!(b.notes[0].starts_with("WSL2 detected"), "{}", b.notes[0]);
         assert!(b.notes[0].contains(".wslconfig"));
-        assert!(b.description.contains("WSL2 VM"));
+        assert!(matches!(&b.origin, Origin::Described(d) if d.contains("WSL2 VM")));
     }
 
     #[test]

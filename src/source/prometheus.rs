@@ -1,6 +1,6 @@
 //! The Prometheus source: three instant queries (`GET /api/v1/query?query=...&time=...`), their
 //! answers converted into core figures, and the figures applied to the profile
-//! ([`crate::core::history`]).
+//! ([`crate::analysis::history`]).
 //!
 //! The parsing and classification of answers are pure and always built; fetching (hyper, tokio)
 //! needs the `cluster` feature. Only GET requests are sent. The URL's user information, if any,
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::core::history::{self, PodValue, Samples};
+use crate::analysis::history::{self, PodValue, Samples};
 
 /// Where Prometheus is, as given: the base URL without user information (shown), and the
 /// basic-authentication header value made from it (never shown).
@@ -322,7 +322,7 @@ mod fetch {
     use hyper_util::rt::TokioExecutor;
 
     use super::{Endpoint, Failure, Vector};
-    use crate::core::history::{self, HistoryReport, Spec};
+    use crate::analysis::history::{self, HistoryReport, Spec};
     use crate::error::{InputError, Unreachable};
     use crate::model::profile::Profile;
 

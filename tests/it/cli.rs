@@ -136,10 +136,73 @@ fn healthy_profile_only_with_capacity() {
     let (code, v) = json(&["check", "--profile-only", "--capacity", "16Gi", "-o", "json"]);
     assert_eq!(code, 0);
     assert_eq!(v["baseline"], "profile");
+    assert!(
+        v["baselineDescription"]
+            .as_str()
+            .expect("present")
+            .starts_with("profile only: a node of 16Gi as sold (15.36Gi after the kernel's share)")
+    );
     assert_eq!(v["verdict"]["status"], "HEALTHY");
-    assert_eq!(v["host"]["projectedUsed"]["display"], "930Mi");
-    // warn limit floor(0.7 * 16Gi) = 12025908428; (12025908428 - 930Mi) / 50Mi = 210.8 -> 210
-    assert_eq!(v["headroom"]["moreServicesFit"], 210);
+    // 16Gi as sold - ceil(4% kernel share) = 17179869184 - 687194768 = 16492674416 bytes.
+    assert_eq!(v["host"]["total"]["bytes"], 16_492_674_416u64);
+    // used = OS 180M + k3s server 1596M + system pods 70Mi + 70Mi + 50Mi + deployed 600Mi.
+    let used: u64 = 180_000_000 + 1_596_000_000 + (190 << 20) + (600 << 20);
+    assert_eq!(v["host"]["used"]["bytes"], used);
+    assert_eq!(v["host"]["projectedUsed"]["bytes"], used + (330 << 20));
+    assert_eq!(v["system"]["how"], "modelled");
+    let parts: Vec<&str> = v["system"]["parts"]
+        .as_array()
+        .expect("present")
+        .iter()
+        .map(|p| p["part"].as_str().expect("present"))
+        .collect();
+    assert_eq!(
+        parts,
+        [
+            "os",
+            "k3s server",
+            "coredns (kube-system)",
+            "metrics-server (kube-system)",
+            "traefik (kube-system)"
+        ]
+    );
+    assert_eq!(v["system"]["total"]["bytes"], 180_000_000u64 + 1_596_000_000 + (190 << 20));
+    // warn limit floor(0.7 x 16492674416) = 11544872091; (11544872091 - 2950405120) / 50Mi
+    // = 163.9 -> 163 more services (before the node model: 210, as if the node ran nothing).
+    assert_eq!(v["headroom"]["warnLimit"]["bytes"], 11_544_872_091u64);
+    assert_eq!(v["headroom"]["moreServicesFit"], 163);
+}
+
+#[test]
+fn capacity_8gi_subtracts_the_same_overhead_as_an_8gb_plan() {
+    let (_, v) = json(&["check", "--profile-only", "--capacity", "8Gi", "-o", "json"]);
+    // 8Gi - ceil(4%) = 8246337208; used = 180M + 1596M + 190Mi + 600Mi = 2604375040.
+    assert_eq!(v["host"]["total"]["bytes"], 8_246_337_208u64);
+    assert_eq!(v["host"]["used"]["bytes"], 2_604_375_040u64);
+    // warn floor(0.7 x 8246337208) = 5772436045; to warn 5772436045 - 2950405120 = 2822030925;
+    // / 50Mi = 53.8 -> 53 (the node model's 8Gi; "96 more" before it).
+    assert_eq!(v["headroom"]["moreServicesFit"], 53);
+    // The same machine in the tiers table (minimum-production: 8Gi, k3s): the same allocatable.
+    let t = v["tiers"]
+        .as_array()
+        .expect("present")
+        .iter()
+        .find(|t| t["name"] == "minimum-production")
+        .expect("present");
+    assert_eq!(t["capacityMemory"]["bytes"], 8_246_337_208u64);
+    assert_eq!(t["overheadMemory"]["bytes"], 1_776_000_000u64);
+    assert_eq!(
+        t["systemPodsMemory"]["bytes"],
+        (170u64 + 70 + 150) << 20,
+        "sized by peak: coredns and traefik at their limits"
+    );
+    let parts: Vec<&str> = t["nodeBudgets"][0]["parts"]
+        .as_array()
+        .expect("present")
+        .iter()
+        .map(|p| p["part"].as_str().expect("present"))
+        .collect();
+    assert_eq!(parts, ["os", "k3s server"]);
 }
 
 #[test]
@@ -206,7 +269,7 @@ fn schema_describes_the_profile_format() {
     let props = v["properties"].as_object().expect("properties");
     let mut keys: Vec<&str> = props.keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, vec!["description", "host", "name", "policy", "services"]);
+    assert_eq!(keys, vec!["description", "host", "name", "policy", "services", "system"]);
     let svc = &v["$defs"]["Service"];
     assert_eq!(svc["additionalProperties"], false);
     let mut svc_keys: Vec<&str> =

@@ -491,7 +491,10 @@ fn what_if_on_a_live_cluster_frees_the_live_figure() {
         .find(|s| s["name"] == "hashicorp-vault")
         .cloned();
     let hv = hv.expect("listed");
-    assert_eq!(hv["source"], "profile");
+    assert_eq!(
+        (&hv["source"], &hv["provenance"], &hv["state"]),
+        (&"what-if".into(), &"what-if".into(), &"planned".into())
+    );
     assert_eq!(bytes(&hv["memory"]), 256 * MI);
 }
 

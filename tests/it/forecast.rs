@@ -37,7 +37,7 @@ fn hand_computed_growth_and_tier_run_out_months() {
         // peakMultiplier 1: sized demand = typical.
         assert_eq!(months[m]["demand"]["bytes"].as_u64(), Some(*e), "month {m}");
     }
-    let tiers = v["tiers"].as_array().expect("tiers");
+    let tiers = v["targets"].as_array().expect("tiers");
     let by = |n: &str| tiers.iter().find(|t| t["name"] == n).expect("tier").clone();
     // Usable = floor(floor(nominal x 96%) x 70%): the kernel keeps 4% of a VM's RAM, the
     // flat model gives the rest to pods, and 30% must stay free.
@@ -56,7 +56,7 @@ fn hand_computed_growth_and_tier_run_out_months() {
         .as_array()
         .expect("phases")
         .iter()
-        .map(|p| (p["from"].as_u64().expect("from"), p["to"].as_u64().expect("to"), p["tier"].clone()))
+        .map(|p| (p["from"].as_u64().expect("from"), p["to"].as_u64().expect("to"), p["option"].clone()))
         .collect();
     assert_eq!(
         phases,
@@ -69,7 +69,7 @@ fn hand_computed_growth_and_tier_run_out_months() {
 #[test]
 fn no_growth_holds_forever_and_says_so() {
     let v = forecast(&["--months", "6"]);
-    let tiers = v["tiers"].as_array().expect("tiers");
+    let tiers = v["targets"].as_array().expect("tiers");
     assert!(tiers.iter().filter(|t| t["name"] != "tiny").all(|t| t.get("runsOut").is_none()));
     assert_eq!(v["phases"].as_array().map(Vec::len), Some(1));
     let profile = fixture("forecast/profile.yaml");
@@ -108,12 +108,38 @@ fn the_table_has_a_chart_and_bad_rates_are_bad_input() {
     let (code, out, err) = run(&["forecast", "--growth", "15%/month", "--months", "12", "--width", "140"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Phases (the cheapest tier that holds each month)"), "{out}");
-    let chart: Vec<&str> = out.lines().filter(|l| l.ends_with('|') && l.contains(" |")).collect();
+    let chart: Vec<&str> = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()) && l.matches('|').count() == 2)
+        .collect();
     assert_eq!(chart.len(), 13, "one chart line per month:\n{out}");
     // The demand bar grows month by month.
-    let hashes: Vec<usize> = chart.iter().map(|l| l.matches(['#', '|']).count()).collect();
+    let hashes: Vec<usize> = chart.iter().map(|l| l.matches('#').count()).collect();
     assert!(hashes.windows(2).all(|w| w[0] <= w[1]), "{hashes:?}");
+    // The chart and the table give the same month for every tier (cpu runs them out here,
+    // before memory would).
+    let (_, v) = (
+        0,
+        serde_json::from_str::<Value>(
+            &run(&["forecast", "--growth", "15%/month", "--months", "12", "-o", "json"]).1,
+        )
+        .expect("json"),
+    );
+    for (i, t) in v["targets"].as_array().expect("targets").iter().enumerate() {
+        let label = char::from_digit(i as u32 + 1, 36).expect("label");
+        let Some(m) = t["runsOut"].as_u64() else { continue };
+        let line = chart[m as usize];
+        let named = line.split("<- ").nth(1).unwrap_or_default();
+        assert!(named.contains(label), "month {m}: {line} should name {label} ({})", t["name"]);
+        if m > 0 {
+            assert!(!chart[m as usize - 1].split("<- ").nth(1).unwrap_or_default().contains(label));
+        }
+    }
+    assert_eq!(v["targets"][0]["runsOut"], 3, "minimum-production: cpu headroom below 30% in month 3");
     let (code, _, err) = run(&["forecast", "--growth", "fast"]);
     assert_eq!(code, 2);
-    assert!(err.contains("--growth \"fast\": expected a monthly percentage such as 15%/month"), "{err}");
+    assert!(
+        err.contains("invalid value 'fast' for '--growth <RATE>': \"fast\": expected a monthly percentage such as 15%/month"),
+        "{err}"
+    );
 }

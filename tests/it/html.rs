@@ -186,7 +186,7 @@ services:
     .expect("write profile");
     let p = profile.to_str().expect("utf-8 path");
     let (code, page) =
-        run(dir.path(), &["check", "-p", p, "--profile-only", "--capacity", "1Gi", "-o", "html"]);
+        run(dir.path(), &["check", "-p", p, "--profile-only", "--capacity", "8Gi", "-o", "html"]);
     assert_eq!(code, 0);
     assert_eq!(self_contained(&page), vec!["groups", "capacity"]);
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));

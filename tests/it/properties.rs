@@ -2,8 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use bizo_plan::core::check::{Baseline, Gates, check};
-use bizo_plan::core::plan::{self, Confidence, Requirements};
+use bizo_plan::analysis::assess::planned_node;
+use bizo_plan::analysis::check::{Gates, project};
+use bizo_plan::analysis::demand::Demand;
+use bizo_plan::analysis::plan::{self, Confidence, Requirements};
+use bizo_plan::analysis::plan::{Models, Planner};
 use bizo_plan::model::catalog;
 use bizo_plan::model::quantity::{Bytes, Millicores, Quantity};
 use bizo_plan::model::ratio::Ratio;
@@ -106,9 +109,13 @@ fn profile_yaml(svcs: &[Svc]) -> String {
 
 fn to_warn_and_fail(svcs: &[Svc]) -> (i64, i64) {
     let p = parse_profile(&profile_yaml(svcs), "prop.yaml").expect("generated profiles are valid");
-    let b = Baseline::from_profile(&p, Bytes(16 << 30), Some(Millicores(8000)));
-    let r = check(&p, &b, &Gates::default(), None);
-    (r.headroom.to_warn.bytes, r.headroom.to_fail.bytes)
+    let catalog = parse_catalog(DEFAULT_TIERS, DEFAULT_TIERS_ORIGIN).expect("embedded catalog");
+    let models = Models::resolve(&catalog, &Default::default(), &Default::default(), None);
+    let d = Demand::from_profile(&p);
+    let (b, _) =
+        planned_node(&d, &models.by_name["k3s"], Some(Bytes(16 << 30)), Bytes(0), Some(Millicores(8000)));
+    let r = project(&d, &b, &Gates::default(), None, false);
+    (r.to_warn as i64, r.to_fail as i64)
 }
 
 fn tier_fits(svcs: &[Svc]) -> BTreeMap<String, bool> {
@@ -123,14 +130,16 @@ fn tier_fits(svcs: &[Svc]) -> BTreeMap<String, bool> {
         clients: None,
         min_confidence: Confidence::Unverified,
     };
-    plan::options(&catalog, &rates, &catalog.currency, None)
+    let models = Models::resolve(&catalog, &Default::default(), &Default::default(), None);
+    let d = Demand::from_profile(&p);
+    let planner = Planner::new(&d, &models, 0);
+    plan::options(&catalog, &models, &rates, &catalog.currency, None)
         .iter()
         .filter(|o| o.kind == "tier")
         .map(|o| {
-            let e = plan::evaluate(&p, o, &req, &catalog.currency);
+            let e = planner.evaluate(o, &req, false);
             // Passing on capacity: every replica placed with 30% memory and cpu left per node.
-            let passes =
-                e.fits && e.memory_headroom.basis_points >= 3000 && e.cpu_headroom.basis_points >= 3000;
+            let passes = e.fits && e.memory_headroom.0 >= 3000 && e.cpu_headroom.0 >= 3000;
             (e.name.clone(), passes)
         })
         .collect()

@@ -53,14 +53,17 @@ fn samples_of_the_simulated_cluster_round_trip_into_check() {
     let (code, v, err) = check_json(dir.path(), &["--samples", rec.to_str().expect("utf-8")]);
     assert!(code == 0 || code == 1, "{err}");
     assert_eq!(v["baseline"], "samples");
+    // The recording holds the cluster: it is the baseline (allocatable, NodeMetrics at the peak),
+    // not the recording machine's host.
     assert!(
+        v["baselineDescription"].as_str().expect("desc").starts_with(
+            "recorded samples of cluster sim: allocatable and NodeMetrics used at the peak of 5 sample(s)"
+        ),
+        "{}",
         v["baselineDescription"]
-            .as_str()
-            .expect("desc")
-            .starts_with("recorded samples: host used at the peak of 5 sample(s)")
     );
-    let peak_used = lines.iter().filter_map(|l| l["host"]["used"].as_u64()).max().expect("host used");
-    assert_eq!(v["host"]["used"]["bytes"].as_u64(), Some(peak_used));
+    assert_eq!(v["host"]["used"]["bytes"].as_u64(), Some(5632 * MI));
+    assert_eq!(v["host"]["total"]["bytes"], lines[4]["cluster"]["allocatable"]);
     let note = v["notes"].to_string();
     assert!(note.contains("figures from the recording (peak of 5 sample(s)) for:"), "{note}");
 }

@@ -140,7 +140,7 @@ fn recommend_plans_the_changed_profile() {
         v["profileOrigin"],
         "<embedded profiles/bizosaas.yaml> with what-if vault-upgrade (replace vault-simple by hashicorp-vault)"
     );
-    let demand = |v: &Value| b(&v["pick"]["demandMemory"]);
+    let demand = |v: &Value| b(&v["pick"]["servicesMemory"]);
     // recommend sizes by peak (the policy's default sizeBy): HashiCorp Vault's 512Mi against
     // vault-simple's 2 x 43Mi, + 426Mi.
     assert_eq!(demand(&v), demand(&plain) + 426 * MI);

@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use super::figure::{CpuFig, MemFig, PctFig};
+use crate::model::figure::{CpuFig, MemFig, PctFig};
 use crate::model::quantity::{Bytes, Millicores};
 use crate::model::ratio::Ratio;
 
@@ -38,12 +38,77 @@ pub struct Bin {
     pub name: String,
     /// Groups it takes first (empty: any).
     pub groups: Vec<String>,
-    /// Memory available for replicas (allocatable minus overhead).
+    /// Memory available for replicas (allocatable minus the node's overhead).
     pub memory: Bytes,
     /// CPU available for replicas.
     pub cpu: Millicores,
     /// Pod slots available.
     pub pods: u32,
+    /// What the node runs besides the replicas (the OS, the distribution, per-node system
+    /// pods): `memory + overhead` is its allocatable, which headroom is measured against.
+    pub overhead: (Bytes, Millicores),
+}
+
+/// Why a replica fits nowhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WhyNot {
+    /// No node takes workloads.
+    NoWorkloadNode,
+    /// Larger than what any node has for pods.
+    LargerThanAnyNode {
+        /// The replica's memory.
+        need: Bytes,
+        /// The most any node has for pods.
+        largest: Bytes,
+    },
+    /// Enough memory is free in total, but not on one node.
+    Fragmented {
+        /// The replica's memory.
+        need: Bytes,
+        /// Free in total.
+        total: Bytes,
+        /// Free on the freest node.
+        largest: Bytes,
+    },
+    /// Not enough memory is free at all.
+    NoRoom {
+        /// The replica's memory.
+        need: Bytes,
+        /// Free in total.
+        free: Bytes,
+    },
+    /// Not enough cpu on any node.
+    Cpu {
+        /// The replica's cpu.
+        need: Millicores,
+        /// Free on the freest node.
+        largest: Millicores,
+    },
+    /// Every node is at its pod limit.
+    PodLimit,
+    /// Replicas must be on different nodes and every node has one.
+    Spread {
+        /// The service.
+        service: String,
+    },
+    /// No node has both the memory and the cpu free.
+    Both {
+        /// Memory.
+        need: Bytes,
+        /// CPU.
+        cpu: Millicores,
+    },
+}
+
+/// A replica that fits nowhere: which (service, replica) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stranded {
+    /// Service.
+    pub service: String,
+    /// Replica index.
+    pub replica: u32,
+    /// Why.
+    pub why: WhyNot,
 }
 
 /// Where each replica went.
@@ -52,7 +117,7 @@ pub struct Placement {
     /// Per bin: indices of the items placed there.
     pub bins: Vec<Vec<usize>>,
     /// Items that fit nowhere, with the reason.
-    pub unplaced: Vec<(usize, String)>,
+    pub unplaced: Vec<(usize, WhyNot)>,
     /// Items placed outside their preferred nodes.
     pub spilled: Vec<usize>,
 }
@@ -311,45 +376,36 @@ fn why_not(
     placed: &[Vec<usize>],
     items: &[Item],
     strict: bool,
-) -> String {
+) -> WhyNot {
     if bins.is_empty() {
-        return "no node takes workloads".into();
+        return WhyNot::NoWorkloadNode;
     }
     let largest_mem = free.iter().map(|f| f.0).max().unwrap_or(0);
     let largest_cpu = free.iter().map(|f| f.1).max().unwrap_or(0);
     let total_mem: u64 = free.iter().map(|f| f.0).sum();
     if bins.iter().all(|b| b.memory < it.memory) {
-        return format!(
-            "needs {} but the largest node has {} for pods",
-            it.memory,
-            bins.iter().map(|b| b.memory).max().unwrap_or(Bytes(0))
-        );
+        return WhyNot::LargerThanAnyNode {
+            need: it.memory,
+            largest: bins.iter().map(|b| b.memory).max().unwrap_or(Bytes(0)),
+        };
     }
     if largest_mem < it.memory.0 {
         return if total_mem >= it.memory.0 {
-            format!(
-                "needs {}: {} is free in total but at most {} on one node",
-                it.memory,
-                Bytes(total_mem),
-                Bytes(largest_mem)
-            )
+            WhyNot::Fragmented { need: it.memory, total: Bytes(total_mem), largest: Bytes(largest_mem) }
         } else {
-            format!("needs {} but only {} is free", it.memory, Bytes(total_mem))
+            WhyNot::NoRoom { need: it.memory, free: Bytes(total_mem) }
         };
     }
     if largest_cpu < it.cpu.0 {
-        return format!("needs {} cpu but at most {} is free on one node", it.cpu, Millicores(largest_cpu));
+        return WhyNot::Cpu { need: it.cpu, largest: Millicores(largest_cpu) };
     }
     if free.iter().all(|f| f.2 == 0) {
-        return "every node is at its pod limit".into();
+        return WhyNot::PodLimit;
     }
     if strict && placed.iter().all(|p| p.iter().any(|&j| items[j].service == it.service)) {
-        return format!(
-            "replicas of {} must be on different nodes and every node already has one",
-            it.service
-        );
+        return WhyNot::Spread { service: it.service.clone() };
     }
-    format!("needs {} and {} cpu; no node has both free", it.memory, it.cpu)
+    WhyNot::Both { need: it.memory, cpu: it.cpu }
 }
 
 /// One node after placement.
@@ -358,11 +414,13 @@ fn why_not(
 pub struct NodeFill {
     /// Node name.
     pub node: String,
-    /// Memory available for pods.
+    /// Allocatable memory (what the node has for pods).
     pub capacity_memory: MemFig,
+    /// What the node runs besides the replicas (the OS, the distribution, per-node pods).
+    pub overhead_memory: MemFig,
     /// Memory placed.
     pub placed_memory: MemFig,
-    /// placed / capacity.
+    /// (overhead + placed) / capacity.
     pub memory_percent: PctFig,
     /// CPU available for pods.
     pub capacity_cpu: CpuFig,
@@ -388,17 +446,20 @@ pub fn fills(items: &[Item], bins: &[Bin], p: &Placement, detail: bool) -> Vec<N
         .map(|(b, idx)| {
             let mem: u64 = idx.iter().map(|&i| items[i].memory.0).sum();
             let cpu: u64 = idx.iter().map(|&i| items[i].cpu.0).sum();
-            let mp = Ratio::of(mem, b.memory.0).unwrap_or(Ratio(0));
-            let cp = Ratio::of(cpu, b.cpu.0).unwrap_or(Ratio(0));
+            let (om, oc) = (b.overhead.0.0, b.overhead.1.0);
+            let (cap_m, cap_c) = (b.memory.0.saturating_add(om), b.cpu.0.saturating_add(oc));
+            let mp = Ratio::of(mem.saturating_add(om), cap_m).unwrap_or(Ratio(0));
+            let cp = Ratio::of(cpu.saturating_add(oc), cap_c).unwrap_or(Ratio(0));
             let mut services: Vec<String> =
                 if detail { idx.iter().map(|&i| items[i].service.clone()).collect() } else { Vec::new() };
             services.sort();
             NodeFill {
                 node: b.name.clone(),
-                capacity_memory: b.memory.into(),
+                capacity_memory: Bytes(cap_m).into(),
+                overhead_memory: b.overhead.0.into(),
                 placed_memory: Bytes(mem).into(),
                 memory_percent: mp.into(),
-                capacity_cpu: b.cpu.into(),
+                capacity_cpu: Millicores(cap_c).into(),
                 placed_cpu: Millicores(cpu).into(),
                 cpu_percent: cp.into(),
                 pods: idx.len() as u32,
@@ -411,15 +472,21 @@ pub fn fills(items: &[Item], bins: &[Bin], p: &Placement, detail: bool) -> Vec<N
 }
 
 /// The loss of one node.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeLoss {
     /// The node lost.
     pub node: String,
+    /// Identical nodes this loss stands for (1: this node only).
+    pub any_of: usize,
     /// Whether every replica still fits on the other nodes.
     pub survives: bool,
-    /// Replicas that would be stranded ("service#replica: reason").
-    pub stranded: Vec<String>,
+    /// Replicas that would be stranded.
+    pub stranded: Vec<Stranded>,
+}
+
+/// The stranded replica `i`.
+pub fn stranded(items: &[Item], i: usize, why: &WhyNot) -> Stranded {
+    Stranded { service: items[i].service.clone(), replica: items[i].replica, why: why.clone() }
 }
 
 /// Simulates losing each workload node in turn; replicas re-place on the rest (group
@@ -427,12 +494,13 @@ pub struct NodeLoss {
 /// so when every node is alike one loss stands for all (named "any of N").
 pub fn node_losses(items: &[Item], bins: &[Bin]) -> Vec<NodeLoss> {
     let alike = bins.windows(2).all(|w| {
-        (w[0].memory, w[0].cpu, w[0].pods, &w[0].groups) == (w[1].memory, w[1].cpu, w[1].pods, &w[1].groups)
+        (w[0].memory, w[0].cpu, w[0].pods, &w[0].groups, w[0].overhead)
+            == (w[1].memory, w[1].cpu, w[1].pods, &w[1].groups, w[1].overhead)
     });
     if alike && bins.len() > 1 {
         let mut one = node_losses_of(items, bins, &[0]);
         if let Some(l) = one.first_mut() {
-            l.node = format!("any of {} identical nodes", bins.len());
+            l.any_of = bins.len();
         }
         return one;
     }
@@ -448,12 +516,9 @@ fn node_losses_of(items: &[Item], bins: &[Bin], which: &[usize]) -> Vec<NodeLoss
             let p = place(items, &rest, false);
             NodeLoss {
                 node: bins[lost].name.clone(),
+                any_of: 1,
                 survives: p.unplaced.is_empty(),
-                stranded: p
-                    .unplaced
-                    .iter()
-                    .map(|(i, why)| format!("{}#{}: {why}", items[*i].service, items[*i].replica))
-                    .collect(),
+                stranded: p.unplaced.iter().map(|(i, why)| stranded(items, *i, why)).collect(),
             }
         })
         .collect()
@@ -463,6 +528,10 @@ fn node_losses_of(items: &[Item], bins: &[Bin], which: &[usize]) -> Vec<NodeLoss
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    fn why(w: &WhyNot) -> String {
+        crate::report::plan::why_not_text(w)
+    }
 
     const MI: u64 = 1 << 20;
 
@@ -487,6 +556,7 @@ mod tests {
             memory: Bytes(mem_mi * MI),
             cpu: Millicores(cpu),
             pods: 110,
+            overhead: (Bytes(0), Millicores(0)),
         }
     }
 
@@ -591,7 +661,7 @@ mod tests {
         let bins = vec![bin("a", &[], 1024, 2000), bin("b", &[], 1024, 2000)];
         let p = place(&items, &bins, false);
         assert_eq!(p.unplaced.len(), 1);
-        assert_eq!(p.unplaced[0].1, "needs 1.5Gi but the largest node has 1Gi for pods");
+        assert_eq!(why(&p.unplaced[0].1), "needs 1.5Gi but the largest node has 1Gi for pods");
         // Same with partly used nodes: 2Gi free in total across 3 nodes, at most 800Mi on one.
         let items =
             vec![item("a1", "g", 0, 224, 0), item("b1", "g", 0, 224, 0), item("big", "g", 0, 1000, 0)];
@@ -602,7 +672,10 @@ mod tests {
         let p = place(&items, &bins, false);
         // 700 -> a (324 left); 600 -> b (424 left); 600 -> nowhere: 748Mi free in total, at most 424Mi on one node.
         assert_eq!(p.unplaced.len(), 1);
-        assert_eq!(p.unplaced[0].1, "needs 600Mi: 748Mi is free in total but at most 424Mi on one node");
+        assert_eq!(
+            why(&p.unplaced[0].1),
+            "needs 600Mi: 748Mi is free in total but at most 424Mi on one node"
+        );
     }
 
     #[test]
@@ -638,7 +711,7 @@ mod tests {
         let p = place(&items, &bins, true);
         assert_eq!(p.unplaced.len(), 1);
         assert_eq!(
-            p.unplaced[0].1,
+            why(&p.unplaced[0].1),
             "replicas of api must be on different nodes and every node already has one"
         );
     }
@@ -648,13 +721,13 @@ mod tests {
         let items = vec![item("hog", "g", 0, 10, 1500)];
         let bins = vec![bin("a", &[], 1000, 1000)];
         assert_eq!(
-            place(&items, &bins, false).unplaced[0].1,
+            why(&place(&items, &bins, false).unplaced[0].1),
             "needs 1.5 cpu but at most 1 is free on one node"
         );
         let mut b = bin("a", &[], 1000, 1000);
         b.pods = 1;
         let items = vec![item("x", "g", 0, 1, 1), item("y", "g", 0, 1, 1)];
-        assert_eq!(place(&items, &[b], false).unplaced[0].1, "every node is at its pod limit");
+        assert_eq!(why(&place(&items, &[b], false).unplaced[0].1), "every node is at its pod limit");
         let f = fills(
             &[item("c", "g", 0, 100, 900)],
             &[bin("a", &[], 1000, 1000)],
@@ -680,7 +753,7 @@ mod tests {
         assert_eq!(losses[0].node, "master");
         assert!(!losses[0].survives);
         assert_eq!(
-            losses[0].stranded,
+            losses[0].stranded.iter().map(crate::report::plan::stranded_text).collect::<Vec<_>>(),
             vec!["api#0: needs 500Mi: 500Mi is free in total but at most 400Mi on one node".to_string()]
         );
         // Lose worker: agent -> master (500 left), api -> master (0 left), db -> storage. Survives.
@@ -716,7 +789,7 @@ mod tests {
         let p = place(&items, &bins, true);
         assert_eq!(p.unplaced.len(), 1);
         assert_eq!(
-            p.unplaced[0].1,
+            why(&p.unplaced[0].1),
             "replicas of api must be on different nodes and every node already has one"
         );
         assert!(place(&items, &bins, false).unplaced.is_empty());

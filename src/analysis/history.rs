@@ -1,7 +1,7 @@
 //! Usage history (issue 5): per-service figures taken from Prometheus over a window replace the
 //! profile's. This module is pure: it builds the PromQL queries, checks the flags, matches pod
 //! names to profile services, rounds Prometheus' floats to whole bytes and millicores, applies
-//! the figures to a profile and annotates reports. Fetching is in `crate::source::prometheus`.
+//! the figures to a profile. Fetching is in `crate::source::prometheus`.
 //!
 //! Per pod (the sum of its containers, `sum by (namespace, pod)`), three instant queries over
 //! `[WINDOW:STEP]` subqueries: the quantile and the maximum of the memory working set, and the
@@ -12,9 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::check::{CheckReport, Explain};
-use super::figure::{CpuFig, MemFig};
-use super::plan::Recommendation;
+use crate::model::figure::{CpuFig, MemFig};
 use crate::model::profile::{CpuSpec, Profile, Service};
 use crate::model::quantity::{Bytes, Millicores};
 
@@ -548,10 +546,6 @@ impl HistoryReport {
         }
         s
     }
-
-    fn has_memory(&self, name: &str) -> Option<&ServiceHistory> {
-        self.services.iter().find(|s| s.name == name && s.memory.is_some())
-    }
 }
 
 /// Applies the figures to the profile: for each service with pods in the answers, memory typical
@@ -630,85 +624,6 @@ pub fn apply(profile: &Profile, spec: &Spec, samples: &Samples) -> (Profile, His
     (out, report)
 }
 
-/// The pod with the largest figure, and how many pods there were, for explain lines.
-fn largest(pods: &[PodHistory], f: fn(&PodHistory) -> Option<&Raw>) -> Option<(String, usize)> {
-    let with: Vec<(&PodHistory, &Raw)> = pods.iter().filter_map(|p| f(p).map(|r| (p, r))).collect();
-    let (p, r) = with.iter().max_by_key(|(_, r)| r.rounded)?;
-    Some((format!("{}/{} (Prometheus {} -> {})", p.namespace, p.pod, r.prometheus, r.rounded), with.len()))
-}
-
-/// The explain lines of the history section.
-pub fn explain(h: &HistoryReport) -> Vec<Explain> {
-    let mut out = Vec::new();
-    let over = format!("over {} (step {}) at {}", h.window, h.step, h.at);
-    for s in &h.services {
-        if let (Some(m), Some((pod, n))) = (&s.memory, largest(&s.pods, |p| p.memory.as_ref())) {
-            out.push(Explain {
-                figure: format!("history.{}.memory", s.name),
-                arithmetic: format!(
-                    "the largest of {n} pod(s)' quantile_over_time({}) of the working set {over}: {pod} = {} ({} bytes, rounded up) per replica; replaces the profile's typical {}",
-                    h.quantile, m.display, m.bytes, s.profile_memory.display
-                ),
-            });
-        }
-        if let (Some(m), Some((pod, n))) = (&s.memory_peak, largest(&s.pods, |p| p.memory_peak.as_ref())) {
-            out.push(Explain {
-                figure: format!("history.{}.memoryPeak", s.name),
-                arithmetic: format!(
-                    "the largest of {n} pod(s)' max_over_time of the working set {over}: {pod} = {} ({} bytes) per replica; replaces the profile's peak {}",
-                    m.display,
-                    m.bytes,
-                    s.profile_memory_peak.as_ref().map_or("(typical x peakMultiplier)".to_string(), |p| p.display.clone())
-                ),
-            });
-        }
-        if let (Some(c), Some((pod, n))) = (&s.cpu, largest(&s.pods, |p| p.cpu.as_ref())) {
-            out.push(Explain {
-                figure: format!("history.{}.cpu", s.name),
-                arithmetic: format!(
-                    "the largest of {n} pod(s)' quantile_over_time({}) of the 5m cpu usage rate {over}: {pod} = {} ({} millicores, rounded up from cores x 1000) per replica; replaces the profile's typical {}",
-                    h.quantile,
-                    c.display,
-                    c.millicores,
-                    s.profile_cpu.as_ref().map_or("(none)".to_string(), |p| p.display.clone())
-                ),
-            });
-        }
-    }
-    out
-}
-
-/// Adds the history section to a `check` report: the section itself, a note, the explain lines,
-/// the figures' source on each service row, and, when Prometheus could not be read, a missing
-/// input (the verdict says it was computed without it).
-pub fn annotate_check(report: &mut CheckReport, h: HistoryReport) {
-    for row in &mut report.services {
-        if let Some(s) = h.services.iter().find(|s| s.name == row.name) {
-            if row.source == "profile" {
-                row.source = "prometheus history";
-            }
-            if h.has_memory(&s.name).is_some() {
-                row.peak_source = "prometheus max_over_time";
-            }
-        }
-    }
-    report.notes.push(h.summary());
-    report.explain.extend(explain(&h));
-    if let Some(e) = &h.error {
-        report.add_missing_input(e.clone());
-    }
-    report.history = Some(h);
-}
-
-/// Adds the history section to a `recommend` answer (and, when Prometheus could not be read, a
-/// missing input).
-pub fn annotate_recommendation(rec: &mut Recommendation, h: HistoryReport) {
-    if let Some(e) = &h.error {
-        rec.missing_inputs.push(e.clone());
-    }
-    rec.history = Some(h);
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -725,7 +640,7 @@ mod tests {
     }
 
     fn profile(services: Vec<Service>) -> Profile {
-        Profile { name: "t".into(), description: None, policy: Default::default(), host: None, services }
+        Profile { name: "t".into(), services, ..Default::default() }
     }
 
     fn spec() -> Spec {
@@ -948,7 +863,7 @@ mod tests {
         assert_eq!(h.warnings, vec!["w"]);
         assert!(h.summary().contains("1 service(s) sized from it (api)"), "{}", h.summary());
         assert!(h.summary().contains("no figures for 1 (profile figures kept): worker"));
-        let ex = explain(&h);
+        let ex = crate::report::history::explain(&h);
         assert_eq!(ex.len(), 3);
         assert_eq!(ex[0].figure, "history.api.memory");
         assert!(
@@ -993,33 +908,5 @@ mod tests {
             h.summary(),
             "Prometheus at http://x:9090: unreachable (refused); planning from the profile's figures"
         );
-        let b = crate::core::check::Baseline::from_profile(&p, Bytes(8 << 30), None);
-        let mut r = crate::core::check::check(&p, &b, &Default::default(), None);
-        annotate_check(&mut r, h);
-        assert_eq!(r.missing_inputs, vec!["Prometheus at http://x:9090: unreachable (refused)"]);
-        assert!(r.verdict.reasons.last().unwrap().starts_with("computed without 1 input(s)"));
-        assert!(r.notes.last().unwrap().contains("planning from the profile's figures"));
-        assert_eq!(r.history.as_ref().unwrap().status, "unavailable");
-    }
-
-    #[test]
-    fn check_rows_name_prometheus_as_their_source() {
-        let p = two_service_profile();
-        let samples = Samples {
-            memory_quantile: vec![pv("a", "api-0", "5", Bytes(60 * MI))],
-            memory_peak: vec![pv("a", "api-0", "5", Bytes(90 * MI))],
-            cpu_quantile: vec![],
-            warnings: vec![],
-        };
-        let (out, h) = apply(&p, &spec(), &samples);
-        let b = crate::core::check::Baseline::from_profile(&out, Bytes(8 << 30), None);
-        let mut r = crate::core::check::check(&out, &b, &Default::default(), None);
-        annotate_check(&mut r, h);
-        assert_eq!(r.services[0].source, "prometheus history");
-        assert_eq!(r.services[0].peak_source, "prometheus max_over_time");
-        assert_eq!(r.services[0].memory.bytes, 120 * MI, "2 replicas of 60Mi");
-        assert_eq!(r.services[1].source, "profile");
-        assert!(r.missing_inputs.is_empty());
-        assert!(r.explain.iter().any(|e| e.figure == "history.api.memoryPeak"));
     }
 }

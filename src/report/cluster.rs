@@ -1,100 +1,25 @@
-//! A cluster snapshot in planning terms: which nodes can take work, the cluster's capacity and
-//! usage as a baseline, live figures for the profile's services, and the report's cluster view.
+//! The cluster section of a report: nodes, totals, drift of the deployed services against the
+//! profile, pods matched to nothing; and one row per cluster of a several-cluster check.
 
 use serde::Serialize;
 
-use super::check::{Baseline, BaselineKind};
-use super::figure::{CpuFig, MemFig, PctFig};
-use crate::model::inventory::{ClusterSnapshot, MatchedBy, Res};
-use crate::model::profile::{Profile, ServiceStatus};
-use crate::model::quantity::{Bytes, Millicores};
+use crate::analysis::cluster::sums;
+use crate::analysis::demand::{Demand, Source, State};
+use crate::model::baseline::ClusterUsed;
+use crate::model::figure::{CpuFig, MemFig, PctFig};
+use crate::model::inventory::{ClusterSnapshot, MatchedBy};
+use crate::model::profile::ServiceStatus;
+use crate::model::quantity::Bytes;
 use crate::model::ratio::Ratio;
 
-/// A deployed service's figure as measured in the cluster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LiveFigure {
-    /// Memory of all its pods.
-    pub memory: Bytes,
-    /// CPU of all its pods.
-    pub cpu: Millicores,
-    /// Pods matched.
-    pub pods: u64,
-    /// Where the figure comes from.
-    pub source: &'static str,
-}
-
-/// Source label: working set from metrics.k8s.io.
-pub const FROM_USAGE: &str = "cluster usage (metrics.k8s.io)";
-/// Source label: effective requests (no metrics).
-pub const FROM_REQUESTS: &str = "cluster requests (no metrics)";
-
-/// Live figures per profile service (same order as the profile); `None` for services without pods.
-pub fn live_figures(profile: &Profile, snap: &ClusterSnapshot) -> Vec<Option<LiveFigure>> {
-    profile
-        .services
-        .iter()
-        .zip(&snap.aggregate.services)
-        .map(|(_, g)| {
-            (g.pods > 0).then(|| {
-                let usage = snap.pod_metrics_read && g.pods_with_metrics == g.pods;
-                let r = if usage { g.usage } else { g.requests };
-                LiveFigure {
-                    memory: r.mem,
-                    cpu: r.cpu,
-                    pods: g.pods,
-                    source: if usage { FROM_USAGE } else { FROM_REQUESTS },
-                }
-            })
-        })
-        .collect()
-}
-
-/// Eligible nodes' allocatable, requested and used (by the best available measure).
-struct Sums {
-    nodes: usize,
-    allocatable: Res,
-    requested: Res,
-    used: Res,
-    used_source: &'static str,
-    largest_free_mem: Bytes,
-}
-
-fn sums(snap: &ClusterSnapshot) -> Sums {
-    let mut s = Sums {
-        nodes: 0,
-        allocatable: Res::default(),
-        requested: Res::default(),
-        used: Res::default(),
-        used_source: "",
-        largest_free_mem: Bytes(0),
-    };
-    let node_metrics = snap.node_metrics_read;
-    let pod_metrics = snap.pod_metrics_read;
-    for e in &snap.aggregate.nodes {
-        let Some(info) = &e.info else { continue };
-        if info.exclusion().is_some() {
-            continue;
-        }
-        s.nodes += 1;
-        s.allocatable = s.allocatable.plus(info.allocatable);
-        s.requested = s.requested.plus(e.totals.requests);
-        let used = match (node_metrics, e.totals.node_usage) {
-            (true, Some(u)) => u,
-            _ if pod_metrics => e.totals.pod_usage,
-            _ => e.totals.requests,
-        };
-        s.used = s.used.plus(used);
-        let free = info.allocatable.mem.saturating_sub(e.totals.requests.mem);
-        s.largest_free_mem = s.largest_free_mem.max(free);
+/// "used" of a cluster in words.
+pub fn used_text(u: ClusterUsed) -> &'static str {
+    match u {
+        ClusterUsed::NodeMetrics => "NodeMetrics usage",
+        ClusterUsed::NodeMetricsPartly => "NodeMetrics usage, pods' usage where a node has none",
+        ClusterUsed::PodMetrics => "sum of PodMetrics usage (no NodeMetrics: system usage not included)",
+        ClusterUsed::Requests => "sum of pod requests (no metrics API)",
     }
-    s.used_source = if node_metrics {
-        "NodeMetrics usage"
-    } else if pod_metrics {
-        "sum of PodMetrics usage (no NodeMetrics: system usage not included)"
-    } else {
-        "sum of pod requests (no metrics API)"
-    };
-    s
 }
 
 /// One cluster of a several-cluster `check` (`--context a --context b`, `--all-contexts`).
@@ -139,7 +64,7 @@ pub fn context_row(snap: &ClusterSnapshot) -> ContextRow {
         allocatable_memory: s.allocatable.mem.into(),
         requested_memory: s.requested.mem.into(),
         used_memory: s.used.mem.into(),
-        used_source: s.used_source,
+        used_source: used_text(s.used_by),
     }
 }
 
@@ -157,73 +82,6 @@ pub fn unreadable_row(context: &str, error: String) -> ContextRow {
         used_memory: Bytes(0).into(),
         used_source: "",
     }
-}
-
-/// Several clusters as one: nodes are named `context/node`, totals add up, and what one
-/// cluster lacked is listed under its context. `None` when there is none.
-pub fn combine(snaps: Vec<ClusterSnapshot>) -> Option<ClusterSnapshot> {
-    let mut out: Option<ClusterSnapshot> = None;
-    let contexts: Vec<String> = snaps.iter().map(|s| s.context.clone()).collect();
-    for mut s in snaps {
-        let ctx = s.context.clone();
-        s.aggregate.rename_nodes(|n| format!("{ctx}/{n}"));
-        let missing: Vec<String> = s.missing.iter().map(|m| format!("{ctx}: {m}")).collect();
-        match &mut out {
-            None => {
-                s.missing = missing;
-                out = Some(s);
-            }
-            Some(o) => {
-                o.nodes_read &= s.nodes_read;
-                o.pods_read &= s.pods_read;
-                o.node_metrics_read &= s.node_metrics_read;
-                o.pod_metrics_read &= s.pod_metrics_read;
-                o.missing.extend(missing);
-                o.aggregate.merge(s.aggregate);
-            }
-        }
-    }
-    if let Some(o) = &mut out
-        && contexts.len() > 1
-    {
-        o.context = contexts.join(",");
-        o.server = format!("{} clusters", contexts.len());
-    }
-    out
-}
-
-/// The cluster as the baseline of a `check`: capacity is the allocatable of the nodes that can
-/// take work; used is NodeMetrics usage (else pod usage, else requests). `None` without nodes.
-pub fn baseline(snap: &ClusterSnapshot) -> Option<Baseline> {
-    if !snap.nodes_read {
-        return None;
-    }
-    let s = sums(snap);
-    if s.nodes == 0 {
-        return None;
-    }
-    Some(Baseline {
-        kind: BaselineKind::Cluster,
-        description: format!(
-            "cluster {} (context {}): allocatable of {} schedulable node(s); used = {}",
-            snap.server, snap.context, s.nodes, s.used_source
-        ),
-        total: s.allocatable.mem,
-        used: s.used.mem,
-        available: s.allocatable.mem.saturating_sub(s.used.mem),
-        swap: None,
-        cpu_capacity: Some(s.allocatable.cpu),
-        cpu_used: Some(s.used.cpu),
-        notes: Vec::new(),
-    })
-}
-
-/// Unrequested allocatable memory of the schedulable nodes, and the largest on one node.
-pub fn free_for_scheduling(snap: &ClusterSnapshot) -> Option<(Bytes, Bytes)> {
-    (snap.nodes_read && snap.pods_read).then(|| {
-        let s = sums(snap);
-        (s.allocatable.mem.saturating_sub(s.requested.mem), s.largest_free_mem)
-    })
 }
 
 /// One node in the report.
@@ -378,6 +236,9 @@ pub struct ClusterView {
     pub drift: Vec<DriftRow>,
     /// Deployed services with no pod in the cluster.
     pub services_without_pods: Vec<String>,
+    /// Deployed services whose pods are all outside the `-n`/`-l` scope.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub services_out_of_scope: Vec<String>,
     /// Planned services that already have pods.
     pub planned_already_running: Vec<String>,
     /// Pods matched to no service, by namespace and owner, largest first.
@@ -400,7 +261,7 @@ pub fn drift_text(live: Bytes, profile: Bytes) -> String {
 }
 
 /// Builds the cluster section.
-pub fn view(profile: &Profile, snap: &ClusterSnapshot, live: &[Option<LiveFigure>]) -> ClusterView {
+pub fn view(demand: &Demand, snap: &ClusterSnapshot) -> ClusterView {
     let a = &snap.aggregate;
     let nodes: Vec<NodeRow> = a
         .nodes
@@ -458,26 +319,40 @@ pub fn view(profile: &Profile, snap: &ClusterSnapshot, live: &[Option<LiveFigure
     };
     let mut drift = Vec::new();
     let mut planned_running = Vec::new();
-    for ((svc, g), l) in profile.services.iter().zip(&a.services).zip(live) {
-        let Some(l) = l else { continue };
-        if svc.status == ServiceStatus::Planned {
-            planned_running.push(format!("{} ({} pods)", svc.name, l.pods));
+    let mut without_pods = Vec::new();
+    let mut out_of_scope = Vec::new();
+    for d in &demand.services {
+        let Some(l) = d.live else { continue };
+        match d.state {
+            State::NoPods => without_pods.push(d.spec.name.clone()),
+            State::OutOfScope => out_of_scope.push(d.spec.name.clone()),
+            _ => {}
         }
-        let p = svc.memory_total();
+        if l.pods == 0 {
+            continue;
+        }
+        if d.spec.status == ServiceStatus::Planned {
+            planned_running.push(format!("{} ({} pods)", d.spec.name, l.pods));
+        }
+        let p = d.profile_memory;
         drift.push(DriftRow {
-            service: svc.name.clone(),
+            service: d.spec.name.clone(),
             pods: l.pods,
-            matched_by: match g.matched_by {
+            matched_by: match l.matched_by {
                 Some(MatchedBy::Workload) => "workload",
                 Some(MatchedBy::Selector) => "selector",
                 _ => "name",
             },
             profile_memory: p.into(),
-            live_memory: l.memory.into(),
-            live_source: l.source,
-            drift_bytes: (i128::from(l.memory.0) - i128::from(p.0)).clamp(i64::MIN.into(), i64::MAX.into())
+            live_memory: d.memory.into(),
+            live_source: if d.memory_from == Source::LiveUsage {
+                "cluster usage (metrics.k8s.io)"
+            } else {
+                "cluster requests (no metrics)"
+            },
+            drift_bytes: (i128::from(d.memory.0) - i128::from(p.0)).clamp(i64::MIN.into(), i64::MAX.into())
                 as i64,
-            drift: drift_text(l.memory, p),
+            drift: drift_text(d.memory, p),
         });
     }
     let mut unmatched: Vec<UnmatchedRow> = a
@@ -507,63 +382,9 @@ pub fn view(profile: &Profile, snap: &ClusterSnapshot, live: &[Option<LiveFigure
         nodes,
         totals,
         drift,
-        services_without_pods: a.missing_services(profile).map(str::to_string).collect(),
+        services_without_pods: without_pods,
+        services_out_of_scope: out_of_scope,
         planned_already_running: planned_running,
         unmatched,
-    }
-}
-
-/// A profile describing what runs in the cluster: one deployed service per owner workload
-/// (namespace and owner), memory and cpu per replica from live usage (rounded up), or from
-/// requests when metrics are missing. `snap` must have been read with an empty profile so that
-/// every pod is in an owner group.
-pub fn generate_profile(name: &str, snap: &ClusterSnapshot) -> Profile {
-    use crate::model::profile::{CpuSpec, MemorySpec, Policy, Service};
-    let groups = &snap.aggregate.unmatched;
-    let mut services = Vec::with_capacity(groups.len());
-    for ((ns, kind, owner), g) in groups {
-        if g.pods == 0 {
-            continue;
-        }
-        let usage = snap.pod_metrics_read && g.pods_with_metrics == g.pods;
-        let total = if usage { g.usage } else { g.requests };
-        let per = |v: u64| v.div_ceil(g.pods);
-        let name = if groups.iter().filter(|((_, _, o), _)| o == owner).count() > 1 {
-            format!("{owner}.{ns}")
-        } else {
-            owner.clone()
-        };
-        services.push(Service {
-            name,
-            group: ns.clone(),
-            status: ServiceStatus::Deployed,
-            port: None,
-            memory: MemorySpec { typical: Bytes(per(total.mem.0).max(1)), peak: None },
-            cpu: Some(CpuSpec { typical: Millicores(per(total.cpu.0)), peak: None }),
-            replicas: u32::try_from(g.pods).unwrap_or(u32::MAX),
-            namespace: Some(ns.clone()),
-            workload: Some(format!("{kind}/{owner}")),
-            selector: Default::default(),
-            per_client: None,
-            notes: Some(format!(
-                "{} pod(s) of {kind}/{owner}; figures per replica from {}",
-                g.pods,
-                if usage { "live usage (metrics.k8s.io)" } else { "requests (no metrics)" }
-            )),
-            never_live: false,
-        });
-    }
-    services.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
-    Profile {
-        name: name.to_string(),
-        description: Some(format!(
-            "generated by `bizo-plan profile generate` from cluster {} (context {}); {} workloads",
-            snap.server,
-            snap.context,
-            services.len()
-        )),
-        policy: Policy::default(),
-        host: None,
-        services,
     }
 }
