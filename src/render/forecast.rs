@@ -91,13 +91,17 @@ pub fn table(f: &Forecast, origin: &str, catalog_origin: &str, opts: &RenderOpti
         f.headroom.display
     ));
     let horizon = f.months.last().map_or(0, |m| m.month);
-    out.push_str("\nTiers\n");
-    let mut t = new_table(opts, &["Tier", "Monthly", "Allocatable", "Usable", "Now", "Runs out", "Why"]);
+    out.push_str("\nTargets\n");
+    let mut t = new_table(
+        opts,
+        &["Target", "Monthly", "Allocatable", "Node overhead", "Usable", "Now", "Runs out", "Why"],
+    );
     for r in &f.targets {
         t.add_row(vec![
             Cell::new(&r.name),
             right(&r.monthly),
             right(&r.capacity.display),
+            right(&r.overhead.display),
             right(&r.usable.display),
             Cell::new(if r.fits_now { "holds" } else { "no" }),
             Cell::new(runs_out_text(r, horizon)),

@@ -197,8 +197,33 @@ pub fn table(
             ));
         }
     }
+    if opts.explain
+        && let Some(p) = &r.pick
+    {
+        out.push_str(&format!(
+            "\nThe pick's nodes as modelled ({})\n",
+            p.distribution.as_deref().unwrap_or("not modelled")
+        ));
+        for b in &p.node_budgets {
+            out.push_str(&format!(
+                "  {}{}: {} as sold -> {} allocatable - {} it runs = {} for pods\n",
+                b.node,
+                b.role.as_ref().map_or(String::new(), |r| format!(" ({r})")),
+                b.nominal.display,
+                b.allocatable.display,
+                b.overhead.display,
+                b.usable.display
+            ));
+            for e in &b.explain {
+                out.push_str(&format!("    {e}\n"));
+            }
+            for part in &b.parts {
+                out.push_str(&format!("    {} {}: {}\n", part.part, part.memory.display, part.source));
+            }
+        }
+    }
     if opts.explain {
-        out.push_str("\nHow the figures are computed: demand = every replica at peak (or typical, policy.sizeBy); capacity = allocatable by the reservation model (nominal RAM minus the kernel share, reservations and eviction) minus node overhead; headroom = the least of any node, 1 - placed / capacity; replicas placed largest first on the node left with the most free share (the scheduler's LeastAllocated); node loss re-places every replica on the remaining nodes.\n");
+        out.push_str("\nHow the figures are computed: demand = every replica at peak (or typical, policy.sizeBy); capacity = allocatable by the reservation model (nominal RAM minus the kernel share, reservations and eviction); each node also runs the OS, the distribution's processes for its role and per-node system pods (the catalog's distributions, the profile's system: section, --system-overhead, or what a live cluster measured), and the cluster's system pods are placed with the services; headroom = the least of any node, 1 - (what it runs + placed) / allocatable; replicas placed largest first on the node left with the most free share (the scheduler's LeastAllocated); node loss re-places every replica on the remaining nodes.\n");
     }
     out
 }
