@@ -97,22 +97,47 @@ struct Assessed {
     system: SystemSpec,
 }
 
-fn assess(g: &Gathered, cli_system: &SystemSpec) -> Assessed {
+fn assess(
+    g: &Gathered,
+    snapshot: Option<&crate::model::inventory::ClusterSnapshot>,
+    cli_system: &SystemSpec,
+) -> Assessed {
     let profile = &g.loaded.profile;
-    let (demand, recorded) = assess::demand(
+    let (demand, _) = assess::demand(
         profile,
         assess::Gathered {
             history: g.history.as_ref().map(|(p, h)| (p, h)),
             recording: g.recording.as_ref(),
-            cluster: g.snapshot.as_ref(),
+            cluster: snapshot,
         },
     );
-    let _ = recorded;
     let system = profile.system.overridden_by(cli_system);
     let learned =
-        g.snapshot.as_ref().map(|s| node::learn(s, &system.system_namespaces())).filter(|l| !l.is_empty());
+        snapshot.map(|s| node::learn(s, &system.system_namespaces())).filter(|l| !l.is_empty());
     let models = Models::resolve(&g.catalog, &profile.system, cli_system, learned.as_ref());
     Assessed { demand, models, learned, system }
+}
+
+/// The gaps of a cluster's answers (read, but incomplete), in words.
+fn gap_texts(g: &Gathered, snapshot: Option<&crate::model::inventory::ClusterSnapshot>) -> Vec<String> {
+    snapshot.map_or_else(Vec::new, |s| {
+        crate::analysis::cluster::gaps(s, &g.loaded.profile)
+            .iter()
+            .map(|gap| crate::report::cluster::gap_text(gap, &s.context))
+            .collect()
+    })
+}
+
+/// `recommend` and `forecast` plan one stack on one cluster.
+fn one_cluster(g: &Gathered) -> Result<()> {
+    if g.clusters.is_empty() {
+        return Ok(());
+    }
+    Err(InputError::Usage(format!(
+        "recommend and forecast plan one stack on one cluster; {} contexts were given (use --context once; check takes several)",
+        g.clusters.len()
+    ))
+    .into())
 }
 
 /// Notes on how the demand and the overhead were assessed.
@@ -204,19 +229,63 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
         )
         .into());
     }
-    let g = gather::gather(&Sources {
+    let mut g = gather::gather(&Sources {
         profile: args.profile.as_deref(),
         tiers: args.tiers.as_deref(),
         cluster: (!offline).then_some(&args.cluster),
         prometheus: &args.prometheus,
         recording: &args.recording,
     })?;
+    let opts = render_options(&args.output);
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let (written, failed) = if g.clusters.is_empty() {
+        let snapshot = g.snapshot.take();
+        let report = check_report(args, &g, snapshot.as_ref())?;
+        // Streamed: a large cluster's JSON is never held in memory as one string.
+        (render::write_check(&report, &g.loaded.origin, &opts, &mut out), report.verdict.failed)
+    } else {
+        // Several clusters: each against its own capacity, with its own verdict.
+        let reads = std::mem::take(&mut g.clusters);
+        let mut clusters = Vec::new();
+        for r in reads {
+            let report = match &r.snapshot {
+                Some(s) => Some(Box::new(check_report(args, &g, Some(s))?)),
+                None => None,
+            };
+            clusters.push(crate::report::check::ClusterCheck { context: r.context, error: r.error, report });
+        }
+        let unreachable_fails = args.cluster.require_cluster && !args.cluster.allow_unreachable;
+        let report = crate::report::check::ClustersReport::new(
+            &g.loaded.profile.name,
+            clusters,
+            g.contexts.clone(),
+            unreachable_fails,
+        );
+        (render::write_checks(&report, &g.loaded.origin, &opts, &mut out), report.verdict.failed)
+    };
+    match written.and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        r => r.context("writing to standard output")?,
+    }
+    Ok(if failed { Exit::GateFailed } else { Exit::Ok })
+}
+
+/// The check of one machine: the host, a recording, a planned node, or one cluster.
+fn check_report(
+    args: &CheckArgs,
+    g: &Gathered,
+    snapshot: Option<&crate::model::inventory::ClusterSnapshot>,
+) -> Result<CheckReport> {
     let cli_system = args.system.spec();
-    let a = assess(&g, &cli_system);
+    let a = assess(g, snapshot, &cli_system);
     let changes = what_if_changes(&args.what_if)?;
     let (demand, before) = with_changes(a.demand.clone(), changes.as_ref())?;
-    let mut notes = assessment_notes(&g, &a);
-
+    let mut notes = assessment_notes(g, &a);
+    let mut missing = g.missing.clone();
+    if let Some(s) = snapshot.filter(|_| !g.clusters.is_empty()) {
+        missing.extend(s.missing.iter().cloned());
+    }
+    missing.extend(gap_texts(g, snapshot));
     // The machine planned onto now, and what it runs besides the services.
     let distribution = a.system.distribution.clone().unwrap_or_else(|| "k3s".to_string());
     let model = a.models.by_name.get(&distribution);
@@ -266,7 +335,7 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
             );
         }
         (b, Some(section("modelled", parts)))
-    } else if let Some(b) = g.snapshot.as_ref().and_then(crate::analysis::cluster::baseline) {
+    } else if let Some(b) = snapshot.and_then(crate::analysis::cluster::baseline) {
         let parts: Vec<OverheadLine> = a
             .learned
             .iter()
@@ -275,7 +344,7 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
             .collect();
         (b, (!parts.is_empty()).then(|| section("measured", parts)))
     } else {
-        if g.snapshot.is_some() {
+        if snapshot.is_some() {
             notes.push(
                 "the cluster's nodes could not be read: capacity and usage are this host's".to_string(),
             );
@@ -287,22 +356,22 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
         max_used: args.max_used,
         min_available: args.min_available,
     };
-    let scheduling = g.snapshot.as_ref().and_then(crate::analysis::cluster::scheduling);
-    let missing = !g.missing.is_empty();
+    let scheduling = snapshot.and_then(crate::analysis::cluster::scheduling);
+    let any_missing = !missing.is_empty();
     let mut what_if = None;
     let projection = match (&before, &changes) {
         (Some((d0, applied)), Some(req)) => {
-            let p0 = projection::project(d0, &baseline, &gates, scheduling, missing);
+            let p0 = projection::project(d0, &baseline, &gates, scheduling, any_missing);
             baseline = whatif::adjust_baseline(&baseline, applied);
             notes.extend(freed_notes(applied));
-            let p1 = projection::project(&demand, &baseline, &gates, scheduling, missing);
+            let p1 = projection::project(&demand, &baseline, &gates, scheduling, any_missing);
             let cmp = whatif::compare(&p0, &p1, demand.policy.warn_used_percent, demand.policy.used_measure);
             what_if = Some(WhatIf::new(&req.name, req.description.as_deref(), &cmp, applied));
             p1
         }
-        _ => projection::project(&demand, &baseline, &gates, scheduling, missing),
+        _ => projection::project(&demand, &baseline, &gates, scheduling, any_missing),
     };
-    let view = g.snapshot.as_ref().map(|s| crate::report::cluster::view(&demand, s));
+    let view = snapshot.map(|s| crate::report::cluster::view(&demand, s));
     let mut report = CheckReport::new(Parts {
         profile: &g.loaded.profile.name,
         demand: &demand,
@@ -310,10 +379,9 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
         projection: &projection,
         cluster: view.as_ref(),
         system: system.as_ref(),
-        missing: &g.missing,
+        missing: &missing,
         notes: &notes,
     });
-    report.contexts = g.contexts.clone();
     report.what_if = what_if;
     if let Some((_, h)) = &g.history {
         report.explain.extend(crate::report::history::explain(h));
@@ -322,15 +390,7 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
     if !args.no_tiers {
         report.tiers = tier_rows(&g.catalog, &a.models, &demand)?;
     }
-    // Streamed: a large cluster's JSON is never held in memory as one string.
-    let opts = render_options(&args.output);
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    let written = render::write_check(&report, &g.loaded.origin, &opts, &mut out).and_then(|()| out.flush());
-    match written {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        r => r.context("writing to standard output")?,
-    }
-    Ok(if report.verdict.failed { Exit::GateFailed } else { Exit::Ok })
+    Ok(report)
 }
 
 fn section(how: &'static str, parts: Vec<OverheadLine>) -> SystemSection {
@@ -385,7 +445,8 @@ fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
         prometheus: &args.prometheus,
         recording: &args.recording,
     })?;
-    let a = assess(&g, &args.system.spec());
+    one_cluster(&g)?;
+    let a = assess(&g, g.snapshot.as_ref(), &args.system.spec());
     let changes = what_if_changes(&args.what_if)?;
     let (demand, before) = with_changes(a.demand.clone(), changes.as_ref())?;
     let currency = args.currency.trim().to_ascii_uppercase();
@@ -433,7 +494,7 @@ fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
     }
     report.history = g.history.as_ref().map(|(_, h)| h.clone());
     report.notes = assessment_notes(&g, &a);
-    report.missing_inputs.clone_from(&g.missing);
+    report.missing_inputs = g.missing.iter().cloned().chain(gap_texts(&g, g.snapshot.as_ref())).collect();
     let opts = render_options(&args.output);
     let text = render::recommend(&report, &origin, &g.catalog_origin, args.show_rejected, &opts);
     write_stdout(&text)?;
@@ -449,7 +510,8 @@ fn run_forecast(args: &ForecastArgs) -> Result<Exit> {
         prometheus: &args.prometheus,
         recording: &args.recording,
     })?;
-    let a = assess(&g, &args.system.spec());
+    one_cluster(&g)?;
+    let a = assess(&g, g.snapshot.as_ref(), &args.system.spec());
     let changes = what_if_changes(&args.what_if)?;
     let (demand, _) = with_changes(a.demand.clone(), changes.as_ref())?;
     let mut origin = g.loaded.origin.clone();
@@ -533,7 +595,7 @@ fn run_forecast(args: &ForecastArgs) -> Result<Exit> {
     let mut report =
         crate::report::forecast::ForecastReport::new(&f, &currency, demand_source(&demand), current.as_ref());
     report.notes = assessment_notes(&g, &a);
-    report.missing_inputs.clone_from(&g.missing);
+    report.missing_inputs = g.missing.iter().cloned().chain(gap_texts(&g, g.snapshot.as_ref())).collect();
     let text = render::forecast(&report, &origin, &g.catalog_origin, &render_options(&args.output));
     write_stdout(&text)?;
     Ok(Exit::Ok)
@@ -552,7 +614,7 @@ fn run_generate(args: &GenerateArgs) -> Result<Exit> {
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
     let snap = runtime
-        .block_on(gather::read_cluster(&required, &empty, &mut notes))?
+        .block_on(gather::read_cluster(&required, &empty, &mut notes, &mut Vec::new()))?
         .ok_or_else(|| Unreachable("no cluster could be read".to_string()))?;
     if !snap.pods_read {
         return Err(
@@ -665,7 +727,7 @@ async fn take_sample(
         None
     } else {
         let mut notes = Vec::new();
-        gather::read_cluster(&args.cluster, profile, &mut notes).await?.and_then(|snap| {
+        gather::read_cluster(&args.cluster, profile, &mut notes, &mut Vec::new()).await?.and_then(|snap| {
             let b = crate::analysis::cluster::baseline(&snap)?;
             let services = profile
                 .services

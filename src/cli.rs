@@ -509,6 +509,11 @@ pub struct ClusterArgs {
     #[arg(long, conflicts_with = "context")]
     pub all_contexts: bool,
 
+    /// With several contexts and --require-cluster: check the clusters that can be read even
+    /// when others cannot (they are listed as missing inputs) instead of failing with exit 3.
+    #[arg(long)]
+    pub allow_unreachable: bool,
+
     /// Only pods in this namespace; repeat for several (default: all namespaces).
     #[arg(short = 'n', long = "namespace", value_name = "NS")]
     pub namespaces: Vec<String>,

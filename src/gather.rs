@@ -45,8 +45,10 @@ pub struct Gathered {
     pub catalog: Catalog,
     /// Where it came from.
     pub catalog_origin: String,
-    /// The cluster read (several contexts: their combination).
+    /// The cluster read (one context).
     pub snapshot: Option<ClusterSnapshot>,
+    /// Several contexts: each cluster read, or why not, in the order asked for.
+    pub clusters: Vec<ClusterRead>,
     /// One row per context of a several-cluster read.
     pub contexts: Vec<ContextRow>,
     /// Prometheus history: the profile with its figures, and the section.
@@ -57,6 +59,17 @@ pub struct Gathered {
     pub notes: Vec<String>,
     /// Inputs that were wanted and could not be read.
     pub missing: Vec<String>,
+}
+
+/// One cluster of a several-cluster read.
+#[derive(Debug)]
+pub struct ClusterRead {
+    /// kubeconfig context.
+    pub context: String,
+    /// What was read.
+    pub snapshot: Option<ClusterSnapshot>,
+    /// Why it could not be read.
+    pub error: Option<String>,
 }
 
 /// Reads everything `s` names.
@@ -75,38 +88,55 @@ pub fn gather(s: &Sources<'_>) -> Result<Gathered> {
     let (cluster, history) = runtime.block_on(async {
         let cluster = async {
             let mut notes = Vec::new();
+            let mut missing = Vec::new();
             let r = match s.cluster {
-                None => Ok((None, Vec::new())),
+                None => Ok((None, Vec::new(), Vec::new())),
                 Some(c) if c.no_cluster => {
                     notes.push("cluster skipped (--no-cluster)".to_string());
-                    Ok((None, Vec::new()))
+                    Ok((None, Vec::new(), Vec::new()))
                 }
                 Some(c) if c.context.len() > 1 || c.all_contexts => {
-                    read_clusters(c, &loaded.profile, &mut notes).await
+                    read_clusters(c, &loaded.profile, &mut notes)
+                        .await
+                        .map(|(reads, rows)| (None, reads, rows))
                 }
-                Some(c) => read_cluster(c, &loaded.profile, &mut notes).await.map(|s| (s, Vec::new())),
+                Some(c) => read_cluster(c, &loaded.profile, &mut notes, &mut missing)
+                    .await
+                    .map(|s| (s, Vec::new(), Vec::new())),
             };
-            (r, notes)
+            (r, notes, missing)
         };
         // The Prometheus client blocks on its own queries; it runs beside the cluster read.
         let history = tokio::task::spawn_blocking(move || read_history(&prom, &profile));
         let (c, h) = tokio::join!(cluster, history);
         (c, h)
     });
-    let ((snapshot, contexts), cluster_notes) = match cluster {
-        (Ok(v), n) => (v, n),
-        (Err(e), _) => return Err(e),
+    let ((snapshot, clusters, contexts), cluster_notes, unreachable) = match cluster {
+        (Ok(v), n, m) => (v, n, m),
+        (Err(e), _, _) => return Err(e),
     };
     notes.extend(cluster_notes);
     let history = history.context("the Prometheus reader stopped")??;
     let mut missing: Vec<String> = snapshot.as_ref().map(|s| s.missing.clone()).unwrap_or_default();
+    missing.extend(unreachable);
     if let Some((_, h)) = &history {
         notes.push(h.summary());
         if let Some(e) = &h.error {
             missing.push(e.clone());
         }
     }
-    Ok(Gathered { loaded, catalog, catalog_origin, snapshot, contexts, history, recording, notes, missing })
+    Ok(Gathered {
+        loaded,
+        catalog,
+        catalog_origin,
+        snapshot,
+        clusters,
+        contexts,
+        history,
+        recording,
+        notes,
+        missing,
+    })
 }
 
 /// The kube client's options.
@@ -126,11 +156,13 @@ pub fn kube_options(args: &ClusterArgs) -> KubeOptions {
 }
 
 /// Connects and reads the cluster. `Ok(None)` when there is none to read and it is not
-/// required (the reason goes into `notes`); exit 3 when it is required.
+/// required (the reason goes into `notes`; a configured cluster that cannot be reached is also a
+/// missing input, with its reason); exit 3 when it is required.
 pub async fn read_cluster(
     args: &ClusterArgs,
     profile: &Profile,
     notes: &mut Vec<String>,
+    missing: &mut Vec<String>,
 ) -> Result<Option<ClusterSnapshot>> {
     let opts = kube_options(args);
     let (client, target) = match kube::connect(&opts).await? {
@@ -152,22 +184,50 @@ pub async fn read_cluster(
             s.missing.join("; ")
         ))
         .into()),
-        Ok(s) => Ok(Some(s)),
+        Ok(s) => {
+            let scoped = !args.namespaces.is_empty() || args.selector.is_some();
+            let a = &s.aggregate;
+            let in_scope: u64 =
+                a.services.iter().chain(a.unmatched.iter().map(|(_, g)| g)).map(|g| g.pods).sum();
+            if scoped && s.pods_read && in_scope == 0 {
+                let mut what = Vec::new();
+                if !args.namespaces.is_empty() {
+                    what.push(format!("-n {}", args.namespaces.join(" -n ")));
+                }
+                if let Some(l) = &args.selector {
+                    what.push(format!("-l {l}"));
+                }
+                let w = format!(
+                    "the scope {} matches no pod in {} (context {}): a typo? nothing in it is counted",
+                    what.join(" "),
+                    s.server,
+                    s.context
+                );
+                if args.require_cluster {
+                    return Err(InputError::Usage(format!("--require-cluster: {w}")).into());
+                }
+                eprintln!("bizo-plan: warning: {w}");
+                notes.push(format!("WARNING: {w}"));
+            }
+            Ok(Some(s))
+        }
         Err(e) if args.require_cluster => Err(e.into()),
         Err(e) => {
             notes.push(format!("{e}; planning from this host"));
+            missing.push(format!("{e}"));
             Ok(None)
         }
     }
 }
 
-/// Several clusters, read concurrently: the combined snapshot (None when none could be read)
-/// and one row per context. One unreachable context is reported and does not stop the others.
+/// Several clusters, read concurrently: each read, or why not, and one row per context (with
+/// their total last). One unreachable context is reported and does not stop the others;
+/// `--require-cluster` fails when any cannot be read (exit 3), unless `--allow-unreachable`.
 async fn read_clusters(
     args: &ClusterArgs,
     profile: &Profile,
     notes: &mut Vec<String>,
-) -> Result<(Option<ClusterSnapshot>, Vec<ContextRow>)> {
+) -> Result<(Vec<ClusterRead>, Vec<ContextRow>)> {
     let names =
         if args.all_contexts { kube::context_names(&kube_options(args))? } else { args.context.clone() };
     if names.is_empty() {
@@ -176,46 +236,61 @@ async fn read_clusters(
     let results = futures::future::join_all(names.iter().map(|name| {
         let one = ClusterArgs { context: vec![name.clone()], require_cluster: true, ..args.clone() };
         async move {
-            let mut notes = Vec::new();
-            let r = read_cluster(&one, profile, &mut notes).await;
+            let (mut notes, mut missing) = (Vec::new(), Vec::new());
+            let r = read_cluster(&one, profile, &mut notes, &mut missing).await;
             (name.clone(), r, notes)
         }
     }))
     .await;
     let mut rows = Vec::new();
-    let mut snaps = Vec::new();
+    let mut reads = Vec::new();
     for (name, r, ctx_notes) in results {
         notes.extend(ctx_notes.into_iter().map(|n| format!("{name}: {n}")));
         match r {
             Ok(Some(s)) => {
                 rows.push(cluster_report::context_row(&s));
-                snaps.push(s);
+                reads.push(ClusterRead { context: name, snapshot: Some(s), error: None });
             }
-            Ok(None) => rows.push(cluster_report::unreadable_row(&name, "not configured".into())),
+            Ok(None) => {
+                rows.push(cluster_report::unreadable_row(&name, "not configured".into()));
+                reads.push(ClusterRead {
+                    context: name,
+                    snapshot: None,
+                    error: Some("not configured".into()),
+                });
+            }
             Err(e) => {
                 let why = format!("{e:#}").replace("--require-cluster: ", "");
-                notes.push(format!("context {name}: {why}"));
-                rows.push(cluster_report::unreadable_row(&name, why));
+                rows.push(cluster_report::unreadable_row(&name, why.clone()));
+                reads.push(ClusterRead { context: name, snapshot: None, error: Some(why) });
             }
         }
     }
-    if snaps.is_empty() && args.require_cluster {
+    let unread: Vec<String> =
+        reads.iter().filter_map(|r| r.error.as_ref().map(|e| format!("{}: {e}", r.context))).collect();
+    if args.require_cluster && !args.allow_unreachable && !unread.is_empty() {
         return Err(Unreachable(format!(
-            "--require-cluster: none of the {} context(s) could be read: {}",
-            rows.len(),
-            rows.iter()
-                .filter_map(|r| r.error.as_ref().map(|e| format!("{}: {e}", r.context)))
-                .collect::<Vec<_>>()
-                .join("; ")
+            "--require-cluster: {} of the {} context(s) could not be read (--allow-unreachable to check the others): {}",
+            unread.len(),
+            reads.len(),
+            unread.join("; ")
         ))
         .into());
     }
-    let read = snaps.len();
-    let combined = crate::analysis::cluster::combine(snaps);
-    if read < rows.len() {
-        notes.push(format!("{read} of {} clusters read; the totals are of the clusters read", rows.len()));
+    if reads.iter().all(|r| r.snapshot.is_none()) && args.require_cluster {
+        return Err(Unreachable(format!(
+            "--require-cluster: none of the {} context(s) could be read: {}",
+            reads.len(),
+            unread.join("; ")
+        ))
+        .into());
     }
-    Ok((combined, rows))
+    let read = reads.iter().filter(|r| r.snapshot.is_some()).count();
+    if read < reads.len() {
+        notes.push(format!("{read} of {} clusters read", reads.len()));
+    }
+    rows.push(cluster_report::total_row(&rows));
+    Ok((reads, rows))
 }
 
 /// Reads a recording and summarizes it at `stat`.

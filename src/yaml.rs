@@ -44,11 +44,22 @@ impl fmt::Display for YamlError {
 
 impl std::error::Error for YamlError {}
 
+/// YAML nodes a document may hold: about 450,000 services of a profile (a service is some ten
+/// nodes); raised from the crate's 250,000, which stopped profiles at about 22,000 services.
+pub const MAX_NODES: usize = 5_000_000;
+/// Parser events a document may produce (about two per node).
+pub const MAX_EVENTS: usize = 12_000_000;
+
 fn options() -> serde_saphyr::Options {
-    // The crate's budgets bound nesting depth, event and node counts; alias replay is capped
-    // lower than its default so an alias bomb fails fast. Duplicate keys are errors.
+    // The crate's budgets bound nesting depth, event and node counts (raised for large profiles;
+    // the file size is capped before parsing, see `source::files::MAX_FILE_BYTES`); alias replay
+    // is capped lower than its default so an alias bomb fails fast. Duplicate keys are errors.
     let mut o = serde_saphyr::Options::default();
     o.alias_limits.max_total_replayed_events = 100_000;
+    let mut b = o.budget.clone().unwrap_or_default();
+    b.max_nodes = MAX_NODES;
+    b.max_events = MAX_EVENTS;
+    o.budget = Some(b);
     o
 }
 
@@ -80,16 +91,17 @@ fn yaml_error(e: &serde_saphyr::Error, origin: &str, path: String) -> YamlError 
         let bare = e.without_snippet().to_string();
         let message = strip_position(&bare).to_string();
         let full = e.to_string();
+        let friendly = friendlier(&message);
         let snippet = full
             .split_once('\n')
-            .map(|(_, rest)| rest.replace("<input>", origin))
+            .map(|(_, rest)| rest.replace("<input>", origin).replace(&message, &friendly))
             .filter(|s| !s.trim().is_empty());
         YamlError {
             origin: origin.to_string(),
             line: loc.map(|l| l.line() as usize),
             column: loc.map(|l| l.column() as usize),
             path: clean_path(&path),
-            message: friendlier(&message),
+            message: friendly,
             snippet,
         }
     }
@@ -101,8 +113,36 @@ fn clean_path(path: &str) -> String {
     if p == "." || p == "?" { String::new() } else { p }
 }
 
-/// Makes terse integer errors say what is expected.
+/// Makes terse integer errors say what is expected, and the YAML crate's own wording (its
+/// options, its types) the tool's.
 fn friendlier(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("duplicate mapping key") {
+        let key = rest.trim_start_matches(':').split(", set DuplicateKeyPolicy").next().unwrap_or("").trim();
+        return if key.is_empty() {
+            "duplicate key: each key may appear once in a mapping".to_string()
+        } else {
+            format!("duplicate key `{key}`: each key may appear once in a mapping")
+        };
+    }
+    if let Some(b) = message.strip_prefix("budget breached: ") {
+        let what = b.split(['{', ' ']).next().unwrap_or(b);
+        return match what {
+            "Nodes" => format!(
+                "the document has more than {MAX_NODES} YAML nodes (about 450,000 services), the limit against resource exhaustion"
+            ),
+            "Events" => format!(
+                "the document has more than {MAX_EVENTS} YAML events, the limit against resource exhaustion"
+            ),
+            "Depth" => {
+                "the document nests deeper than 64 levels, the limit against resource exhaustion".to_string()
+            }
+            "Aliases" | "Anchors" | "AliasReplayLimitExceeded" => {
+                "too many aliases or anchors (an alias bomb?), the limit against resource exhaustion"
+                    .to_string()
+            }
+            _ => format!("the document exceeds a parser limit against resource exhaustion ({b})"),
+        };
+    }
     let range = match message {
         "invalid u8" => Some(u64::from(u8::MAX)),
         "invalid u16" => Some(u64::from(u16::MAX)),
@@ -134,10 +174,26 @@ pub fn to_string<T: Serialize>(value: &T) -> Result<String, String> {
     serde_saphyr::to_string(value).map_err(|e| e.to_string())
 }
 
-/// Serializes a value as YAML into a writer, as it goes.
-pub fn to_writer<W: std::io::Write, T: Serialize>(w: W, value: &T) -> Result<(), String> {
-    let mut w = w;
-    serde_saphyr::to_io_writer(&mut w, value).map_err(|e| e.to_string())
+/// Serializes a value as YAML into a writer, as it goes. An I/O error keeps its kind (a closed
+/// pipe stays a closed pipe).
+pub fn to_writer<W: std::io::Write, T: Serialize>(w: W, value: &T) -> std::io::Result<()> {
+    struct Track<W> {
+        w: W,
+        kind: Option<std::io::ErrorKind>,
+    }
+    impl<W: std::io::Write> std::io::Write for Track<W> {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.w.write(b).inspect_err(|e| self.kind = Some(e.kind()))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.w.flush().inspect_err(|e| self.kind = Some(e.kind()))
+        }
+    }
+    let mut t = Track { w, kind: None };
+    serde_saphyr::to_io_writer(&mut t, value).map_err(|e| match t.kind {
+        Some(k) => std::io::Error::from(k),
+        None => std::io::Error::other(e.to_string()),
+    })
 }
 
 /// Finds the line and column of the node at `path` (for errors found after parsing, such as a
@@ -289,7 +345,8 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h,*h]
         let e = from_str::<T>("  \n", "p.yaml").unwrap_err();
         assert_eq!(e.to_string(), "p.yaml:1:1: the document is empty");
         let e = from_str::<T>("port: 1\nport: 2\n", "p.yaml").unwrap_err();
-        assert!(e.to_string().starts_with("p.yaml:2:1: duplicate mapping key: port"), "{e}");
+        assert_eq!(e.to_string(), "p.yaml:2:1: duplicate key `port`: each key may appear once in a mapping");
+        assert!(!e.snippet.as_deref().unwrap_or_default().contains("DuplicateKeyPolicy"), "{e:?}");
     }
 
     #[test]

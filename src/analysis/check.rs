@@ -243,7 +243,7 @@ pub fn project(
     let running_peak = sum_bytes(running(), |d| d.peak);
     let planned_peak = sum_bytes(to_add(), |d| d.peak);
     let projected_peak = Bytes(running_peak.0.saturating_add(planned_peak.0));
-    let running_replicas: u64 = running().map(|d| u64::from(d.instances)).sum();
+    let running_replicas: u64 = running().map(|d| u64::from(d.instances)).fold(0u64, u64::saturating_add);
 
     let mut groups: Vec<GroupSums> = Vec::new();
     for d in demand.services.iter().filter(|d| d.state != State::OutOfScope) {

@@ -63,7 +63,7 @@ pub fn sums(snap: &ClusterSnapshot) -> Sums {
     }
     s.used_by = if node_metrics && with_nm == s.nodes {
         ClusterUsed::NodeMetrics
-    } else if node_metrics && with_nm > 0 {
+    } else if node_metrics {
         ClusterUsed::NodeMetricsPartly
     } else if pod_metrics {
         ClusterUsed::PodMetrics
@@ -71,39 +71,6 @@ pub fn sums(snap: &ClusterSnapshot) -> Sums {
         ClusterUsed::Requests
     };
     s
-}
-
-/// Several clusters as one: nodes are named `context/node`, totals add up, and what one
-/// cluster lacked is listed under its context. `None` when there is none.
-pub fn combine(snaps: Vec<ClusterSnapshot>) -> Option<ClusterSnapshot> {
-    let mut out: Option<ClusterSnapshot> = None;
-    let contexts: Vec<String> = snaps.iter().map(|s| s.context.clone()).collect();
-    for mut s in snaps {
-        let ctx = s.context.clone();
-        s.aggregate.rename_nodes(|n| format!("{ctx}/{n}"));
-        let missing: Vec<String> = s.missing.iter().map(|m| format!("{ctx}: {m}")).collect();
-        match &mut out {
-            None => {
-                s.missing = missing;
-                out = Some(s);
-            }
-            Some(o) => {
-                o.nodes_read &= s.nodes_read;
-                o.pods_read &= s.pods_read;
-                o.node_metrics_read &= s.node_metrics_read;
-                o.pod_metrics_read &= s.pod_metrics_read;
-                o.missing.extend(missing);
-                o.aggregate.merge(s.aggregate);
-            }
-        }
-    }
-    if let Some(o) = &mut out
-        && contexts.len() > 1
-    {
-        o.context = contexts.join(",");
-        o.server = format!("{} clusters", contexts.len());
-    }
-    out
 }
 
 /// The cluster as the baseline of a `check`: capacity is the allocatable of the nodes that can
@@ -132,6 +99,58 @@ pub fn baseline(snap: &ClusterSnapshot) -> Option<Baseline> {
         cpu_used: Some(s.used.cpu),
         notes: Vec::new(),
     })
+}
+
+/// What a cluster's answers lack, each gap with how the analysis fills it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gap {
+    /// NodeMetrics were read but leave out these schedulable nodes (metrics-server omits nodes
+    /// it has not scraped yet): their pods' usage (else requests) stands in.
+    NodeMetrics {
+        /// The nodes without NodeMetrics.
+        nodes: Vec<String>,
+        /// Schedulable nodes in all.
+        of: usize,
+    },
+    /// PodMetrics leave out some pods of a service: its requests stand in for its usage.
+    PodMetrics {
+        /// Service.
+        service: String,
+        /// Pods without metrics.
+        missing: u64,
+        /// Its pods.
+        pods: u64,
+    },
+}
+
+/// The gaps in a snapshot's answers (inputs that were read but are incomplete).
+pub fn gaps(snap: &ClusterSnapshot, profile: &Profile) -> Vec<Gap> {
+    let mut out = Vec::new();
+    if snap.node_metrics_read {
+        let eligible: Vec<&crate::model::inventory::NodeEntry> = snap
+            .aggregate
+            .nodes
+            .iter()
+            .filter(|e| e.info.as_ref().is_some_and(|i| i.exclusion().is_none()))
+            .collect();
+        let nodes: Vec<String> =
+            eligible.iter().filter(|e| e.totals.node_usage.is_none()).map(|e| e.name.clone()).collect();
+        if !nodes.is_empty() {
+            out.push(Gap::NodeMetrics { nodes, of: eligible.len() });
+        }
+    }
+    if snap.pod_metrics_read {
+        for (s, g) in profile.services.iter().zip(&snap.aggregate.services) {
+            if g.pods > 0 && g.pods_with_metrics < g.pods {
+                out.push(Gap::PodMetrics {
+                    service: s.name.clone(),
+                    missing: g.pods - g.pods_with_metrics,
+                    pods: g.pods,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// What the scheduler still has: unrequested allocatable memory of the schedulable nodes, and

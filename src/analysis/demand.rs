@@ -245,17 +245,20 @@ impl Demand {
     pub fn apply_live(&mut self, snap: &ClusterSnapshot) {
         let mult = self.policy.peak_multiplier;
         let usage_read = snap.pod_metrics_read;
+        let scoped = !snap.namespaces.is_empty() || snap.selector.is_some();
+        // Whether the pods outside the scope were listed (then a service with none is not running).
+        let outside_known = snap.aggregate.services_out_of_scope.len() == self.services.len();
         for (i, (d, g)) in self.services.iter_mut().zip(&snap.aggregate.services).enumerate() {
             if d.spec.never_live {
                 continue;
             }
             if g.pods == 0 {
                 if d.spec.status == ServiceStatus::Deployed {
-                    d.state = if snap.aggregate.out_of_scope_pods(i) > 0 {
-                        State::OutOfScope
-                    } else {
-                        State::NoPods
-                    };
+                    // Under a scope, a service without pods in it runs outside it (its usage is
+                    // already inside the nodes' usage) unless the pods outside were listed and
+                    // hold none of it.
+                    let outside = snap.aggregate.out_of_scope_pods(i) > 0 || (scoped && !outside_known);
+                    d.state = if outside { State::OutOfScope } else { State::NoPods };
                 }
                 d.live = Some(Live { pods: 0, matched_by: None, usage: None, requests: Res::default() });
                 continue;

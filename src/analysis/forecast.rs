@@ -223,9 +223,9 @@ pub fn forecast(
         let active = || scaled.services.iter().filter(|d| d.state != State::OutOfScope);
         months.push(Month {
             month: m,
-            memory: Bytes(active().map(|d| d.memory.0).sum()),
-            demand: Bytes(planner.load.services.iter().map(|i| i.memory.0).sum()),
-            cpu: Millicores(active().map(|d| d.cpu.0).sum()),
+            memory: Bytes(active().map(|d| d.memory.0).fold(0u64, u64::saturating_add)),
+            demand: Bytes(planner.load.services.iter().map(|i| i.memory.0).fold(0u64, u64::saturating_add)),
+            cpu: Millicores(active().map(|d| d.cpu.0).fold(0u64, u64::saturating_add)),
             clients,
             passing: evals.iter().filter(|e| e.passes).map(|e| e.name.clone()).collect(),
             cheapest,
@@ -244,7 +244,13 @@ pub fn forecast(
 }
 
 fn running_memory(d: &Demand) -> Bytes {
-    Bytes(d.services.iter().filter(|s| s.state == State::Running).map(|s| s.memory.0).sum())
+    Bytes(
+        d.services
+            .iter()
+            .filter(|s| s.state == State::Running)
+            .map(|s| s.memory.0)
+            .fold(0u64, u64::saturating_add),
+    )
 }
 
 #[cfg(test)]

@@ -382,7 +382,7 @@ fn why_not(
     }
     let largest_mem = free.iter().map(|f| f.0).max().unwrap_or(0);
     let largest_cpu = free.iter().map(|f| f.1).max().unwrap_or(0);
-    let total_mem: u64 = free.iter().map(|f| f.0).sum();
+    let total_mem: u64 = free.iter().map(|f| f.0).fold(0u64, u64::saturating_add);
     if bins.iter().all(|b| b.memory < it.memory) {
         return WhyNot::LargerThanAnyNode {
             need: it.memory,
@@ -444,8 +444,8 @@ pub fn fills(items: &[Item], bins: &[Bin], p: &Placement, detail: bool) -> Vec<N
     bins.iter()
         .zip(&p.bins)
         .map(|(b, idx)| {
-            let mem: u64 = idx.iter().map(|&i| items[i].memory.0).sum();
-            let cpu: u64 = idx.iter().map(|&i| items[i].cpu.0).sum();
+            let mem: u64 = idx.iter().map(|&i| items[i].memory.0).fold(0u64, u64::saturating_add);
+            let cpu: u64 = idx.iter().map(|&i| items[i].cpu.0).fold(0u64, u64::saturating_add);
             let (om, oc) = (b.overhead.0.0, b.overhead.1.0);
             let (cap_m, cap_c) = (b.memory.0.saturating_add(om), b.cpu.0.saturating_add(oc));
             let mp = Ratio::of(mem.saturating_add(om), cap_m).unwrap_or(Ratio(0));
@@ -575,7 +575,7 @@ mod tests {
         let found = search(&items, &caps, false).expect("a placement exists");
         assert!(found.unplaced.is_empty());
         for (k, idx) in found.bins.iter().enumerate() {
-            let m: u64 = idx.iter().map(|&i| items[i].memory.0).sum();
+            let m: u64 = idx.iter().map(|&i| items[i].memory.0).fold(0u64, u64::saturating_add);
             assert!(m <= bins[k].memory.0);
         }
         assert_eq!(found.bins.iter().map(Vec::len).sum::<usize>(), 5);

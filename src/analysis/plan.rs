@@ -103,8 +103,8 @@ impl LoadHint {
     pub fn of(items: &[Item], headroom: Ratio, ha: bool) -> LoadHint {
         LoadHint {
             ha,
-            memory: Bytes(items.iter().map(|i| i.memory.0).sum()),
-            cpu: Millicores(items.iter().map(|i| i.cpu.0).sum()),
+            memory: Bytes(items.iter().map(|i| i.memory.0).fold(0u64, u64::saturating_add)),
+            cpu: Millicores(items.iter().map(|i| i.cpu.0).fold(0u64, u64::saturating_add)),
             replicas: items.len() as u64,
             headroom,
         }
@@ -695,8 +695,16 @@ fn headroom(demand: u64, cap: u64) -> Ratio {
 fn worst_headroom(items: &[Item], bins: &[Bin], p: &placement::Placement) -> (Ratio, Ratio, String) {
     let mut worst = (Ratio(ONE), Ratio(ONE), String::new());
     for (b, idx) in bins.iter().zip(&p.bins) {
-        let m: u64 = idx.iter().map(|&i| items[i].memory.0).sum::<u64>() + b.overhead.0.0;
-        let c: u64 = idx.iter().map(|&i| items[i].cpu.0).sum::<u64>() + b.overhead.1.0;
+        let m: u64 = idx
+            .iter()
+            .map(|&i| items[i].memory.0)
+            .fold(0u64, u64::saturating_add)
+            .saturating_add(b.overhead.0.0);
+        let c: u64 = idx
+            .iter()
+            .map(|&i| items[i].cpu.0)
+            .fold(0u64, u64::saturating_add)
+            .saturating_add(b.overhead.1.0);
         let hm = headroom(m, b.memory.0 + b.overhead.0.0);
         let hc = if c == 0 { Ratio(ONE) } else { headroom(c, b.cpu.0 + b.overhead.1.0) };
         if hm.min(hc) < worst.0.min(worst.1) {
@@ -788,17 +796,19 @@ impl<'a> Planner<'a> {
         let items = self.load.items(o);
         let system: Vec<Item> =
             items.iter().filter(|i| i.group == SYSTEM_GROUP && i.service_id >= SYSTEM_ID).cloned().collect();
-        let cap_m: u64 = budgets.iter().map(|b| b.allocatable.allocatable_memory.0).sum();
-        let cap_c: u64 = budgets.iter().map(|b| b.allocatable.allocatable_cpu.0).sum();
-        let over_m: u64 = budgets.iter().map(|b| b.overhead_memory.0).sum();
-        let over_c: u64 = budgets.iter().map(|b| b.overhead_cpu.0).sum();
-        let free_m: u64 = bins.iter().map(|b| b.memory.0).sum();
-        let free_c: u64 = bins.iter().map(|b| b.cpu.0).sum();
-        let cap_pods: u64 = bins.iter().map(|b| u64::from(b.pods)).sum();
-        let sys_m: u64 = system.iter().map(|i| i.memory.0).sum();
-        let sys_c: u64 = system.iter().map(|i| i.cpu.0).sum();
-        let dm: u64 = items.iter().map(|i| i.memory.0).sum();
-        let dc: u64 = items.iter().map(|i| i.cpu.0).sum();
+        let cap_m: u64 =
+            budgets.iter().map(|b| b.allocatable.allocatable_memory.0).fold(0u64, u64::saturating_add);
+        let cap_c: u64 =
+            budgets.iter().map(|b| b.allocatable.allocatable_cpu.0).fold(0u64, u64::saturating_add);
+        let over_m: u64 = budgets.iter().map(|b| b.overhead_memory.0).fold(0u64, u64::saturating_add);
+        let over_c: u64 = budgets.iter().map(|b| b.overhead_cpu.0).fold(0u64, u64::saturating_add);
+        let free_m: u64 = bins.iter().map(|b| b.memory.0).fold(0u64, u64::saturating_add);
+        let free_c: u64 = bins.iter().map(|b| b.cpu.0).fold(0u64, u64::saturating_add);
+        let cap_pods: u64 = bins.iter().map(|b| u64::from(b.pods)).fold(0u64, u64::saturating_add);
+        let sys_m: u64 = system.iter().map(|i| i.memory.0).fold(0u64, u64::saturating_add);
+        let sys_c: u64 = system.iter().map(|i| i.cpu.0).fold(0u64, u64::saturating_add);
+        let dm: u64 = items.iter().map(|i| i.memory.0).fold(0u64, u64::saturating_add);
+        let dc: u64 = items.iter().map(|i| i.cpu.0).fold(0u64, u64::saturating_add);
         let mut rejections = Vec::new();
         if let (Some(b), Some(m)) = (req.budget_cents, o.monthly_cents)
             && m > b
@@ -1124,8 +1134,8 @@ pub fn recommend(
         currency: currency.to_string(),
         requirements: req.clone(),
         replicas: items.len(),
-        demand_memory: Bytes(items.iter().map(|i| i.memory.0).sum()),
-        demand_cpu: Millicores(items.iter().map(|i| i.cpu.0).sum()),
+        demand_memory: Bytes(items.iter().map(|i| i.memory.0).fold(0u64, u64::saturating_add)),
+        demand_cpu: Millicores(items.iter().map(|i| i.cpu.0).fold(0u64, u64::saturating_add)),
         pick,
         alternatives: passing,
         rejected,

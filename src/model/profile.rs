@@ -487,6 +487,21 @@ impl Profile {
                 push(vec![key("host"), key("cpus")], "cpus must be at least 1".into());
             }
         }
+        // Every sum the planner makes must fit: the services' memory (peak, all replicas, all
+        // services) in 64 bits is an error to report, never a wrap or a silent cap.
+        let mut total: Option<u64> = Some(0);
+        for (i, s) in self.services.iter().enumerate() {
+            let each = s.memory.peak.unwrap_or(s.memory.typical).max(s.memory.typical);
+            let with_mult = Some(p.peak_multiplier.apply_ceil(s.memory.typical.0).max(each.0));
+            total = total.and_then(|t| t.checked_add(with_mult?.checked_mul(u64::from(s.replicas))?));
+            if total.is_none() {
+                push(
+                    vec![key("services"), PathSeg::Index(i), key("memory")],
+                    "the services' memory (peak x replicas, summed over the profile) does not fit in 64 bits (16 EiB): a typo?".into(),
+                );
+                break;
+            }
+        }
         let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, s) in self.services.iter().enumerate() {
             let at = |f: &[&str]| {

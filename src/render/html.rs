@@ -544,6 +544,58 @@ fn nodes_chart(c: &ClusterView, shown: &[&NodeRow]) -> String {
 
 /// The `check` report as one HTML page.
 pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
+    let status = r.verdict.status.as_str();
+    page(&format!("bizo-plan check: {status} (profile {})", r.profile), &check_body(r, origin, opts))
+}
+
+/// A several-cluster check on one page: the worst verdict and the contexts, then each cluster's
+/// report in an article of its own (ids prefixed so that they stay unique).
+pub fn checks(r: &crate::report::check::ClustersReport, origin: &str, opts: &RenderOptions) -> String {
+    let status = r.verdict.status.as_str();
+    let class = status_class(r.verdict.status);
+    let mut b = String::new();
+    let _ = write!(
+        b,
+        r#"<header><h1>bizo-plan check: <span class="status s-{class}">{status}</span> across {} clusters</h1>
+<p>Profile <strong>{}</strong> <span class="muted">({})</span></p></header>
+<section id="verdict" class="verdict v-{class}" aria-labelledby="verdict-h"><h2 id="verdict-h">Verdict of the run: {status}</h2><ul>"#,
+        r.clusters.len(),
+        esc(&r.profile),
+        esc(origin)
+    );
+    for reason in &r.verdict.reasons {
+        let _ = write!(b, "<li>{}</li>", esc(reason));
+    }
+    b.push_str("</ul></section>\n");
+    contexts_section(&mut b, &r.contexts);
+    for (i, c) in r.clusters.iter().enumerate() {
+        let _ = write!(b, r#"<article id="cluster-{i}" aria-label="cluster {}">"#, esc(&c.context));
+        match (&c.report, &c.error) {
+            (Some(rep), _) => {
+                let body = check_body(rep, origin, opts)
+                    .replace(r#" id=""#, &format!(r#" id="c{i}-"#))
+                    .replace(r#"aria-labelledby=""#, &format!(r#"aria-labelledby="c{i}-"#))
+                    .replace("<header><h1>", &format!("<header><h1>Cluster {}: ", esc(&c.context)));
+                b.push_str(&body);
+            }
+            (None, e) => {
+                let _ = write!(
+                    b,
+                    r#"<h2>Cluster {}</h2><p class="bad">NOT READ: {}</p>"#,
+                    esc(&c.context),
+                    esc(e.as_deref().unwrap_or("unknown"))
+                );
+            }
+        }
+        b.push_str("</article>\n");
+    }
+    page(
+        &format!("bizo-plan check: {status} across {} clusters (profile {})", r.clusters.len(), r.profile),
+        &b,
+    )
+}
+
+fn check_body(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
     let v = &r.verdict;
     let status = v.status.as_str();
     let class = status_class(v.status);
@@ -746,9 +798,6 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
     }
     b.push_str("</section>\n");
 
-    if !r.contexts.is_empty() {
-        contexts_section(&mut b, r);
-    }
     if let Some(c) = &r.cluster {
         cluster_section(&mut b, c, opts);
     }
@@ -802,7 +851,7 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
         r#"<footer>bizo-plan check, profile {}. Figures are shown in short form; hover a dotted number for its exact value. <code>-o json</code> carries every figure exactly.</footer>"#,
         esc(&r.profile)
     );
-    page(&format!("bizo-plan check: {status} (profile {})", r.profile), &b)
+    b
 }
 
 fn what_if_section(b: &mut String, w: &crate::report::whatif::WhatIf) {
@@ -859,9 +908,8 @@ fn what_if_section(b: &mut String, w: &crate::report::whatif::WhatIf) {
     let _ = writeln!(b, "<p><strong>{}</strong></p></section>", esc(&w.conclusion));
 }
 
-fn contexts_chart(r: &CheckReport) -> String {
-    let rows = r
-        .contexts
+fn contexts_chart(contexts: &[crate::report::cluster::ContextRow]) -> String {
+    let rows = contexts
         .iter()
         .map(|c| Row {
             label: c.context.clone(),
@@ -898,8 +946,8 @@ fn contexts_chart(r: &CheckReport) -> String {
         id: "contexts".into(),
         title: "Memory per cluster: requested and used against allocatable".into(),
         desc: format!(
-            "{} cluster context(s), read concurrently; the report's figures are their total. For each, requested memory (upper bar) and used memory (lower bar) against the allocatable memory of its schedulable nodes (the box).",
-            r.contexts.len()
+            "{} cluster context(s), read concurrently, each checked against its own capacity (the total row is information only). For each, requested memory (upper bar) and used memory (lower bar) against the allocatable memory of its schedulable nodes (the box).",
+            contexts.len()
         ),
         rows,
         legend: vec![
@@ -911,11 +959,14 @@ fn contexts_chart(r: &CheckReport) -> String {
     })
 }
 
-fn contexts_section(b: &mut String, r: &CheckReport) {
+fn contexts_section(b: &mut String, contexts: &[crate::report::cluster::ContextRow]) {
     b.push_str(r#"<section id="contexts" aria-labelledby="contexts-h"><h2 id="contexts-h">Clusters</h2>"#);
-    figure(b, "Memory per cluster (the figures above are their total)", &contexts_chart(r));
-    let rows = r
-        .contexts
+    figure(
+        b,
+        "Memory per cluster (each has its own verdict; the total is information only)",
+        &contexts_chart(contexts),
+    );
+    let rows = contexts
         .iter()
         .map(|c| {
             vec![

@@ -40,23 +40,6 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
     for n in &r.notes {
         out.push_str(&format!("- note: {n}\n"));
     }
-    if !r.contexts.is_empty() {
-        out.push_str("\n### Clusters\n\n");
-        let rows = r
-            .contexts
-            .iter()
-            .map(|c| {
-                vec![
-                    c.context.clone(),
-                    c.nodes.to_string(),
-                    c.allocatable_memory.display.clone(),
-                    c.used_memory.display.clone(),
-                    c.error.clone().map_or("read".into(), |e| format!("**not read**: {e}")),
-                ]
-            })
-            .collect();
-        table(&mut out, &["Context", "Nodes", "Allocatable", "Used", "Status"], rows);
-    }
     if let Some(w) = &r.what_if {
         out.push_str(&format!("\n### What-if: {}\n\n", esc(&w.scenario)));
         let rows = w
@@ -247,6 +230,40 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
         out.push_str("\n### How each figure was computed\n\n");
         let rows = r.explain.iter().map(|e| vec![format!("`{}`", e.figure), e.arithmetic.clone()]).collect();
         table(&mut out, &["Figure", "Arithmetic"], rows);
+    }
+    out
+}
+
+/// A several-cluster check as Markdown: the worst verdict, then each cluster's report.
+pub fn checks(r: &crate::report::check::ClustersReport, origin: &str, opts: &RenderOptions) -> String {
+    let mut out = format!(
+        "## bizo-plan check: **{}** across {} clusters\n\n",
+        r.verdict.status.as_str(),
+        r.clusters.len()
+    );
+    for reason in &r.verdict.reasons {
+        out.push_str(&format!("- {reason}\n"));
+    }
+    let rows = r
+        .contexts
+        .iter()
+        .map(|c| {
+            vec![
+                c.context.clone(),
+                c.nodes.to_string(),
+                c.allocatable_memory.display.clone(),
+                c.used_memory.display.clone(),
+                c.error.clone().map_or("read".into(), |e| format!("**not read**: {e}")),
+            ]
+        })
+        .collect();
+    out.push('\n');
+    table(&mut out, &["Context", "Nodes", "Allocatable", "Used", "Status"], rows);
+    for c in &r.clusters {
+        if let Some(rep) = &c.report {
+            out.push_str(&format!("\n---\n\n### Cluster `{}`\n\n", c.context));
+            out.push_str(&check(rep, origin, opts));
+        }
     }
     out
 }

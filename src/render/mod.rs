@@ -102,8 +102,10 @@ pub fn recommend(
         body: r,
     };
     match opts.format {
-        Format::Table => recommend::table(r, profile_origin, catalog_origin, show_rejected, opts),
-        Format::Markdown => recommend::markdown(r, profile_origin),
+        Format::Table => {
+            terminal_safe(&recommend::table(r, profile_origin, catalog_origin, show_rejected, opts), false)
+        }
+        Format::Markdown => terminal_safe(&recommend::markdown(r, profile_origin), false),
         Format::Html => html::recommend(r, profile_origin, catalog_origin, show_rejected, opts),
         Format::Json | Format::Yaml => machine(&env, opts.format).unwrap_or_default(),
     }
@@ -124,10 +126,81 @@ pub fn forecast(
         body: f,
     };
     match opts.format {
-        Format::Table => forecast::table(f, profile_origin, catalog_origin, opts),
-        Format::Markdown => forecast::markdown(f, profile_origin),
+        Format::Table => terminal_safe(&forecast::table(f, profile_origin, catalog_origin, opts), false),
+        Format::Markdown => terminal_safe(&forecast::markdown(f, profile_origin), false),
         Format::Html => html::forecast(f, profile_origin, catalog_origin, opts),
         Format::Json | Format::Yaml => machine(&env, opts.format).unwrap_or_default(),
+    }
+}
+
+/// The machine-readable document of a several-cluster check.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClustersEnvelope<'a> {
+    schema_version: u32,
+    command: &'static str,
+    profile_origin: &'a str,
+    #[serde(flatten)]
+    report: &'a crate::report::check::ClustersReport,
+}
+
+/// Renders a several-cluster `check` into a writer (JSON and YAML streamed).
+pub fn write_checks(
+    report: &crate::report::check::ClustersReport,
+    origin: &str,
+    opts: &RenderOptions,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let envelope =
+        ClustersEnvelope { schema_version: SCHEMA_VERSION, command: "check", profile_origin: origin, report };
+    match opts.format {
+        Format::Table => {
+            w.write_all(terminal_safe(&table::checks(report, origin, opts), opts.color).as_bytes())
+        }
+        Format::Markdown => {
+            w.write_all(terminal_safe(&markdown::checks(report, origin, opts), false).as_bytes())
+        }
+        Format::Html => w.write_all(html::checks(report, origin, opts).as_bytes()),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *w, &envelope).map_err(json_io)?;
+            w.write_all(b"\n")
+        }
+        Format::Yaml => crate::yaml::to_writer(&mut *w, &envelope),
+    }
+}
+
+/// The colour sequences the table renderer itself writes (the verdict's status).
+const OWN_SGR: [&str; 4] = ["\x1b[1;32m", "\x1b[1;33m", "\x1b[1;31m", "\x1b[0m"];
+
+/// Text for a terminal: every control character from a profile, a catalog or the API (escape
+/// sequences, carriage returns, tabs, NULs...) is shown escaped (`\x1b`), except new lines and,
+/// with `color`, the renderer's own colour sequences.
+pub fn terminal_safe(text: &str, color: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if color && let Some(own) = OWN_SGR.iter().find(|s| rest.starts_with(**s)) {
+            out.push_str(own);
+            rest = &rest[own.len()..];
+            continue;
+        }
+        match c {
+            '\n' => out.push('\n'),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// A JSON writer's error as an I/O error that keeps its kind (a closed pipe stays a closed pipe).
+fn json_io(e: serde_json::Error) -> std::io::Error {
+    match e.io_error_kind() {
+        Some(kind) => std::io::Error::from(kind),
+        None => std::io::Error::other(e),
     }
 }
 
@@ -151,13 +224,31 @@ pub fn write_check(
     let envelope =
         Envelope { schema_version: SCHEMA_VERSION, command: "check", profile_origin: origin, report };
     match opts.format {
-        Format::Table => w.write_all(table::check(report, origin, opts).as_bytes()),
-        Format::Markdown => w.write_all(markdown::check(report, origin, opts).as_bytes()),
+        Format::Table => {
+            w.write_all(terminal_safe(&table::check(report, origin, opts), opts.color).as_bytes())
+        }
+        Format::Markdown => {
+            w.write_all(terminal_safe(&markdown::check(report, origin, opts), false).as_bytes())
+        }
         Format::Html => w.write_all(html::check(report, origin, opts).as_bytes()),
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *w, &envelope).map_err(std::io::Error::other)?;
+            serde_json::to_writer_pretty(&mut *w, &envelope).map_err(json_io)?;
             w.write_all(b"\n")
         }
-        Format::Yaml => crate::yaml::to_writer(&mut *w, &envelope).map_err(std::io::Error::other),
+        Format::Yaml => crate::yaml::to_writer(&mut *w, &envelope),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terminal_safe;
+
+    #[test]
+    fn control_characters_are_escaped_but_our_colours_stay() {
+        assert_eq!(terminal_safe("a\x1b]0;pwned\x07b\r\tc\nd", false), "a\\x1b]0;pwned\\x07b\\r\\tc\nd");
+        assert_eq!(terminal_safe("\x1b[1;31mINSUFFICIENT\x1b[0m", true), "\x1b[1;31mINSUFFICIENT\x1b[0m");
+        assert_eq!(terminal_safe("\x1b[1;31mX\x1b[0m", false), "\\x1b[1;31mX\\x1b[0m");
+        assert_eq!(terminal_safe("\x1b[2J", true), "\\x1b[2J", "only the renderer's own sequences pass");
+        assert_eq!(terminal_safe("vault-ünïcode", false), "vault-ünïcode");
     }
 }

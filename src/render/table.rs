@@ -169,31 +169,6 @@ pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
         }
     }
 
-    if !r.contexts.is_empty() {
-        out.push_str("\nClusters (read concurrently; the figures above are their total)\n");
-        let mut t = new_table(
-            opts,
-            &["Context", "Server", "Nodes", "Pods", "Allocatable", "Requested", "Used", "Status"],
-        );
-        for c in &r.contexts {
-            t.add_row(vec![
-                Cell::new(&c.context),
-                Cell::new(c.server.as_deref().unwrap_or("-")),
-                right(c.nodes),
-                right(c.pods),
-                right(&c.allocatable_memory.display),
-                right(&c.requested_memory.display),
-                right(&c.used_memory.display),
-                Cell::new(match (&c.error, c.missing.is_empty()) {
-                    (Some(e), _) => format!("NOT READ: {e}"),
-                    (None, true) => "read".to_string(),
-                    (None, false) => format!("read, without: {}", c.missing.join("; ")),
-                }),
-            ]);
-        }
-        out.push_str(&t.to_string());
-        out.push('\n');
-    }
     if let Some(w) = &r.what_if {
         what_if_section(&mut out, w, opts);
     }
@@ -500,4 +475,54 @@ fn cluster_section(out: &mut String, c: &ClusterView, opts: &RenderOptions) {
             ));
         }
     }
+}
+
+/// The contexts of a several-cluster check (their total last: information only).
+fn contexts_table(rows: &[crate::report::cluster::ContextRow], opts: &RenderOptions) -> String {
+    let mut t = new_table(
+        opts,
+        &["Context", "Server", "Nodes", "Pods", "Allocatable", "Requested", "Used", "Status"],
+    );
+    for c in rows {
+        t.add_row(vec![
+            Cell::new(&c.context),
+            Cell::new(c.server.as_deref().unwrap_or("-")),
+            right(c.nodes),
+            right(c.pods),
+            right(&c.allocatable_memory.display),
+            right(&c.requested_memory.display),
+            right(&c.used_memory.display),
+            Cell::new(match (&c.error, c.missing.is_empty()) {
+                (Some(e), _) => format!("NOT READ: {e}"),
+                (None, true) => "read".to_string(),
+                (None, false) => format!("read, without: {}", c.missing.join("; ")),
+            }),
+        ]);
+    }
+    t.to_string()
+}
+
+/// A several-cluster check: each cluster's report with its own verdict, the contexts, and the
+/// worst verdict (the exit code's).
+pub fn checks(r: &crate::report::check::ClustersReport, origin: &str, opts: &RenderOptions) -> String {
+    let mut out = format!(
+        "bizo-plan check: profile {} ({origin}), {} clusters, each against its own capacity\n",
+        r.profile,
+        r.clusters.len()
+    );
+    for c in &r.clusters {
+        out.push_str(&format!("\n=== cluster {} ===\n", c.context));
+        match (&c.report, &c.error) {
+            (Some(rep), _) => out.push_str(&check(rep, origin, opts)),
+            (None, e) => out.push_str(&format!("NOT READ: {}\n", e.as_deref().unwrap_or("unknown"))),
+        }
+    }
+    out.push_str("\nClusters (the total is information only: no pod is scheduled across clusters)\n");
+    out.push_str(&contexts_table(&r.contexts, opts));
+    out.push('\n');
+    out.push_str(&format!("\nVerdict of the run: {}\n", r.verdict.status.as_str()));
+    for reason in &r.verdict.reasons {
+        out.push_str(&format!("  - {reason}\n"));
+    }
+    out
 }

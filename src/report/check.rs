@@ -260,9 +260,6 @@ pub struct CheckReport {
     /// Usage history from Prometheus (`--prometheus`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<HistoryReport>,
-    /// Each cluster of a several-cluster check, read or not.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub contexts: Vec<ContextRow>,
     /// What-if changes: before and after.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub what_if: Option<WhatIf>,
@@ -758,7 +755,6 @@ impl CheckReport {
             tiers: Vec::new(),
             missing_inputs: missing.to_vec(),
             history: None,
-            contexts: Vec::new(),
             what_if: None,
             verdict: Verdict { status: pr.verdict.status, reasons, gates, failed: pr.verdict.failed },
             explain,
@@ -825,4 +821,91 @@ pub fn replay_for_tests() -> CheckReport {
         .map(|o| super::plan::OptionRow::new(&planner.evaluate(o, &req, true), &catalog.currency))
         .collect();
     report
+}
+
+/// One cluster of a several-cluster check: its own report (and verdict), or why it could not
+/// be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterCheck {
+    /// kubeconfig context.
+    pub context: String,
+    /// Why it could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Its report, when it was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<Box<CheckReport>>,
+}
+
+/// A check of several clusters. No pod can be scheduled across clusters, so each is checked
+/// against its own capacity and gets its own verdict; the run's verdict is the worst of them.
+/// The combined figures (`contexts`) are information, never a verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClustersReport {
+    /// Profile name.
+    pub profile: String,
+    /// Each cluster, in the order asked for.
+    pub clusters: Vec<ClusterCheck>,
+    /// One row per context, with their total as the last row (information only).
+    pub contexts: Vec<ContextRow>,
+    /// Clusters that could not be read: missing inputs of the run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_inputs: Vec<String>,
+    /// The worst verdict (the exit code follows it).
+    pub verdict: Verdict,
+}
+
+impl ClustersReport {
+    /// The report of several clusters: the worst status, one reason per cluster.
+    pub fn new(
+        profile: &str,
+        clusters: Vec<ClusterCheck>,
+        contexts: Vec<ContextRow>,
+        unreachable_fails: bool,
+    ) -> Self {
+        let mut status = Status::Healthy;
+        let mut failed = false;
+        let mut reasons = Vec::new();
+        let mut missing = Vec::new();
+        for c in &clusters {
+            match (&c.report, &c.error) {
+                (Some(r), _) => {
+                    status = status.max(r.verdict.status);
+                    failed |= r.verdict.failed;
+                    reasons.push(format!(
+                        "cluster {}: {}{}",
+                        c.context,
+                        r.verdict.status.as_str(),
+                        r.verdict.reasons.first().map_or(String::new(), |x| format!(": {x}"))
+                    ));
+                }
+                (None, e) => {
+                    let why = e.clone().unwrap_or_else(|| "not read".into());
+                    reasons.push(format!("cluster {}: not read: {why}", c.context));
+                    missing.push(format!("cluster {}: {why}", c.context));
+                }
+            }
+        }
+        if unreachable_fails && !missing.is_empty() {
+            failed = true;
+        }
+        let read = clusters.iter().filter(|c| c.report.is_some()).count();
+        reasons.insert(
+            0,
+            format!(
+                "{} of the {} clusters: each against its own capacity ({read} read); the run takes the worst",
+                status.as_str(),
+                clusters.len()
+            ),
+        );
+        ClustersReport {
+            profile: profile.to_string(),
+            clusters,
+            contexts,
+            missing_inputs: missing,
+            verdict: Verdict { status, reasons, gates: Vec::new(), failed },
+        }
+    }
 }

@@ -12,6 +12,22 @@ use crate::model::profile::ServiceStatus;
 use crate::model::quantity::Bytes;
 use crate::model::ratio::Ratio;
 
+/// A gap in a cluster's answers in words, with how it was filled.
+pub fn gap_text(g: &crate::analysis::cluster::Gap, context: &str) -> String {
+    use crate::analysis::cluster::Gap;
+    match g {
+        Gap::NodeMetrics { nodes, of } => format!(
+            "{context}: NodeMetrics for {} of {of} schedulable node(s) ({}{}): their pods' usage stands in for them, so their system usage is not counted",
+            nodes.len(),
+            nodes.iter().take(10).cloned().collect::<Vec<_>>().join(", "),
+            if nodes.len() > 10 { ", ..." } else { "" }
+        ),
+        Gap::PodMetrics { service, missing, pods } => format!(
+            "{context}: PodMetrics for {missing} of the {pods} pod(s) of {service}: its requests stand in for its usage"
+        ),
+    }
+}
+
 /// "used" of a cluster in words.
 pub fn used_text(u: ClusterUsed) -> &'static str {
     match u {
@@ -65,6 +81,25 @@ pub fn context_row(snap: &ClusterSnapshot) -> ContextRow {
         requested_memory: s.requested.mem.into(),
         used_memory: s.used.mem.into(),
         used_source: used_text(s.used_by),
+    }
+}
+
+/// The total of the contexts read: information, never a verdict (no pod is scheduled across
+/// clusters).
+pub fn total_row(rows: &[ContextRow]) -> ContextRow {
+    let read: Vec<&ContextRow> = rows.iter().filter(|r| r.error.is_none()).collect();
+    let sum = |f: fn(&ContextRow) -> u64| read.iter().map(|r| f(r)).fold(0u64, u64::saturating_add);
+    ContextRow {
+        context: format!("total of {} cluster(s) read (information only)", read.len()),
+        server: None,
+        error: None,
+        missing: Vec::new(),
+        nodes: sum(|r| r.nodes),
+        pods: sum(|r| r.pods),
+        allocatable_memory: Bytes(sum(|r| r.allocatable_memory.bytes)).into(),
+        requested_memory: Bytes(sum(|r| r.requested_memory.bytes)).into(),
+        used_memory: Bytes(sum(|r| r.used_memory.bytes)).into(),
+        used_source: "",
     }
 }
 

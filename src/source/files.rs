@@ -22,15 +22,35 @@ pub struct LoadedProfile {
     pub origin: String,
 }
 
+/// The largest profile, catalog, scenario or recording read (64 MiB): far above any real one,
+/// and a bound on the memory a file (or `/dev/zero`) can make the tool use.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// Reads at most [`MAX_FILE_BYTES`] from `r`; more is an error naming `origin`.
+fn read_capped(r: impl Read, origin: &str) -> Result<Vec<u8>, InputError> {
+    let mut buf = Vec::new();
+    r.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| InputError::Read { origin: origin.to_string(), reason: e.to_string() })?;
+    if buf.len() as u64 > MAX_FILE_BYTES {
+        return Err(InputError::Read {
+            origin: origin.to_string(),
+            reason: format!("larger than {} MiB, the limit for input files", MAX_FILE_BYTES >> 20),
+        });
+    }
+    Ok(buf)
+}
+
 /// Loads a profile from `path` (`-` for standard input), or the embedded default.
 pub fn load_profile(path: Option<&Path>) -> Result<LoadedProfile, InputError> {
     let (text, origin) = match path {
         None => (DEFAULT_PROFILE.to_string(), DEFAULT_ORIGIN.to_string()),
         Some(p) if p.as_os_str() == "-" => {
-            let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .map_err(|e| InputError::Read { origin: "<stdin>".into(), reason: e.to_string() })?;
+            let bytes = read_capped(std::io::stdin().lock(), "<stdin>")?;
+            let s = String::from_utf8(bytes).map_err(|_| InputError::Read {
+                origin: "<stdin>".into(),
+                reason: "not UTF-8 text (profiles must be UTF-8)".into(),
+            })?;
             (s, "<stdin>".to_string())
         }
         Some(p) => (read_text(p)?, p.display().to_string()),
@@ -39,17 +59,38 @@ pub fn load_profile(path: Option<&Path>) -> Result<LoadedProfile, InputError> {
     Ok(LoadedProfile { profile, origin })
 }
 
-/// Reads a text file, with an error that names the file and the reason.
+/// Reads a text file, with an error that names the file and the reason. Only regular files
+/// are read (a FIFO with no writer would block, a device never end), and at most
+/// [`MAX_FILE_BYTES`].
 pub fn read_text(p: &Path) -> Result<String, InputError> {
-    let bytes = std::fs::read(p).map_err(|e| InputError::Read {
-        origin: p.display().to_string(),
+    let origin = p.display().to_string();
+    let fail = |e: std::io::Error| InputError::Read {
+        origin: origin.clone(),
         reason: match e.kind() {
             std::io::ErrorKind::NotFound => "file not found".to_string(),
             std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
             std::io::ErrorKind::IsADirectory => "is a directory, not a file".to_string(),
             _ => e.to_string(),
         },
-    })?;
+    };
+    // The kind first, without opening: opening a FIFO blocks until a writer appears.
+    let meta = std::fs::metadata(p).map_err(fail)?;
+    if meta.is_dir() {
+        return Err(InputError::Read { origin, reason: "is a directory, not a file".into() });
+    }
+    if !meta.is_file() {
+        return Err(InputError::Read {
+            origin,
+            reason: "not a regular file (a FIFO, socket or device); use - to read standard input".into(),
+        });
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(InputError::Read {
+            origin,
+            reason: format!("larger than {} MiB, the limit for input files", MAX_FILE_BYTES >> 20),
+        });
+    }
+    let bytes = read_capped(std::fs::File::open(p).map_err(fail)?, &origin)?;
     String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;

@@ -354,3 +354,41 @@ fn a_broken_kubeconfig_is_bad_input() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--kubeconfig") && err.contains("kubeconfig"), "{err}");
 }
+
+// Fault matrix: control characters in names
+#[test]
+fn control_characters_from_a_profile_never_reach_the_terminal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p = dir.path().join("evil.yaml");
+    std::fs::write(
+        &p,
+        "name: \"evil\\e]0;title\\a\"\nservices:\n  - {name: \"api\\e[2J\\rX\", group: core, status: deployed, memory: {typical: 10Mi}}\n",
+    )
+    .expect("write");
+    let (code, out, err) = run(&[
+        "check",
+        "-p",
+        p.to_str().expect("utf-8"),
+        "--profile-only",
+        "--capacity",
+        "8Gi",
+        "--width",
+        "120",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains('\x1b') && !out.contains('\r') && !out.contains('\x07'), "{out:?}");
+    assert!(out.contains("api\\x1b[2J\\rX"), "{out}");
+    assert!(out.contains("evil\\x1b]0;title\\x07"), "{out}");
+    // JSON keeps the exact text (escaped by JSON itself).
+    let (_, v) = json(&[
+        "check",
+        "-p",
+        p.to_str().expect("utf-8"),
+        "--profile-only",
+        "--capacity",
+        "8Gi",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(v["services"][0]["name"], "api\u{1b}[2J\rX");
+}

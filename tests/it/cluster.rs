@@ -512,9 +512,11 @@ fn multi_kubeconfig(path: &std::path::Path, contexts: &[(&str, String)]) {
     std::fs::write(path, y).expect("write kubeconfig");
 }
 
+// Fault matrix: several clusters pooled
 #[test]
-fn several_clusters_are_read_concurrently_and_totalled() {
+fn several_clusters_each_get_their_own_verdict_and_the_worst_decides() {
     let laptop = start(SimConfig::laptop());
+    let twin = start(SimConfig::laptop());
     let multi = start(SimConfig::multinode());
     let (el, em) = (laptop.expected_totals(), multi.expected_totals());
     let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
@@ -522,7 +524,12 @@ fn several_clusters_are_read_concurrently_and_totalled() {
     let kc = dir.path().join("kubeconfig");
     multi_kubeconfig(
         &kc,
-        &[("laptop", laptop.url()), ("multi", multi.url()), ("down", format!("http://127.0.0.1:{dead}"))],
+        &[
+            ("laptop", laptop.url()),
+            ("multi", multi.url()),
+            ("twin", twin.url()),
+            ("down", format!("http://127.0.0.1:{dead}")),
+        ],
     );
     let run = |args: &[&str]| {
         let out = bizo(dir.path())
@@ -538,35 +545,148 @@ fn several_clusters_are_read_concurrently_and_totalled() {
             String::from_utf8_lossy(&out.stderr).to_string(),
         )
     };
-    let (code, v, err) = run(&["--context", "laptop", "--context", "multi"]);
-    assert!(code == 0 || code == 1, "{err}");
+    // laptop alone is TIGHT (75.62%): --fail-on tight exits 1.
+    let (code, v, err) = run(&["--context", "laptop", "--fail-on", "tight"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(v["verdict"]["status"], "TIGHT");
+    // Adding a roomier cluster must not pool them into a HEALTHY 38%: each keeps its verdict.
+    let (code, v, err) = run(&["--context", "laptop", "--context", "multi", "--fail-on", "tight"]);
+    assert_eq!(code, 1, "{err}");
+    let clusters = v["clusters"].as_array().expect("one section per cluster");
+    assert_eq!(clusters.len(), 2);
+    assert_eq!(clusters[0]["context"], "laptop");
+    assert_eq!(clusters[0]["report"]["verdict"]["status"], "TIGHT");
+    assert_eq!(clusters[0]["report"]["host"]["projectedUsedPercent"]["display"], "75.62%");
+    assert_eq!(bytes(&clusters[0]["report"]["host"]["total"]), 8_073_216 * 1024, "its own capacity");
+    assert_eq!(v["verdict"]["failed"], true);
+    assert!(v["verdict"]["reasons"][1].as_str().expect("reason").starts_with("cluster laptop: TIGHT"));
+    // The contexts, and their total as information.
     let rows = v["contexts"].as_array().expect("contexts");
-    assert_eq!(rows.len(), 2);
-    assert_eq!(rows[0]["context"], "laptop");
-    assert_eq!(rows[1]["context"], "multi");
+    assert_eq!(rows.len(), 3);
     let pods = |r: &Value| r["pods"].as_u64().expect("pods");
     assert_eq!(pods(&rows[0]) as usize, el.pods_total - el.pods_terminated);
     assert_eq!(pods(&rows[1]) as usize, em.pods_total - em.pods_terminated);
-    // The total: every node of both, named context/node, and the sums.
-    let t = &v["cluster"]["totals"];
-    assert_eq!(t["pods"].as_u64(), Some(pods(&rows[0]) + pods(&rows[1])));
-    let alloc = |r: &Value| bytes(&r["allocatableMemory"]);
-    assert_eq!(bytes(&v["host"]["total"]), alloc(&rows[0]) + alloc(&rows[1]));
-    assert_eq!(v["cluster"]["context"], "laptop,multi");
-    assert!(v["cluster"]["nodes"].as_array().expect("nodes").iter().any(|n| n["name"] == "laptop/laptop"));
+    assert_eq!(pods(&rows[2]), pods(&rows[0]) + pods(&rows[1]));
+    assert!(rows[2]["context"].as_str().expect("total").contains("information only"));
+    // A pod is cluster + namespace + name: the twin runs the same pods, and each cluster counts
+    // its own (vault-simple: 1 pod, drift +0B in each, not 2 pods and +100%).
+    let (_, v, err) = run(&["--context", "laptop", "--context", "twin"]);
+    for c in v["clusters"].as_array().expect("clusters") {
+        let drift = c["report"]["cluster"]["drift"].as_array().expect("drift");
+        let vault = drift.iter().find(|d| d["service"] == "vault-simple").expect("vault");
+        assert_eq!((vault["pods"].as_u64(), vault["drift"].as_str()), (Some(1), Some("+0B (+0%)")), "{err}");
+        assert_eq!(c["report"]["cluster"]["totals"]["pods"], 14);
+    }
 
-    // One context down: reported, the others still read and totalled.
+    // One context down: listed as missing, the others checked.
     let (code, v, err) = run(&["--all-contexts"]);
     assert!(code == 0 || code == 1, "{err}");
-    let rows = v["contexts"].as_array().expect("contexts");
-    assert_eq!(rows.len(), 3);
-    let down = rows.iter().find(|r| r["context"] == "down").expect("down row");
+    let down =
+        v["clusters"].as_array().expect("clusters").iter().find(|c| c["context"] == "down").expect("down");
     assert!(down["error"].as_str().expect("error").contains("is unreachable"), "{down}");
-    assert_eq!(bytes(&v["host"]["total"]), alloc(&rows[0]) + alloc(&rows[1]));
-    assert!(v["notes"].to_string().contains("2 of 3 clusters read"), "{}", v["notes"]);
-
-    // --require-cluster fails only when no context can be read.
-    let (code, _, err) = run(&["--context", "down", "--context", "down", "--require-cluster"]);
+    assert!(v["missingInputs"][0].as_str().expect("missing").starts_with("cluster down: "), "{v}");
+    // --all-contexts --require-cluster: any unreadable context fails (exit 3) ...
+    let (code, _, err) = run(&["--all-contexts", "--require-cluster"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("1 of the 4 context(s) could not be read"), "{err}");
+    // ... unless --allow-unreachable: the others are checked, the run's verdict says it.
+    let (code, v, err) = run(&["--all-contexts", "--require-cluster", "--allow-unreachable"]);
+    assert!(code == 0 || code == 1, "{err}");
+    assert_eq!(v["clusters"].as_array().map(Vec::len), Some(4));
+    let (code, _, err) =
+        run(&["--context", "down", "--context", "down", "--require-cluster", "--allow-unreachable"]);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("none of the 2 context(s) could be read"), "{err}");
+}
+
+// Fault matrix: scope out of scope services
+#[test]
+fn a_scope_does_not_add_the_services_it_leaves_out() {
+    let sim = start(SimConfig::laptop());
+    let all = check(&sim, &[]);
+    let scoped = check(&sim, &["-l", "app=redis-cache"]);
+    assert_eq!(scoped.code, 0, "{}", scoped.stderr);
+    let v = &scoped.json;
+    // The other 11 deployed services run outside the scope: their memory is already inside the
+    // node's usage, so they are neither counted nor added (75.62%, as without the scope; adding
+    // them gave 82.75%).
+    let services = v["services"].as_array().expect("services");
+    let out: Vec<&str> = services
+        .iter()
+        .filter(|s| s["state"] == "out-of-scope")
+        .map(|s| s["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(out.len(), 11, "{out:?}");
+    assert!(!out.contains(&"redis-cache"));
+    assert_eq!(v["host"]["projectedUsedPercent"]["display"], "75.62%");
+    assert_eq!(v["host"]["projectedUsed"], all.json["host"]["projectedUsed"]);
+    assert_eq!(bytes(&v["workload"]["planned"]), 330 * MI, "only the planned agents are added");
+    assert_eq!(v["cluster"]["servicesOutOfScope"].as_array().map(Vec::len), Some(11));
+    assert_eq!(v["cluster"]["selector"], "app=redis-cache");
+}
+
+// Fault matrix: scope matches no pod
+#[test]
+fn a_scope_that_matches_no_pod_is_a_warning_or_bad_input_when_required() {
+    let sim = start(SimConfig::laptop());
+    let r = check(&sim, &["-n", "bizosas"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let w = "the scope -n bizosas matches no pod in";
+    assert!(r.stderr.contains(&format!("bizo-plan: warning: {w}")), "{}", r.stderr);
+    assert!(r.json["notes"].to_string().contains(w));
+    let r = check(&sim, &["-n", "bizosas", "--require-cluster"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("--require-cluster: {w}")), "{}", r.stderr);
+}
+
+// Fault matrix: unreachable configured cluster
+#[test]
+fn an_unreachable_configured_cluster_is_a_missing_input() {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kc = dir.path().join("kubeconfig");
+    multi_kubeconfig(&kc, &[("down", format!("http://127.0.0.1:{dead}"))]);
+    let out = bizo(dir.path())
+        .args(["check", "-o", "json", "--no-tiers", "--connect-timeout", "2", "--kubeconfig"])
+        .arg(&kc)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .expect("run");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["baseline"], "host", "planned from this host, and it says why");
+    let missing = v["missingInputs"][0].as_str().expect("missing input");
+    assert!(missing.contains("is unreachable"), "{missing}");
+    let reasons = v["verdict"]["reasons"].to_string();
+    assert!(reasons.contains("computed without 1 input(s) that could not be read"), "{reasons}");
+}
+
+// Fault matrix: NodeMetrics for some nodes only
+#[test]
+fn nodes_left_out_of_node_metrics_are_named_and_the_fill_is_said() {
+    let mut s = bizo_sim::Scenario::multinode();
+    // metrics-server has not scraped worker-1 yet (its only schedulable node).
+    s.metrics.nodes.retain(|n| n.name != "worker-1");
+    let sim = start(SimConfig::scenario(s));
+    let r = check(&sim, &[]);
+    let v = &r.json;
+    let missing = v["missingInputs"].as_array().expect("missing inputs");
+    assert!(
+        missing.iter().any(|m| m.as_str().is_some_and(|m| m.starts_with(
+            "sim: NodeMetrics for 1 of 1 schedulable node(s) (worker-1): their pods' usage stands in for them"
+        ))),
+        "{missing:?}"
+    );
+    assert!(
+        v["baselineDescription"]
+            .as_str()
+            .expect("description")
+            .ends_with("used = NodeMetrics usage where a node has it, its pods' usage where it has none"),
+        "{}",
+        v["baselineDescription"]
+    );
+    assert!(v["verdict"]["reasons"].to_string().contains("computed without"), "{}", v["verdict"]);
+    // The node's used figure is its pods' usage, exactly.
+    let exp = sim.expected_totals();
+    let w1 = exp.nodes.iter().find(|n| n.name == "worker-1").expect("worker-1");
+    assert_eq!(bytes(&v["host"]["used"]), w1.pod_usage.memory_bytes);
 }

@@ -496,11 +496,23 @@ fn chromium_draws_several_clusters() {
         &["check", "-o", "html", "--kubeconfig", kc, "--context", "laptop", "--context", "multi"],
     );
     assert!(code == 0 || code == 1, "exit {code}");
-    assert_eq!(self_contained(&page), vec!["groups", "capacity", "contexts", "nodes"]);
+    // The contexts, then each cluster's own report (its own verdict and charts).
+    assert_eq!(
+        self_contained(&page),
+        vec!["contexts", "groups", "capacity", "nodes", "groups", "capacity", "nodes"]
+    );
     assert!(page.contains("<caption>Cluster contexts</caption>"));
+    assert_eq!(page.matches("<article id=\"cluster-").count(), 2);
+    // Ids stay unique although each cluster has the same sections.
+    let mut ids: Vec<&str> = page.split(" id=\"").skip(1).filter_map(|s| s.split('"').next()).collect();
+    let n = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "duplicate ids");
     let charts = measure(&page);
-    assert_eq!(drawn_bars(chart(&charts, "contexts"), "context"), 2, "one bar per cluster");
-    let nodes = drawn_bars(chart(&charts, "nodes"), "node");
-    assert!(nodes > 1, "the nodes of both clusters: {nodes}");
-    assert_eq!(page.matches("<th scope=\"row\">laptop/").count(), 1, "nodes are named context/node");
+    assert_eq!(drawn_bars(chart(&charts, "contexts"), "context"), 3, "one bar per cluster and their total");
+    let nodes: Vec<usize> =
+        charts.iter().filter(|c| c["chart"] == "nodes").map(|c| drawn_bars(c, "node")).collect();
+    assert_eq!(nodes.len(), 2, "a nodes chart per cluster");
+    assert!(nodes[0] == 1 && nodes[1] > 1, "laptop's one node, the multinode cluster's several: {nodes:?}");
 }
