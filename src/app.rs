@@ -112,8 +112,7 @@ fn assess(
         },
     );
     let system = profile.system.overridden_by(cli_system);
-    let learned =
-        snapshot.map(|s| node::learn(s, &system.system_namespaces())).filter(|l| !l.is_empty());
+    let learned = snapshot.map(|s| node::learn(s, &system.system_namespaces())).filter(|l| !l.is_empty());
     let models = Models::resolve(&g.catalog, &profile.system, cli_system, learned.as_ref());
     Assessed { demand, models, learned, system }
 }

@@ -82,3 +82,56 @@ fn github_actions_pipeline_runs_valid_bizo_plan_commands() {
     assert!(formats.iter().all(|f| *f == bizo_plan::render::Format::Markdown));
     assert!(script.contains("gh pr comment"));
 }
+
+/// The two-cluster gate, run as written against two simulated clusters named like the
+/// workflow's contexts: staging is the roomy multinode cluster, production the TIGHT laptop;
+/// the gate fails (exit 1) although staging alone would pass, and names production.
+#[test]
+fn the_two_cluster_gate_fails_when_one_cluster_is_tight() {
+    use bizo_sim::{Sim, SimConfig};
+    let doc = docs("github-actions-clusters.yml").remove(0);
+    let steps = doc["jobs"]["gate"]["steps"].as_array().expect("steps");
+    let line = steps
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .flat_map(str::lines)
+        .map(str::trim)
+        .find(|l| l.starts_with("bizo-plan check"))
+        .expect("the gate's command");
+    let args: Vec<String> =
+        line.split(" > ").next().expect("command").split_whitespace().skip(1).map(str::to_string).collect();
+    // The repository's profile is the embedded default here: drop `-p PATH`.
+    let mut run_args = Vec::new();
+    let mut it = args.iter().peekable();
+    while let Some(a) = it.next() {
+        if a == "-p" {
+            it.next();
+            continue;
+        }
+        run_args.push(a.clone());
+    }
+    let staging = Sim::start(SimConfig::multinode()).expect("sim");
+    let production = Sim::start(SimConfig::laptop()).expect("sim");
+    let dir = tempfile::tempdir().expect("dir");
+    let kc = dir.path().join("kubeconfig");
+    let mut y = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
+    for (n, s) in [("staging", &staging), ("production", &production)] {
+        y.push_str(&format!("- name: {n}\n  cluster:\n    server: {}\n", s.url()));
+    }
+    y.push_str("users:\n- name: u\n  user: {}\ncontexts:\n");
+    for n in ["staging", "production"] {
+        y.push_str(&format!("- name: {n}\n  context: {{cluster: {n}, user: u}}\n"));
+    }
+    std::fs::write(&kc, y).expect("kubeconfig");
+    let out = crate::common::bizo(dir.path())
+        .env("KUBECONFIG", &kc)
+        .args(&run_args)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .expect("run the gate");
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{md}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(md.starts_with("## bizo-plan check: **TIGHT** across 2 clusters"), "{md}");
+    assert!(md.contains("cluster production: TIGHT"), "{md}");
+    assert!(md.contains("### Cluster `staging`"), "{md}");
+}
