@@ -16,12 +16,78 @@ fn help_texts_are_pinned() {
         ("help_top", &["--help"][..]),
         ("help_check", &["check", "--help"]),
         ("help_recommend", &["recommend", "--help"]),
+        ("help_forecast", &["forecast", "--help"]),
+        ("help_sample", &["sample", "--help"]),
         ("help_profile_generate", &["profile", "generate", "--help"]),
         ("help_schema", &["schema", "--help"]),
         ("help_completions", &["completions", "--help"]),
         ("help_man", &["man", "--help"]),
     ] {
         insta::assert_snapshot!(name, stdout_of(args));
+    }
+}
+
+/// Every option of the planning commands sits under a heading named for its concern; only the
+/// global `-v` and `-h` stay under "Options".
+#[test]
+fn every_option_sits_under_its_concern() {
+    const HEADINGS: [&str; 8] = ["Profile", "Cluster", "History", "What-if", "Planning", "Catalog", "Gates", "Output"];
+    let mut cmd = bizo_plan::cli::command();
+    cmd.build();
+    let sub = |path: &[&str]| {
+        let mut c = &cmd;
+        for p in path {
+            c = c.find_subcommand(p).unwrap_or_else(|| panic!("no subcommand {p}"));
+        }
+        c.clone()
+    };
+    let expect: [(&[&str], &[(&str, &str)]); 5] = [
+        (
+            &["check"],
+            &[
+                ("profile", "Profile"),
+                ("replay", "Profile"),
+                ("kubeconfig", "Cluster"),
+                ("namespace", "Cluster"),
+                ("prometheus", "History"),
+                ("samples", "History"),
+                ("scenario", "What-if"),
+                ("fail-on", "Gates"),
+                ("max-used", "Gates"),
+                ("tiers", "Catalog"),
+                ("output", "Output"),
+                ("width", "Output"),
+            ],
+        ),
+        (
+            &["recommend"],
+            &[
+                ("budget", "Catalog"),
+                ("confidence", "Catalog"),
+                ("ha", "Planning"),
+                ("prometheus", "History"),
+                ("add", "What-if"),
+                ("show-rejected", "Output"),
+                ("output", "Output"),
+            ],
+        ),
+        (&["forecast"], &[("growth", "Planning"), ("tiers", "Catalog"), ("replace", "What-if"), ("width", "Output")]),
+        (&["sample"], &[("every", "History"), ("out", "Output"), ("profile", "Profile"), ("context", "Cluster")]),
+        (&["profile", "generate"], &[("name", "Profile"), ("out", "Output"), ("kubeconfig", "Cluster")]),
+    ];
+    for (path, pinned) in expect {
+        let c = sub(path);
+        for arg in c.get_arguments().filter(|a| !a.is_positional()) {
+            let long = arg.get_long().unwrap_or_default();
+            match arg.get_help_heading() {
+                None => assert!(["help", "verbose"].contains(&long), "{path:?} --{long} has no heading"),
+                Some(h) => assert!(HEADINGS.contains(&h), "{path:?} --{long} is under {h:?}"),
+            }
+        }
+        for (long, heading) in pinned {
+            let arg = c.get_arguments().find(|a| a.get_long() == Some(long)).expect("pinned option exists");
+            assert_eq!(arg.get_help_heading(), Some(*heading), "{path:?} --{long}");
+        }
     }
 }
 
