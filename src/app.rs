@@ -61,17 +61,17 @@ pub fn run(cli: Cli) -> Result<Exit> {
         }
         Command::Profile(ProfileCommand::Generate(args)) => run_generate(&args),
         Command::Completions { shell } => {
-            let mut out = Vec::new();
-            clap_complete::generate(shell, &mut crate::cli::command(), "bizo-plan", &mut out);
-            write_stdout(&String::from_utf8_lossy(&out))?;
+            write_stdout(&crate::ecosystem::completion(shell))?;
             Ok(Exit::Ok)
         }
-        Command::Man => {
-            let mut out = Vec::new();
-            clap_mangen::Man::new(crate::cli::command())
-                .render(&mut out)
-                .context("rendering the man page")?;
-            write_stdout(&String::from_utf8_lossy(&out))?;
+        Command::Man { out: None } => {
+            write_stdout(&String::from_utf8_lossy(&crate::ecosystem::man_page()?))?;
+            Ok(Exit::Ok)
+        }
+        Command::Man { out: Some(dir) } => {
+            let written = crate::ecosystem::write_man_pages(&dir)?;
+            let list: String = written.iter().map(|p| format!("{}\n", p.display())).collect();
+            write_stdout(&list)?;
             Ok(Exit::Ok)
         }
     }

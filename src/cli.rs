@@ -80,8 +80,16 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), e.g. `bizo-plan man > bizo-plan.1 && man ./bizo-plan.1`.
-    Man,
+    /// Print the man page (roff), or with --out write it and a page per subcommand.
+    ///
+    /// `bizo-plan man > bizo-plan.1 && man ./bizo-plan.1`, or
+    /// `bizo-plan man --out ~/.local/share/man/man1 && man bizo-plan-check`.
+    Man {
+        /// Write bizo-plan.1 and a page per subcommand, each with all its options, into DIR
+        /// (created if missing), and list the files written.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// `profile` subcommands.

@@ -8,6 +8,8 @@
 pub mod app;
 pub mod cli;
 pub mod core;
+#[cfg(feature = "cluster")]
+pub mod ecosystem;
 pub mod error;
 pub mod exit;
 #[cfg(feature = "cluster")]
