@@ -349,7 +349,8 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
         let (total, cpu) = match args.capacity {
             Some(c) => (c, None),
             None => {
-                let b = host::to_baseline(&host::sample()?);
+                let b =
+                    host::to_baseline(&host::sample(host::CpuNeed::Quick { planned: Default::default() })?);
                 (b.total, b.cpu_capacity)
             }
         };
@@ -362,7 +363,7 @@ fn run_check(args: &CheckArgs) -> Result<Exit> {
                 "the cluster's nodes could not be read: capacity and usage are this host's".to_string(),
             );
         }
-        host::to_baseline(&host::sample()?)
+        host::to_baseline(&host::sample(host::CpuNeed::for_profile(profile))?)
     };
     baseline.notes.extend(notes);
     let gates = Gates {
@@ -622,7 +623,7 @@ async fn take_sample(
     use crate::model::recording::{ClusterSample, HostSample, Sample};
     let time =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let host = host::sample().ok().map(|raw| {
+    let host = host::sample(host::CpuNeed::Measured).ok().map(|raw| {
         let b = host::to_baseline(&raw);
         HostSample {
             total: b.total.0,
