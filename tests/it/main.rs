@@ -1,6 +1,7 @@
 //! Integration tests of bizo-plan: one test binary, one module per area (as ripgrep and nextest do);
 //! it links once instead of once per file.
 
+mod browser;
 mod cli;
 mod cluster;
 mod common;
