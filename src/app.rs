@@ -67,17 +67,17 @@ pub fn run(cli: Cli) -> Result<Exit> {
         }
         Command::Profile(ProfileCommand::Generate(args)) => run_generate(&args),
         Command::Completions { shell } => {
-            let mut out = Vec::new();
-            clap_complete::generate(shell, &mut crate::cli::command(), "bizo-plan", &mut out);
-            write_stdout(&String::from_utf8_lossy(&out))?;
+            write_stdout(&crate::ecosystem::completion(shell))?;
             Ok(Exit::Ok)
         }
-        Command::Man => {
-            let mut out = Vec::new();
-            clap_mangen::Man::new(crate::cli::command())
-                .render(&mut out)
-                .context("rendering the man page")?;
-            write_stdout(&String::from_utf8_lossy(&out))?;
+        Command::Man { out: None } => {
+            write_stdout(&String::from_utf8_lossy(&crate::ecosystem::man_page()?))?;
+            Ok(Exit::Ok)
+        }
+        Command::Man { out: Some(dir) } => {
+            let written = crate::ecosystem::write_man_pages(&dir)?;
+            let list: String = written.iter().map(|p| format!("{}\n", p.display())).collect();
+            write_stdout(&list)?;
             Ok(Exit::Ok)
         }
     }
@@ -314,7 +314,8 @@ fn check_report(
         let (host_total, cpu) = match args.capacity {
             Some(_) => (crate::model::quantity::Bytes(0), None),
             None => {
-                let b = host::to_baseline(&host::sample()?);
+                let b =
+                    host::to_baseline(&host::sample(host::CpuNeed::Quick { planned: Default::default() })?);
                 (b.total, b.cpu_capacity)
             }
         };
@@ -348,7 +349,7 @@ fn check_report(
                 "the cluster's nodes could not be read: capacity and usage are this host's".to_string(),
             );
         }
-        (host::to_baseline(&host::sample()?), None)
+        (host::to_baseline(&host::sample(host::CpuNeed::for_profile(&g.loaded.profile))?), None)
     };
     let gates = Gates {
         fail_on_tight: args.fail_on == Some(FailOn::Tight),
@@ -578,7 +579,7 @@ fn run_forecast(args: &ForecastArgs) -> Result<Exit> {
     } else if args.host {
         Some(forecast::Current {
             name: "this host".into(),
-            baseline: host::to_baseline(&host::sample()?),
+            baseline: host::to_baseline(&host::sample(host::CpuNeed::for_profile(&g.loaded.profile))?),
             scheduling: None,
         })
     } else {
@@ -713,7 +714,7 @@ async fn take_sample(
     use crate::model::recording::{ClusterSample, HostSample, Sample};
     let time =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let host = host::sample().ok().map(|raw| {
+    let host = host::sample(host::CpuNeed::Measured).ok().map(|raw| {
         let b = host::to_baseline(&raw);
         HostSample {
             total: b.total.0,

@@ -80,8 +80,16 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), e.g. `bizo-plan man > bizo-plan.1 && man ./bizo-plan.1`.
-    Man,
+    /// Print the man page (roff), or with --out write it and a page per subcommand.
+    ///
+    /// `bizo-plan man > bizo-plan.1 && man ./bizo-plan.1`, or
+    /// `bizo-plan man --out ~/.local/share/man/man1 && man bizo-plan-check`.
+    Man {
+        /// Write bizo-plan.1 and a page per subcommand, each with all its options, into DIR
+        /// (created if missing), and list the files written.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// `profile` subcommands.
@@ -96,15 +104,15 @@ pub enum ProfileCommand {
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     /// Name of the generated profile (default: the kubeconfig context).
-    #[arg(long)]
+    #[arg(help_heading = "Profile", long)]
     pub name: Option<String>,
 
     /// Write to this file instead of standard output.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Output", long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
     /// Cluster options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Cluster")]
     pub cluster: ClusterArgs,
 }
 
@@ -112,100 +120,100 @@ pub struct GenerateArgs {
 #[derive(Debug, Args)]
 pub struct RecommendArgs {
     /// Profile YAML to use instead of the embedded default; `-` reads standard input.
-    #[arg(short, long, value_name = "FILE", env = "BIZO_PLAN_PROFILE")]
+    #[arg(help_heading = "Profile", short, long, value_name = "FILE", env = "BIZO_PLAN_PROFILE")]
     pub profile: Option<PathBuf>,
 
     /// Monthly budget, in --currency (e.g. 80 or 79.99; "80 EUR" or "€80" in another currency).
-    #[arg(long, value_name = "AMOUNT", value_parser = parse_budget)]
+    #[arg(help_heading = "Catalog", long, value_name = "AMOUNT", value_parser = parse_budget)]
     pub budget: Option<String>,
 
     /// Currency of the budget and of the prices shown (USD, EUR, or any with a rate).
-    #[arg(long, value_name = "CODE", default_value = "USD")]
+    #[arg(help_heading = "Catalog", long, value_name = "CODE", default_value = "USD")]
     pub currency: String,
 
     /// Exchange rate override, CODE=VALUE in the catalog's base currency (e.g. EUR=1.10); repeatable.
-    #[arg(long = "rate", value_name = "CODE=VALUE")]
+    #[arg(help_heading = "Catalog", long = "rate", value_name = "CODE=VALUE")]
     pub rates: Vec<String>,
 
     /// Require surviving the loss of any node (multi-node, every replica re-placed).
-    #[arg(long)]
+    #[arg(help_heading = "Planning", long)]
     pub ha: bool,
 
     /// Memory and cpu that must stay free on every node, as a percentage of its capacity
     /// (default: 100 minus the policy's warn threshold, i.e. 30 for the 70% rule).
-    #[arg(long, value_name = "PCT", value_parser = parse_percent, conflicts_with = "max_used")]
+    #[arg(help_heading = "Planning", long, value_name = "PCT", value_parser = parse_percent, conflicts_with = "max_used")]
     pub min_headroom: Option<Ratio>,
 
     /// The same gate as check's: no node may be filled above this percentage (= 100 - headroom).
-    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    #[arg(help_heading = "Planning", long, value_name = "PCT", value_parser = parse_percent)]
     pub max_used: Option<Ratio>,
 
     /// Only this provider's plans (digitalocean, linode, vultr, hetzner).
-    #[arg(long, value_name = "NAME")]
+    #[arg(help_heading = "Catalog", long, value_name = "NAME")]
     pub provider: Option<String>,
 
     /// Concurrent clients to sustain (needs perClient costs in the profile).
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = "Planning", long, value_name = "N")]
     pub clients: Option<u64>,
 
     /// Lowest price confidence to accept for provider plans.
-    #[arg(long, value_enum, value_name = "LEVEL", default_value = "third-party")]
+    #[arg(help_heading = "Catalog", long, value_enum, value_name = "LEVEL", default_value = "third-party")]
     pub confidence: ConfidenceArg,
 
     /// Tier catalog YAML instead of the embedded one.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Catalog", long, value_name = "FILE")]
     pub tiers: Option<PathBuf>,
 
     /// What-if changes.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "What-if")]
     pub what_if: WhatIfArgs,
 
-    /// Rejected options to list in tables (all are in JSON and YAML).
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    pub show_rejected: usize,
-
     /// What the nodes run besides the services.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Planning")]
     pub system: SystemArgs,
 
     /// A recording of `bizo-plan sample`.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "History")]
     pub recording: RecordingArgs,
 
     /// Cluster options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Cluster")]
     pub cluster: ClusterArgs,
 
     /// Usage history from Prometheus.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "History")]
     pub prometheus: PrometheusArgs,
 
+    /// Rejected options to list in tables (all are in JSON and YAML).
+    #[arg(help_heading = "Output", long, value_name = "N", default_value_t = 10)]
+    pub show_rejected: usize,
+
     /// Output options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Output")]
     pub output: OutputArgs,
 }
 
 /// Options of `sample`.
 #[derive(Debug, Args)]
 pub struct SampleArgs {
+    /// Profile whose services the cluster's pods are matched to.
+    #[arg(help_heading = "Profile", short, long, value_name = "FILE", env = "BIZO_PLAN_PROFILE")]
+    pub profile: Option<PathBuf>,
+
     /// Time between snapshots: 10s, 1m, 500ms.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    #[arg(help_heading = "History", long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub every: std::time::Duration,
 
     /// How long to record: 10m, 1h (one snapshot per --every).
-    #[arg(long = "for", value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    #[arg(help_heading = "History", long = "for", value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
     pub for_: std::time::Duration,
 
     /// The JSON-lines file to append to.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Output", long, value_name = "FILE")]
     pub out: PathBuf,
 
-    /// Profile whose services the cluster's pods are matched to.
-    #[arg(short, long, value_name = "FILE", env = "BIZO_PLAN_PROFILE")]
-    pub profile: Option<PathBuf>,
-
     /// Cluster options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Cluster")]
     pub cluster: ClusterArgs,
 }
 
@@ -213,69 +221,76 @@ pub struct SampleArgs {
 #[derive(Debug, Args)]
 pub struct ForecastArgs {
     /// Profile YAML to use instead of the embedded default; `-` reads standard input.
-    #[arg(short, long, value_name = "FILE", env = "BIZO_PLAN_PROFILE")]
+    #[arg(help_heading = "Profile", short, long, value_name = "FILE", env = "BIZO_PLAN_PROFILE")]
     pub profile: Option<PathBuf>,
 
     /// Monthly growth of every service's memory and cpu, compounding: e.g. 15%/month.
-    #[arg(long, value_name = "RATE", default_value = "0%/month", value_parser = parse_growth)]
+    #[arg(help_heading = "Planning", long, value_name = "RATE", default_value = "0%/month", value_parser = parse_growth)]
     pub growth: Ratio,
 
     /// Months to forecast after now.
-    #[arg(long, value_name = "N", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=120))]
+    #[arg(help_heading = "Planning", long, value_name = "N", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=120))]
     pub months: u32,
 
     /// Concurrent clients now (needs perClient costs in the profile).
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = "Planning", long, value_name = "N")]
     pub clients: Option<u64>,
 
     /// Monthly growth of the clients, e.g. 10%/month.
-    #[arg(long, value_name = "RATE", default_value = "0%/month", requires = "clients", value_parser = parse_growth)]
+    #[arg(
+        help_heading = "Planning",
+        long,
+        value_name = "RATE",
+        default_value = "0%/month",
+        requires = "clients",
+        value_parser = parse_growth
+    )]
     pub client_growth: Ratio,
 
     /// Memory and cpu that must stay free on every node (default: 100 minus the policy's warn
     /// threshold, i.e. 30 for the 70% rule).
-    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    #[arg(help_heading = "Planning", long, value_name = "PCT", value_parser = parse_percent)]
     pub min_headroom: Option<Ratio>,
 
     /// Currency of the costs shown.
-    #[arg(long, value_name = "CODE", default_value = "USD")]
+    #[arg(help_heading = "Catalog", long, value_name = "CODE", default_value = "USD")]
     pub currency: String,
 
     /// Tier catalog YAML instead of the embedded one.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Catalog", long, value_name = "FILE")]
     pub tiers: Option<PathBuf>,
 
     /// Forecast on this catalog option (a tier, or a plan as recommend names it, e.g.
     /// 'hetzner CX33' or 'hetzner CX23 x3'); repeatable. Default: the catalog's tiers.
-    #[arg(long = "option", value_name = "NAME")]
+    #[arg(help_heading = "Planning", long = "option", value_name = "NAME")]
     pub options: Vec<String>,
 
     /// Also forecast on this host as check sees it (its other usage stays, the services grow).
-    #[arg(long)]
+    #[arg(help_heading = "Planning", long)]
     pub host: bool,
 
     /// What-if changes.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "What-if")]
     pub what_if: WhatIfArgs,
 
     /// What the nodes run besides the services.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Planning")]
     pub system: SystemArgs,
 
     /// A recording of `bizo-plan sample`.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "History")]
     pub recording: RecordingArgs,
 
     /// Cluster options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Cluster")]
     pub cluster: ClusterArgs,
 
     /// Usage history from Prometheus.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "History")]
     pub prometheus: PrometheusArgs,
 
     /// Output options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Output")]
     pub output: OutputArgs,
 }
 
@@ -283,66 +298,66 @@ pub struct ForecastArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Profile YAML to use instead of the embedded default; `-` reads standard input.
-    #[arg(short, long, value_name = "FILE", env = "BIZO_PLAN_PROFILE")]
+    #[arg(help_heading = "Profile", short, long, value_name = "FILE", env = "BIZO_PLAN_PROFILE")]
     pub profile: Option<PathBuf>,
 
     /// Replay the host snapshot recorded in the profile instead of sampling this host.
-    #[arg(long, conflicts_with_all = ["profile_only", "samples"])]
+    #[arg(help_heading = "Profile", long, conflicts_with_all = ["profile_only", "samples"])]
     pub replay: bool,
 
     /// Ignore the host: plan onto a node (of --capacity, else this host's size) running the
     /// distribution and the deployed services' typical memory.
-    #[arg(long, conflicts_with = "samples")]
+    #[arg(help_heading = "Profile", long, conflicts_with = "samples")]
     pub profile_only: bool,
 
     /// A recording of `bizo-plan sample`, planned from instead of sampling this host now.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "History")]
     pub recording: RecordingArgs,
 
     /// With --profile-only: plan onto a node of this much RAM as sold (e.g. 8Gi; default: this
     /// host's total), running the distribution (the kernel's share, the OS, k3s, the system pods
     /// are taken off it, as for every tier and plan).
-    #[arg(long, value_name = "QTY", value_parser = parse_bytes, requires = "profile_only")]
+    #[arg(help_heading = "Profile", long, value_name = "QTY", value_parser = parse_bytes, requires = "profile_only")]
     pub capacity: Option<Bytes>,
 
     /// Exit 1 when the verdict is TIGHT (INSUFFICIENT always exits 1).
-    #[arg(long, value_enum, value_name = "LEVEL")]
+    #[arg(help_heading = "Gates", long, value_enum, value_name = "LEVEL")]
     pub fail_on: Option<FailOn>,
 
     /// Exit 1 when projected used memory is above this percentage of the total, e.g. 80.
-    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    #[arg(help_heading = "Gates", long, value_name = "PCT", value_parser = parse_percent)]
     pub max_used: Option<Ratio>,
 
     /// Exit 1 when projected available memory is below this quantity, e.g. 1Gi.
-    #[arg(long, value_name = "QTY", value_parser = parse_bytes)]
+    #[arg(help_heading = "Gates", long, value_name = "QTY", value_parser = parse_bytes)]
     pub min_available: Option<Bytes>,
 
     /// Tier catalog YAML for the tiers section (default: the embedded one).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Catalog", long, value_name = "FILE")]
     pub tiers: Option<PathBuf>,
 
     /// Do not show how the load sits on the catalog's tiers.
-    #[arg(long)]
+    #[arg(help_heading = "Catalog", long)]
     pub no_tiers: bool,
 
     /// What-if changes.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "What-if")]
     pub what_if: WhatIfArgs,
 
     /// What the nodes run besides the services.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Planning")]
     pub system: SystemArgs,
 
     /// Cluster options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Cluster")]
     pub cluster: ClusterArgs,
 
     /// Usage history from Prometheus.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "History")]
     pub prometheus: PrometheusArgs,
 
     /// Output options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Output")]
     pub output: OutputArgs,
 }
 
@@ -457,7 +472,6 @@ fn parse_growth(s: &str) -> Result<Ratio, String> {
 /// What-if changes to the profile, applied before planning: a scenario file first, then
 /// `--remove`, `--replace` and `--add` in that order.
 #[derive(Debug, Clone, Default, Args)]
-#[command(next_help_heading = "What-if")]
 pub struct WhatIfArgs {
     /// Add a planned service: NAME=MEMORY[,peak=Q][,cpu=Q][,group=G][,replicas=N]; repeatable.
     #[arg(long = "add", value_name = "SPEC")]

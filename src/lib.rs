@@ -8,6 +8,8 @@ pub mod analysis;
 #[cfg(feature = "cluster")]
 pub mod app;
 pub mod cli;
+#[cfg(feature = "cluster")]
+pub mod ecosystem;
 pub mod error;
 pub mod exit;
 #[cfg(feature = "cluster")]

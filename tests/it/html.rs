@@ -2,17 +2,17 @@
 //! table under each), and the charts as real headless Chromium draws them: every chart has a
 //! non-zero drawn size and the expected number of bars (one per group, per tier, per node).
 //!
-//! Chromium is required, not optional: these tests fail when `/usr/bin/chromium` is missing
-//! (Debian's `chromium` package; `.ci/run` installs it).
+//! Chromium is required, not optional: these tests fail when `chromium` is missing (Debian's
+//! `chromium` package; `scripts/test` installs it). One headless Chromium serves every test of
+//! the run (`browser.rs`).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::browser::Tab;
 use crate::common::bizo;
 use bizo_sim::{Sim, SimConfig};
 use serde_json::Value;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Runs `bizo-plan ARGS` and returns (exit code, stdout).
 fn run(home: &Path, args: &[&str]) -> (i32, String) {
@@ -248,42 +248,6 @@ const MEASURE: &str = r#"<script>
 })();
 </script>"#;
 
-fn chromium_path() -> &'static str {
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "{CHROMIUM} is missing: the HTML report is tested in a real browser (apt-get install -y chromium)"
-    );
-    CHROMIUM
-}
-
-/// Runs headless Chromium on `file` with the flags that keep it off the network; returns
-/// (stdout, stderr).
-fn chromium(file: &Path, extra: &[&str]) -> (String, String) {
-    let profile = tempfile::tempdir().expect("chromium profile dir");
-    let out = assert_cmd::Command::new(chromium_path())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--window-size=1100,900",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(extra)
-        .arg(format!("file://{}", file.display()))
-        .timeout(Duration::from_secs(120))
-        .output()
-        .expect("run chromium");
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "chromium failed: {stderr}");
-    (stdout, stderr)
-}
-
 /// The page with the measuring script added (and the page's CSP widened to let it run).
 fn with_measurement(page: &str) -> String {
     let csp = "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"";
@@ -306,10 +270,11 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 fn measure(page: &str) -> Vec<Value> {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = write(dir.path(), "report.html", &with_measurement(page));
-    let (dom, stderr) = chromium(&file, &["--dump-dom"]);
+    let mut tab = Tab::open(&file, 1100, 900);
+    let dom = tab.dom();
     let start = dom
         .find("<pre id=\"layout\">")
-        .unwrap_or_else(|| panic!("no layout: the script did not run\n{stderr}"))
+        .unwrap_or_else(|| panic!("no layout: the script did not run\n{:?}", tab.logs()))
         + "<pre id=\"layout\">".len();
     let end = start + dom[start..].find("</pre>").expect("end of layout");
     let json = dom[start..end].replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
@@ -349,9 +314,31 @@ fn drawn_bars(c: &Value, kind: &str) -> usize {
 fn no_csp_violation(page: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = write(dir.path(), "report.html", page);
-    let (dom, stderr) = chromium(&file, &["--dump-dom", "--enable-logging=stderr", "--v=0"]);
-    assert!(dom.contains("<svg"), "the page rendered");
-    assert!(!stderr.contains("Content Security Policy"), "blocked by the page's CSP:\n{stderr}");
+    let mut tab = Tab::open(&file, 1100, 900);
+    assert!(tab.dom().contains("<svg"), "the page rendered");
+    let blocked = csp_violations(&mut tab);
+    assert!(blocked.is_empty(), "blocked by the page's CSP:\n{}", blocked.join("\n"));
+}
+
+/// What the browser logged as blocked by the page's Content Security Policy.
+fn csp_violations(tab: &mut Tab) -> Vec<String> {
+    tab.logs().into_iter().filter(|l| l.contains("Content Security Policy")).collect()
+}
+
+#[test]
+fn the_csp_check_sees_a_blocked_script_and_image() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let page = "<!DOCTYPE html><html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'\"><title>t</title></head><body><svg></svg><script>document.title = 'ran'</script><img src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\"></body></html>";
+    let file = write(dir.path(), "blocked.html", page);
+    let mut tab = Tab::open(&file, 800, 600);
+    assert_eq!(tab.eval("document.title"), "t", "the inline script was blocked");
+    let blocked = csp_violations(&mut tab);
+    assert_eq!(blocked.len(), 2, "{blocked:?}");
+    assert!(
+        blocked[0].starts_with("error security: ") && blocked[0].contains("inline script"),
+        "{blocked:?}"
+    );
+    assert!(blocked[1].contains("image"), "{blocked:?}");
 }
 
 #[test]
@@ -380,9 +367,7 @@ fn chromium_draws_the_replay_charts() {
     // It prints: a PDF of several pages.
     let dir = tempfile::tempdir().expect("temp dir");
     let file = write(dir.path(), "report.html", &page);
-    let pdf = dir.path().join("report.pdf");
-    chromium(&file, &["--no-pdf-header-footer", &format!("--print-to-pdf={}", pdf.display())]);
-    let bytes = std::fs::read(&pdf).expect("the PDF was written");
+    let bytes = Tab::open(&file, 1100, 900).pdf();
     assert!(bytes.starts_with(b"%PDF"), "not a PDF");
     let text = String::from_utf8_lossy(&bytes);
     let pages =

@@ -2,6 +2,7 @@
 //! it links once instead of once per file.
 
 mod assessment;
+mod browser;
 mod cli;
 mod cluster;
 mod common;

@@ -1,4 +1,4 @@
-//! History from a real Prometheus (Debian's `prometheus` package, installed by `.ci/run`; these
+//! History from a real Prometheus (Debian's `prometheus` package, installed by `scripts/test`; these
 //! tests fail, never skip, without it): two days of per-container samples generated from a
 //! known sequence are backfilled with `promtool tsdb create-blocks-from openmetrics`, a
 //! Prometheus serves them on loopback, and `bizo-plan check --prometheus` must report, per
@@ -27,10 +27,7 @@ const Q_DEN: u128 = 100;
 
 fn require_tools() {
     for t in [PROMETHEUS, PROMTOOL] {
-        assert!(
-            Path::new(t).is_file(),
-            "{t} is missing: install Debian's prometheus package (apt-get install --no-install-recommends prometheus), as .ci/run does; these tests do not skip"
-        );
+        assert!(Path::new(t).is_file(), "{}", crate::common::missing_program(t, "prometheus"));
     }
 }
 

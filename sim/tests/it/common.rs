@@ -149,3 +149,22 @@ pub fn key(item: &Value) -> String {
 pub fn names(items: &[Value]) -> Vec<String> {
     items.iter().map(key).collect()
 }
+
+/// The path of `program` (in /usr/bin, else on PATH), or a panic naming it, the Debian package
+/// that has it and the command that installs every test tool (the same words as bizo-plan's
+/// `tests/it/common.rs`). Tests that need an outside program fail without it, never skip.
+pub fn require_program(program: &str, package: &str) -> std::path::PathBuf {
+    let fixed = std::path::Path::new("/usr/bin").join(program);
+    if fixed.is_file() {
+        return fixed;
+    }
+    std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(program)).find(|p| p.is_file()))
+        .unwrap_or_else(|| {
+            panic!(
+                "{program} is not installed (looked in /usr/bin and on PATH) and this test needs it: run `scripts/test` \
+                 (installs the missing test tools with apt-get when root, else prints the command, then runs the suite), \
+                 or `apt-get install --no-install-recommends {package}`; tests fail without it, they never skip"
+            )
+        })
+}

@@ -9,18 +9,7 @@ use std::time::{Duration, Instant};
 use bizo_sim::{Sim, SimConfig};
 
 fn kubectl_path() -> PathBuf {
-    let fixed = PathBuf::from("/usr/bin/kubectl");
-    if fixed.is_file() {
-        return fixed;
-    }
-    let found = std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join("kubectl")).find(|p| p.is_file()));
-    match found {
-        Some(p) => p,
-        None => panic!(
-            "kubectl not found (looked at /usr/bin/kubectl and on PATH): the kubectl tests need the real kubectl installed"
-        ),
-    }
+    crate::common::require_program("kubectl", "kubectl (or kubernetes-client)")
 }
 
 /// A temp HOME with a kubeconfig for `sim`.
