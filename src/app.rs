@@ -437,6 +437,7 @@ fn kube_options(args: &ClusterArgs) -> KubeOptions {
         node_selector: args.node_selector.clone(),
         connect_timeout: Duration::from_secs(args.connect_timeout),
         request_timeout: Duration::from_secs(args.request_timeout),
+        timeout: Duration::from_secs(args.timeout),
         page_size: args.page_size,
         insecure_skip_tls_verify: args.insecure_skip_tls_verify,
         ..KubeOptions::default()

@@ -65,12 +65,37 @@ pub struct NodeInfo {
     pub unschedulable: bool,
     /// Taints.
     pub taints: Vec<Taint>,
+    /// Quantities of the node object that are not valid quantities (their figures are 0
+    /// here and must be read as missing; the node is excluded from capacity).
+    pub invalid: Vec<InvalidQuantity>,
+}
+
+/// A quantity the API server sent that does not parse: the figure is missing, not 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidQuantity {
+    /// The object: `node NAME`, `NodeMetrics NAME`.
+    pub object: String,
+    /// The field: `status.allocatable.memory`, `usage.memory`.
+    pub field: String,
+    /// The value as sent.
+    pub value: String,
+    /// Why it is not a quantity.
+    pub error: String,
+}
+
+impl std::fmt::Display for InvalidQuantity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: invalid quantity {:?} ({})", self.object, self.field, self.value, self.error)
+    }
 }
 
 impl NodeInfo {
     /// Why new workloads cannot be placed on this node, if they cannot.
     pub fn exclusion(&self) -> Option<String> {
         let mut why = Vec::new();
+        for q in &self.invalid {
+            why.push(format!("invalid {} {:?}", q.field, q.value));
+        }
         if !self.ready {
             why.push("NotReady".to_string());
         }
@@ -386,6 +411,8 @@ pub struct Aggregator {
     pub unmatched: Vec<(GroupKey, GroupTotals)>,
     unmatched_index: HashMap<GroupKey, u32>,
     pods: PodIndex,
+    /// Salts pod keys with the cluster, so pods of two clusters never share a key.
+    cluster_salt: u64,
     /// Pods not yet scheduled.
     pub pods_unscheduled: u64,
     /// PodMetrics entries whose pod was not listed (terminated since, or outside the selection).
@@ -394,10 +421,11 @@ pub struct Aggregator {
     pub warnings: Vec<String>,
 }
 
-/// The key a pod is known by in an [`Aggregator`]: a 64-bit hash of namespace and name, so the
-/// index holds 16 bytes per pod, not its names.
-fn pod_key(namespace: &str, name: &str) -> u64 {
+/// The key a pod is known by in an [`Aggregator`]: a 64-bit hash of its cluster, namespace
+/// and name (a pod's identity), so the index holds 16 bytes per pod, not its names.
+fn pod_key(cluster: u64, namespace: &str, name: &str) -> u64 {
     let mut h = DefaultHasher::new();
+    cluster.hash(&mut h);
     namespace.hash(&mut h);
     name.hash(&mut h);
     h.finish()
@@ -407,6 +435,15 @@ impl Aggregator {
     /// A new aggregator for a profile with `services` entries.
     pub fn new(services: usize) -> Aggregator {
         Aggregator { services: vec![GroupTotals::default(); services], ..Default::default() }
+    }
+
+    /// A new aggregator for the pods of one cluster (named by anything unique to it, e.g.
+    /// context and server): pods with the same namespace and name in two clusters stay two
+    /// pods when the aggregators are merged.
+    pub fn for_cluster(services: usize, cluster: &str) -> Aggregator {
+        let mut h = DefaultHasher::new();
+        cluster.hash(&mut h);
+        Aggregator { cluster_salt: h.finish(), ..Aggregator::new(services) }
     }
 
     fn node_slot(&mut self, name: &str) -> u32 {
@@ -472,7 +509,7 @@ impl Aggregator {
                 Slot::Unmatched(i)
             }
         };
-        self.pods.push(pod_key(&pod.namespace, &pod.name), PodSlot::new(node, group));
+        self.pods.push(pod_key(self.cluster_salt, &pod.namespace, &pod.name), PodSlot::new(node, group));
     }
 
     /// Adds another aggregator's pods, nodes and totals to this one (for lists read in parts).
@@ -543,7 +580,7 @@ impl Aggregator {
 
     /// Adds PodMetrics usage for a pod (after its pod was added).
     pub fn add_pod_usage(&mut self, namespace: &str, name: &str, usage: Res) {
-        self.add_pod_usage_by_key(pod_key(namespace, name), usage);
+        self.add_pod_usage_by_key(pod_key(self.cluster_salt, namespace, name), usage);
     }
 
     /// Adds PodMetrics usage for the pod with this [`pod_key`].
@@ -631,6 +668,19 @@ pub struct ClusterSnapshot {
     pub pod_metrics_read: bool,
     /// Inputs that could not be read, each naming the verb, resource and reason.
     pub missing: Vec<String>,
+    /// Listed nodes that NodeMetrics left out (metrics-server has not scraped them yet), when
+    /// NodeMetrics was read; their `node_usage` is `None`. (When the metrics API is
+    /// unavailable, `node_metrics_read` is false and this is empty.)
+    pub nodes_without_metrics: Vec<String>,
+    /// Quantities the server sent that do not parse (node capacity or allocatable, NodeMetrics
+    /// usage): those figures are missing, not 0.
+    pub invalid_quantities: Vec<InvalidQuantity>,
+    /// Succeeded and Failed pods the server sent although the field selector excludes them
+    /// (a server or proxy that ignores it), dropped here.
+    pub finished_pods_dropped: u64,
+    /// How lists were read when that matters: e.g. a list whose continue token expired twice
+    /// was read unpaginated.
+    pub notes: Vec<String>,
     /// The totals.
     pub aggregate: Aggregator,
 }
@@ -775,6 +825,7 @@ mod tests {
             ready: true,
             unschedulable: false,
             taints: vec![],
+            invalid: vec![],
         }
     }
 

@@ -221,7 +221,7 @@ fn an_expired_continue_token_restarts_the_list() {
         SimConfig::generated(10, 30).with_faults(Faults { expire_continue_at: Some(3), ..Faults::default() }),
     );
     let expected = sim.expected_totals();
-    // Page size 10: 30 pod pages, and 100 PodMetrics per page (10x) for 3 metrics pages.
+    // Page size 10: 30 pod pages; PodMetrics is one unpaginated body (as metrics-server).
     let r = check(&sim, &["--page-size", "10"]);
     assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
     assert_eq!(r.json["missingInputs"], Value::Null);
@@ -236,10 +236,13 @@ fn an_expired_continue_token_restarts_the_list() {
             reqs.iter().any(|q| q.seq > e.seq && q.path == e.path && q.query_param("continue").is_none())
         );
     }
-    // The fault fires once per collection: both the pod list and the PodMetrics list restarted.
+    // The fault fires once per collection: the pod list restarted; the metrics lists have no
+    // continue tokens to expire.
     let expired_paths: Vec<&str> = expired.iter().map(|q| q.path.as_str()).collect();
-    assert!(expired_paths.contains(&"/api/v1/pods"), "{expired_paths:?}");
-    assert!(expired_paths.contains(&"/apis/metrics.k8s.io/v1beta1/pods"), "{expired_paths:?}");
+    assert_eq!(expired_paths, vec!["/api/v1/pods"]);
+    let pm: Vec<_> = reqs.iter().filter(|q| q.path == "/apis/metrics.k8s.io/v1beta1/pods").collect();
+    assert_eq!(pm.len(), 1, "one PodMetrics request");
+    assert_eq!((pm[0].query_param("limit"), pm[0].query_param("continue")), (None, None));
     for n in r.json["cluster"]["nodes"].as_array().expect("nodes") {
         let e = expected.node(n["name"].as_str().expect("name")).expect("node");
         assert_eq!(bytes(&n["requestedMemory"]), e.requests.memory_bytes);
@@ -566,4 +569,110 @@ fn several_clusters_are_read_concurrently_and_totalled() {
     let (code, _, err) = run(&["--context", "down", "--context", "down", "--require-cluster"]);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("none of the 2 context(s) could be read"), "{err}");
+}
+
+/// Every request the simulator logged, with its Accept-Encoding and User-Agent.
+fn assert_gzip_and_user_agent(sim: &Sim) {
+    let reqs = sim.requests();
+    assert!(!reqs.is_empty());
+    for r in &reqs {
+        assert_eq!(r.accept_encoding.as_deref(), Some("gzip"), "{} {:?}", r.path, r.query);
+        let ua = r.user_agent.as_deref().unwrap_or_default();
+        assert_eq!(ua, concat!("bizo-plan/", env!("CARGO_PKG_VERSION")), "{}", r.path);
+    }
+}
+
+#[test]
+fn every_request_asks_for_gzip_and_names_bizo_plan() {
+    let sim = start(SimConfig::generated(40, 10));
+    let expected = sim.expected_totals();
+    let r = check(&sim, &["--page-size", "100"]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    assert_eq!(r.json["missingInputs"], Value::Null);
+    assert_eq!(
+        r.json["cluster"]["totals"]["pods"].as_u64(),
+        Some((expected.pods_total - expected.pods_terminated) as u64)
+    );
+    only_gets(&sim);
+    assert_gzip_and_user_agent(&sim);
+    let reqs = sim.requests();
+    // Answers over 128 KiB came gzipped (pod pages of 100 pods are ~600 KB of JSON).
+    let pods: Vec<_> = reqs.iter().filter(|q| q.path == "/api/v1/pods").collect();
+    assert!(pods.len() >= 4, "{} pod pages", pods.len());
+    assert!(pods.iter().all(|q| q.content_encoding.as_deref() == Some("gzip")), "{pods:?}");
+    // The PodMetrics list is one request, without limit: metrics-server ignores it.
+    let pm: Vec<_> = reqs.iter().filter(|q| q.path == "/apis/metrics.k8s.io/v1beta1/pods").collect();
+    assert_eq!(pm.len(), 1);
+    assert_eq!(pm[0].query_param("limit"), None);
+    for n in r.json["cluster"]["nodes"].as_array().expect("nodes") {
+        let e = expected.node(n["name"].as_str().expect("name")).expect("node");
+        assert_eq!(bytes(&n["requestedMemory"]), e.requests.memory_bytes);
+        assert_eq!(bytes(&n["podUsageMemory"]), e.pod_usage.memory_bytes);
+    }
+}
+
+#[test]
+fn disable_compression_in_the_kubeconfig_is_honoured() {
+    let sim = start(SimConfig::generated(10, 10));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kc = dir.path().join("kubeconfig");
+    let text = sim.kubeconfig(None).replacen(
+        &format!("    server: {}\n", sim.url()),
+        &format!("    server: {}\n    disable-compression: true\n", sim.url()),
+        1,
+    );
+    std::fs::write(&kc, text).expect("kubeconfig");
+    let out = bizo(dir.path()).args(["check", "-o", "json", "--kubeconfig"]).arg(&kc).output().expect("run");
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
+    let reqs = sim.requests();
+    assert!(!reqs.is_empty());
+    for r in &reqs {
+        assert_ne!(r.accept_encoding.as_deref(), Some("gzip"), "{}", r.path);
+        assert!(r.user_agent.as_deref().is_some_and(|u| u.starts_with("bizo-plan/")));
+        assert_eq!(r.content_encoding, None);
+    }
+}
+
+// Fault matrix: 410 that always expires
+#[test]
+fn a_continue_token_that_always_expires_falls_back_to_one_full_list() {
+    let sim =
+        start(SimConfig::generated(10, 30).with_faults(Faults { expire_always: true, ..Faults::default() }));
+    let expected = sim.expected_totals();
+    let t = std::time::Instant::now();
+    let r = check(&sim, &["--page-size", "50"]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    assert_eq!(r.json["missingInputs"], Value::Null);
+    assert_eq!(
+        r.json["cluster"]["totals"]["pods"].as_u64(),
+        Some((expected.pods_total - expected.pods_terminated) as u64)
+    );
+    let reqs = sim.requests();
+    let pods: Vec<_> = reqs.iter().filter(|q| q.path == "/api/v1/pods").collect();
+    // First page, 410; after a backoff the first page again, 410; then one unpaginated list.
+    let shape: Vec<(Option<String>, bool, u16)> = pods
+        .iter()
+        .map(|q| (q.query_param("limit"), q.query_param("continue").is_some(), q.status))
+        .collect();
+    let l = Some("50".to_string());
+    assert_eq!(
+        shape,
+        vec![
+            (l.clone(), false, 200),
+            (l.clone(), true, 410),
+            (l.clone(), false, 200),
+            (l, true, 410),
+            (None, false, 200)
+        ]
+    );
+    assert!(t.elapsed() >= std::time::Duration::from_millis(500), "a backoff before the restart");
+    let warnings = r.json["cluster"]["warnings"].to_string();
+    assert!(
+        warnings.contains("the continue token expired twice; read as one unpaginated list"),
+        "{warnings}"
+    );
+    for n in r.json["cluster"]["nodes"].as_array().expect("nodes") {
+        let e = expected.node(n["name"].as_str().expect("name")).expect("node");
+        assert_eq!(bytes(&n["requestedMemory"]), e.requests.memory_bytes);
+    }
 }

@@ -8,7 +8,8 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use crate::model::inventory::{
-    ContainerRes, NodeInfo, PodInfo, Res, Taint, effective_limit_mem, effective_requests, top_owner,
+    ContainerRes, InvalidQuantity, NodeInfo, PodInfo, Res, Taint, effective_limit_mem, effective_requests,
+    top_owner,
 };
 use crate::model::quantity::{Bytes, Millicores};
 
@@ -246,12 +247,46 @@ fn res_of(map: Option<&Quantities>, what: &str, warnings: &mut Vec<String>) -> R
     Res { cpu, mem }
 }
 
-/// A Node into core terms.
-pub fn node_info(n: &Node, warnings: &mut Vec<String>) -> NodeInfo {
+/// Reads cpu and memory from a quantity map; each invalid value is returned, typed, instead of
+/// being counted (its figure reads 0 in the `Res` and the caller must treat it as missing).
+fn res_checked(
+    map: Option<&Quantities>,
+    object: &str,
+    field: &str,
+    invalid: &mut Vec<InvalidQuantity>,
+) -> Res {
+    let Some(map) = map else { return Res::default() };
+    let mut bad = |res: &str, value: &str, error: String| {
+        invalid.push(InvalidQuantity {
+            object: object.to_string(),
+            field: format!("{field}.{res}"),
+            value: value.to_string(),
+            error,
+        })
+    };
+    let cpu = map.get("cpu").map_or(Millicores(0), |q| {
+        Millicores::parse(q).unwrap_or_else(|e| {
+            bad("cpu", q, e.to_string());
+            Millicores(0)
+        })
+    });
+    let mem = map.get("memory").map_or(Bytes(0), |q| {
+        Bytes::parse(q).unwrap_or_else(|e| {
+            bad("memory", q, e.to_string());
+            Bytes(0)
+        })
+    });
+    Res { cpu, mem }
+}
+
+/// A Node into core terms. Invalid capacity or allocatable quantities are listed in
+/// [`NodeInfo::invalid`] (the node is then excluded from capacity, with the reason).
+pub fn node_info(n: &Node) -> NodeInfo {
     let name = &n.metadata.name;
-    let capacity = res_of(n.status.capacity.as_ref(), &format!("node {name} status.capacity"), warnings);
-    let allocatable =
-        res_of(n.status.allocatable.as_ref(), &format!("node {name} status.allocatable"), warnings);
+    let object = format!("node {name}");
+    let mut invalid = Vec::new();
+    let capacity = res_checked(n.status.capacity.as_ref(), &object, "status.capacity", &mut invalid);
+    let allocatable = res_checked(n.status.allocatable.as_ref(), &object, "status.allocatable", &mut invalid);
     let pods = n
         .status
         .allocatable
@@ -290,6 +325,7 @@ pub fn node_info(n: &Node, warnings: &mut Vec<String>) -> NodeInfo {
         ready,
         unschedulable: n.spec.unschedulable.unwrap_or(false),
         taints,
+        invalid,
     }
 }
 
@@ -361,9 +397,14 @@ pub fn pod_info(p: &Pod, warnings: &mut Vec<String>) -> PodInfo {
     }
 }
 
-/// NodeMetrics usage.
-pub fn node_usage(m: &Metrics, warnings: &mut Vec<String>) -> Res {
-    res_of(m.usage.as_ref(), &format!("NodeMetrics {} usage", m.metadata.name), warnings)
+/// NodeMetrics usage; an invalid quantity makes the node's usage missing (returned typed).
+pub fn node_usage(m: &Metrics) -> Result<Res, InvalidQuantity> {
+    let mut invalid = Vec::new();
+    let r = res_checked(m.usage.as_ref(), &format!("NodeMetrics {}", m.metadata.name), "usage", &mut invalid);
+    match invalid.into_iter().next() {
+        Some(bad) => Err(bad),
+        None => Ok(r),
+    }
 }
 
 /// PodMetrics usage: the sum over containers.

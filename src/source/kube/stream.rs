@@ -69,7 +69,9 @@ impl std::fmt::Display for DecodeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DecodeError::Syntax { at, what } => write!(f, "invalid JSON at byte {at}: {what}"),
-            DecodeError::Truncated { at } => write!(f, "the body ended after {at} bytes, before the list did"),
+            DecodeError::Truncated { at } => {
+                write!(f, "the body ended after {at} bytes, before the list did")
+            }
             DecodeError::NotAList { kind, expected, message } => {
                 match kind {
                     Some(k) => write!(f, "a 200 answer that is a {k}, not a {expected}")?,
@@ -473,7 +475,11 @@ impl ListDecoder {
 
 /// Decodes a whole body in chunks of `chunk` bytes: (meta events, items as strings).
 #[cfg(test)]
-fn decode_all(body: &[u8], expected: &str, chunk: usize) -> Result<(Vec<ListMeta>, Vec<String>), DecodeError> {
+fn decode_all(
+    body: &[u8],
+    expected: &str,
+    chunk: usize,
+) -> Result<(Vec<ListMeta>, Vec<String>), DecodeError> {
     let mut d = ListDecoder::new(expected);
     let mut metas = Vec::new();
     let mut items = Vec::new();
@@ -559,7 +565,10 @@ mod tests {
         assert!(matches!(decode_all(br#"{"items":{}}"#, "PodList", 9), Err(DecodeError::Syntax { .. })));
         assert!(matches!(decode_all(br#"{"items":[1 2]}"#, "PodList", 9), Err(DecodeError::Syntax { .. })));
         assert!(matches!(decode_all(br#"{"items":[]} x"#, "PodList", 9), Err(DecodeError::Syntax { .. })));
-        assert!(matches!(decode_all(br#"{"metadata":{"continue":5},"items":[]}"#, "PodList", 4), Err(DecodeError::Syntax { .. })));
+        assert!(matches!(
+            decode_all(br#"{"metadata":{"continue":5},"items":[]}"#, "PodList", 4),
+            Err(DecodeError::Syntax { .. })
+        ));
         let e = decode_all(br#"{"kind":"PodList","items":[{"a":1}, {"b":"#, "PodList", 4).unwrap_err();
         assert_eq!(e.to_string(), "the body ended after 41 bytes, before the list did");
     }
