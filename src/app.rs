@@ -470,7 +470,8 @@ async fn read_cluster_async(
         ))
         .into()),
         Ok(s) => Ok(Some(s)),
-        Err(e) if args.require_cluster => Err(e.into()),
+        // Bad input (an API 400 on a bad selector) is exit 2 whatever the flags.
+        Err(e) if args.require_cluster || e.is::<InputError>() => Err(e),
         Err(e) => {
             notes.push(format!("{e}; planning from this host"));
             Ok(None)

@@ -277,6 +277,12 @@ pub struct NodeTotals {
     pub pod_usage: Res,
     /// NodeMetrics usage (includes system daemons and the kubelet).
     pub node_usage: Option<Res>,
+    /// Of `pods`: pods outside the scope (`-n`, `-l`), which still occupy the node.
+    pub out_of_scope_pods: u64,
+    /// Of `requests`: the requests of the pods outside the scope.
+    pub out_of_scope_requests: Res,
+    /// Of `pod_usage`: the usage of the pods outside the scope.
+    pub out_of_scope_usage: Res,
 }
 
 /// Totals for a group of pods (a profile service, or an unmatched namespace/owner).
@@ -292,6 +298,9 @@ pub struct GroupTotals {
     pub pods_with_metrics: u64,
     /// How the pods were matched (services only).
     pub matched_by: Option<MatchedBy>,
+    /// Pods that match this service but are outside the scope (`-n`, `-l`): not counted in
+    /// `pods`; the service runs, out of scope.
+    pub pods_out_of_scope: u64,
 }
 
 impl GroupTotals {
@@ -301,6 +310,7 @@ impl GroupTotals {
         self.usage = self.usage.plus(o.usage);
         self.pods_with_metrics += o.pods_with_metrics;
         self.matched_by = self.matched_by.or(o.matched_by);
+        self.pods_out_of_scope += o.pods_out_of_scope;
     }
 }
 
@@ -413,6 +423,10 @@ pub struct Aggregator {
     pods: PodIndex,
     /// Salts pod keys with the cluster, so pods of two clusters never share a key.
     cluster_salt: u64,
+    /// Pods outside the scope (key, node slot), for joining their usage.
+    outside: PodIndex,
+    /// Pods outside the scope, counted on their nodes only.
+    pub pods_out_of_scope: u64,
     /// Pods not yet scheduled.
     pub pods_unscheduled: u64,
     /// PodMetrics entries whose pod was not listed (terminated since, or outside the selection).
@@ -537,6 +551,9 @@ impl Aggregator {
                 t.requests = t.requests.plus(e.totals.requests);
                 t.pod_usage = t.pod_usage.plus(e.totals.pod_usage);
                 t.node_usage = t.node_usage.or(e.totals.node_usage);
+                t.out_of_scope_pods += e.totals.out_of_scope_pods;
+                t.out_of_scope_requests = t.out_of_scope_requests.plus(e.totals.out_of_scope_requests);
+                t.out_of_scope_usage = t.out_of_scope_usage.plus(e.totals.out_of_scope_usage);
                 i
             })
             .collect();
@@ -561,6 +578,11 @@ impl Aggregator {
             };
             self.pods.push(k, PodSlot::new(node, group));
         }
+        for (k, slot) in other.outside.entries {
+            let node = slot.node().map(|n| node_map[n as usize]);
+            self.outside.push(k, PodSlot::new(node, Slot::Service(0)));
+        }
+        self.pods_out_of_scope += other.pods_out_of_scope;
         self.pods_unscheduled += other.pods_unscheduled;
         self.metrics_without_pod += other.metrics_without_pod;
         self.warnings.extend(other.warnings);
@@ -570,6 +592,7 @@ impl Aggregator {
     pub fn clear_pod_usage(&mut self) {
         for n in &mut self.nodes {
             n.totals.pod_usage = Res::default();
+            n.totals.out_of_scope_usage = Res::default();
         }
         for g in self.services.iter_mut().chain(self.unmatched.iter_mut().map(|(_, g)| g)) {
             g.usage = Res::default();
@@ -605,6 +628,7 @@ impl Aggregator {
         self.nodes.is_empty()
             && self.unmatched.is_empty()
             && self.pods.entries.is_empty()
+            && self.outside.entries.is_empty()
             && self.pods_unscheduled == 0
             && self.metrics_without_pod == 0
             && self.warnings.is_empty()
@@ -620,6 +644,56 @@ impl Aggregator {
                 info.name = e.name.clone();
             }
             self.node_index.insert(e.name.clone(), i as u32);
+        }
+    }
+
+    /// Whether the pod is in the scope's pods (added with [`Aggregator::add_pod`]).
+    pub fn contains_pod(&mut self, namespace: &str, name: &str) -> bool {
+        self.pods.get(pod_key(self.cluster_salt, namespace, name)).is_some()
+    }
+
+    /// Adds a pod outside the scope: its requests occupy its node (counted in the node's
+    /// totals and in its `out_of_scope_*` share); services it matches count it in
+    /// `pods_out_of_scope`; no group gets its requests.
+    pub fn add_pod_out_of_scope(&mut self, profile: &Profile, pod: &PodInfo) {
+        let node = pod.node.as_deref().map(|n| self.node_slot(n));
+        if let Some(i) = node {
+            let t = &mut self.nodes[i as usize].totals;
+            t.pods += 1;
+            t.requests = t.requests.plus(pod.requests);
+            t.out_of_scope_pods += 1;
+            t.out_of_scope_requests = t.out_of_scope_requests.plus(pod.requests);
+        }
+        if let Some((i, _)) = match_service(profile, pod) {
+            self.services[i].pods_out_of_scope += 1;
+        }
+        self.pods_out_of_scope += 1;
+        self.outside.push(
+            pod_key(self.cluster_salt, &pod.namespace, &pod.name),
+            PodSlot::new(node, Slot::Service(0)),
+        );
+    }
+
+    /// Adds PodMetrics usage of a pod outside the scope to its node (ignored for pods in the
+    /// scope, whose usage came with the scoped list, and for pods not listed).
+    pub fn add_pod_usage_out_of_scope(&mut self, namespace: &str, name: &str, usage: Res) {
+        let key = pod_key(self.cluster_salt, namespace, name);
+        if let Some(n) = self.outside.get(key).and_then(PodSlot::node) {
+            let t = &mut self.nodes[n as usize].totals;
+            t.pod_usage = t.pod_usage.plus(usage);
+            t.out_of_scope_usage = t.out_of_scope_usage.plus(usage);
+        }
+    }
+
+    /// Forgets the usage of pods outside the scope (before listing it again).
+    pub fn clear_out_of_scope_usage(&mut self) {
+        for n in &mut self.nodes {
+            let t = &mut n.totals;
+            t.pod_usage = Res {
+                cpu: Millicores(t.pod_usage.cpu.0.saturating_sub(t.out_of_scope_usage.cpu.0)),
+                mem: Bytes(t.pod_usage.mem.0.saturating_sub(t.out_of_scope_usage.mem.0)),
+            };
+            t.out_of_scope_usage = Res::default();
         }
     }
 
@@ -681,6 +755,13 @@ pub struct ClusterSnapshot {
     /// How lists were read when that matters: e.g. a list whose continue token expired twice
     /// was read unpaginated.
     pub notes: Vec<String>,
+    /// Pods in the scope (all pods without `-n`/`-l`): 0 with a scope is a scope that matched
+    /// nothing.
+    pub pods_in_scope: u64,
+    /// With a scope: the cluster-wide lists of the pods outside it (their requests and usage on
+    /// their nodes) were read. False without a scope, or when they were not readable (the
+    /// reason is in `missing`).
+    pub out_of_scope_read: bool,
     /// The totals.
     pub aggregate: Aggregator,
 }

@@ -912,6 +912,63 @@ impl Sink<convert::Metrics> for PodMetricsSink<'_> {
     }
 }
 
+/// Pods of the whole cluster, when a scope is given: those outside the scope occupy their
+/// nodes (requests), and services they match count them as out of scope.
+struct OutOfScopeSink<'a> {
+    profile: &'a Profile,
+    /// The scope's pods (to tell which pods are outside).
+    scope: &'a mut Aggregator,
+    /// The pods outside, merged into the scope's totals when the list is complete.
+    part: Aggregator,
+    cluster: &'a str,
+    page: Vec<crate::model::inventory::PodInfo>,
+}
+
+impl Sink<convert::Pod> for OutOfScopeSink<'_> {
+    fn item(&mut self, p: convert::Pod) {
+        if matches!(p.status.phase.as_deref(), Some("Succeeded" | "Failed")) {
+            return;
+        }
+        let mut w = Vec::new();
+        self.page.push(convert::pod_info(&p, &mut w));
+    }
+    fn commit(&mut self) {
+        for pod in self.page.drain(..) {
+            if !self.scope.contains_pod(&pod.namespace, &pod.name) {
+                self.part.add_pod_out_of_scope(self.profile, &pod);
+            }
+        }
+    }
+    fn discard(&mut self) -> bool {
+        self.page.clear();
+        true
+    }
+    fn restart(&mut self) {
+        self.page.clear();
+        self.part = Aggregator::for_cluster(self.profile.services.len(), self.cluster);
+    }
+}
+
+/// Usage of the pods outside the scope, joined to their nodes as it arrives.
+struct OutOfScopeMetricsSink<'a> {
+    agg: &'a mut Aggregator,
+}
+
+impl Sink<convert::Metrics> for OutOfScopeMetricsSink<'_> {
+    fn item(&mut self, m: convert::Metrics) {
+        let ns = m.metadata.namespace.as_deref().unwrap_or_default();
+        let mut w = Vec::new();
+        let u = convert::pod_usage(&m, &mut w);
+        self.agg.add_pod_usage_out_of_scope(ns, &m.metadata.name, u);
+    }
+    fn discard(&mut self) -> bool {
+        false
+    }
+    fn restart(&mut self) {
+        self.agg.clear_out_of_scope_usage();
+    }
+}
+
 /// Lists PodMetrics in every scope and adds each pod's usage to `agg` as it arrives. A
 /// failure part-way discards all pod usage added so far and lists every scope again (at most
 /// `attempts` passes), so no pod is counted twice; pod usage is either complete or absent.
@@ -951,14 +1008,36 @@ async fn pod_metrics_into(
     }
 }
 
-/// Reads the cluster. `Err` only when the API server cannot be reached at all (the caller
-/// decides whether that is fatal); everything else degrades into `ClusterSnapshot::missing`.
+/// Reads the cluster. `Err` when the API server cannot be reached at all ([`Unreachable`]; the
+/// caller decides whether that is fatal) or rejects a request as bad input (HTTP 400: a bad
+/// `-l`/`--node-selector`; an [`InputError`], exit 2); everything else degrades into
+/// `ClusterSnapshot::missing`. The whole read is bounded by `opts.timeout`.
 pub async fn snapshot(
     client: &Client,
     target: &Target,
     profile: &Profile,
     opts: &KubeOptions,
-) -> Result<ClusterSnapshot, Unreachable> {
+) -> Result<ClusterSnapshot, anyhow::Error> {
+    // Each request stops at the run's deadline already; this bounds what remains (joins).
+    let bound = opts.timeout + Duration::from_secs(1);
+    match tokio::time::timeout(bound, snapshot_inner(client, target, profile, opts)).await {
+        Ok(r) => r,
+        Err(_) => Err(Unreachable(format!(
+            "cluster {} (context {:?}): not read within --timeout {}s",
+            target.server,
+            target.context,
+            opts.timeout.as_secs()
+        ))
+        .into()),
+    }
+}
+
+async fn snapshot_inner(
+    client: &Client,
+    target: &Target,
+    profile: &Profile,
+    opts: &KubeOptions,
+) -> Result<ClusterSnapshot, anyhow::Error> {
     let progress = Progress::new(opts.progress);
     let fetch = Fetch {
         client: client.clone(),
@@ -1020,15 +1099,68 @@ pub async fn snapshot(
             }
             results.push((path, r));
         }
+        let in_scope = total.pod_count() as u64;
+        // With a scope, the pods outside it still occupy their nodes: the cluster-wide list
+        // (finished pods excluded, no label selector) adds them to the node totals only.
+        let scoped = !opts.namespaces.is_empty() || opts.selector.is_some();
+        let all_ok = results.iter().all(|(_, r)| r.is_ok());
+        let mut outside: Option<Result<ListStats, Failure>> = None;
+        if scoped && all_ok {
+            let fields = [("fieldSelector", pod_fields)];
+            let mut sink = OutOfScopeSink {
+                profile,
+                scope: &mut total,
+                part: Aggregator::for_cluster(profile.services.len(), &cluster),
+                cluster: &cluster,
+                page: Vec::new(),
+            };
+            let req = ListRequest {
+                path: "/api/v1/pods",
+                query: &fields,
+                limit: Some(opts.page_size),
+                kind: "PodList",
+            };
+            let r = list_paged(&fetch, req, &progress, &mut sink).await;
+            let part = std::mem::take(&mut sink.part);
+            if r.is_ok() {
+                total.merge(part);
+            }
+            outside = Some(r);
+        }
         // Then the pod metrics, applied straight into the totals: the join needs the pods, and
         // streaming the metrics after them keeps memory at 16 bytes per pod instead of
         // buffering the usage of every pod while the (much longer) pod list is still arriving.
-        let pm = if results.iter().all(|(_, r)| r.is_ok()) {
+        let pm = if all_ok {
             Some(pod_metrics_into(&fetch, &scopes, &metrics_query, &progress, &mut total).await)
         } else {
             None
         };
-        (results, total, pm, finished)
+        let mut outside_usage: Option<Result<(), Failure>> = None;
+        if matches!(outside, Some(Ok(_))) && matches!(pm, Some((Ok(()), _))) {
+            let mut pass = 0;
+            outside_usage = Some(loop {
+                pass += 1;
+                let mut sink = OutOfScopeMetricsSink { agg: &mut total };
+                sink.restart();
+                let req = ListRequest {
+                    path: "/apis/metrics.k8s.io/v1beta1/pods",
+                    query: &[],
+                    limit: None,
+                    kind: "PodMetricsList",
+                };
+                match list_paged(&fetch, req, &progress, &mut sink).await {
+                    Ok(_) => break Ok(()),
+                    Err(f) if transient(&f) && pass < fetch.attempts.max(1) => {
+                        tokio::time::sleep(backoff(pass)).await;
+                    }
+                    Err(f) => {
+                        sink.restart();
+                        break Err(f);
+                    }
+                }
+            });
+        }
+        (results, total, pm, finished, in_scope, outside, outside_usage)
     };
     let node_metrics_fut = async {
         let mut sink = NodeMetricsSink(VecSink::default());
@@ -1041,8 +1173,11 @@ pub async fn snapshot(
         let r = list_paged(&fetch, req, &progress, &mut sink).await;
         (r, sink.0.all)
     };
-    let ((node_r, nodes), (pod_results, mut agg, pod_metrics, finished), (nm_r, node_usage)) =
-        tokio::join!(nodes_fut, pods_fut, node_metrics_fut);
+    let (
+        (node_r, nodes),
+        (pod_results, mut agg, pod_metrics, finished, pods_in_scope, outside, outside_usage),
+        (nm_r, node_usage),
+    ) = tokio::join!(nodes_fut, pods_fut, node_metrics_fut);
     progress.done();
 
     // Nothing answered at all: the server is unreachable.
@@ -1056,7 +1191,39 @@ pub async fn snapshot(
         return Err(Unreachable(format!(
             "cluster {} (context {:?}) is unreachable: {reason}",
             target.server, target.context
-        )));
+        ))
+        .into());
+    }
+    // A request the server rejects as malformed (a bad label or field selector) is bad input:
+    // no report could be right without it.
+    let rejected = pod_results
+        .iter()
+        .map(|(p, r)| (format!("list pods ({p})"), r.as_ref().err()))
+        .chain([
+            ("list nodes".to_string(), node_r.as_ref().err()),
+            ("list nodes.metrics.k8s.io".to_string(), nm_r.as_ref().err()),
+        ])
+        .chain(pod_metrics.iter().filter_map(|(r, _)| {
+            r.as_ref().err().map(|(p, f)| (format!("list pods.metrics.k8s.io ({p})"), Some(f)))
+        }))
+        .find_map(|(what, f)| match f {
+            Some(Failure::Status { code: 400, message, .. }) => Some((what, message.clone())),
+            _ => None,
+        });
+    if let Some((what, message)) = rejected {
+        let flags = [
+            opts.selector.as_ref().map(|s| format!("-l {s:?}")),
+            opts.node_selector.as_ref().map(|s| format!("--node-selector {s:?}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
+        let check = if flags.is_empty() { String::new() } else { format!(" (check {})", flags.join(", ")) };
+        return Err(InputError::Usage(format!(
+            "the API server at {} rejected the request as bad input: {what}: 400 BadRequest: {message}{check}",
+            target.server
+        ))
+        .into());
     }
 
     let mut notes = Vec::new();
@@ -1084,6 +1251,23 @@ pub async fn snapshot(
                 missing.push(describe(&format!("list pods ({path})"), f));
             }
         }
+    }
+    let out_of_scope_read = match &outside {
+        Some(Ok(_)) => true,
+        Some(Err(f)) => {
+            missing.push(format!(
+                "requests of pods outside the scope: {}",
+                describe("list pods (/api/v1/pods, cluster-wide)", f)
+            ));
+            false
+        }
+        None => false,
+    };
+    if let Some(Err(f)) = &outside_usage {
+        missing.push(format!(
+            "usage of pods outside the scope: {}",
+            describe("list pods.metrics.k8s.io (cluster-wide)", f)
+        ));
     }
     let node_metrics_read = match &nm_r {
         Ok(_) => {
@@ -1169,6 +1353,8 @@ pub async fn snapshot(
         invalid_quantities,
         finished_pods_dropped: finished,
         notes,
+        pods_in_scope,
+        out_of_scope_read,
         aggregate: agg,
     })
 }
