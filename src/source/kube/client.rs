@@ -1,8 +1,8 @@
 //! The kube client side: connecting, paginated GET-only lists, retries, and the snapshot.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
@@ -578,8 +578,9 @@ async fn list_paged<T: serde::de::DeserializeOwned>(
         let deadline = fetch.request_deadline(opened.sent);
         let mut on_event = |e: ListEvent<'_>| match e {
             ListEvent::Meta(meta) => {
-                if let Some(r) = meta.remaining_item_count {
-                    bar.total(stats.items + r + page_items);
+                // A page with a continue token is full (`limit` items); the rest is remaining.
+                if let (Some(r), Some(l)) = (meta.remaining_item_count, limit) {
+                    bar.total(stats.items + u64::from(l) + r);
                 }
                 if let Some(t) = meta.continue_token.filter(|t| !t.is_empty()) {
                     if limit.is_some() {
@@ -701,63 +702,69 @@ fn pct(s: &str) -> String {
     out
 }
 
-/// Progress on stderr while listing, only on a terminal.
+/// Progress on stderr while listing, only on a terminal: one line per list with its count
+/// (and its total when the server gives `remainingItemCount`), all cleared at the end.
 struct Progress {
-    enabled: bool,
-    started: Instant,
+    bars: Option<indicatif::MultiProgress>,
 }
 
-/// One list's progress line.
-struct Bar<'a> {
-    progress: &'a Progress,
-    what: String,
-    total: std::cell::Cell<Option<u64>>,
+/// One list's progress line (a no-op when progress is off).
+struct Bar {
+    bar: Option<indicatif::ProgressBar>,
 }
 
 impl Progress {
     fn new(wanted: bool) -> Progress {
-        Progress { enabled: wanted && std::io::stderr().is_terminal(), started: Instant::now() }
-    }
-
-    fn bar(&self, path: &str) -> Bar<'_> {
-        Bar {
-            progress: self,
-            what: path.rsplit('/').next().unwrap_or(path).to_string(),
-            total: Default::default(),
+        let on = wanted && std::io::stderr().is_terminal();
+        Progress {
+            bars: on.then(|| {
+                indicatif::MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(10))
+            }),
         }
     }
 
+    fn bar(&self, path: &str) -> Bar {
+        let what = path.trim_start_matches("/apis/metrics.k8s.io/v1beta1").trim_start_matches("/api/v1");
+        let what =
+            if path.contains("metrics.k8s.io") { format!("{what} (metrics)") } else { what.to_string() };
+        let bar = self.bars.as_ref().map(|m| {
+            let b = m.add(indicatif::ProgressBar::no_length());
+            b.set_style(
+                indicatif::ProgressStyle::with_template("listing {prefix}: {pos}{msg} ({elapsed})")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            b.set_prefix(what.clone());
+            b
+        });
+        Bar { bar }
+    }
+
     fn done(&self) {
-        if self.enabled {
-            let mut e = std::io::stderr().lock();
-            let _ = write!(e, "\r\x1b[K");
-            let _ = e.flush();
+        if let Some(m) = &self.bars {
+            let _ = m.clear();
         }
     }
 }
 
-impl Bar<'_> {
+impl Bar {
     fn total(&self, t: u64) {
-        self.total.set(Some(t));
+        if let Some(b) = &self.bar {
+            b.set_length(t);
+            b.set_message(format!(" of {t}"));
+        }
     }
 
     fn set(&self, items: u64) {
-        if !self.progress.enabled {
-            return;
+        if let Some(b) = &self.bar {
+            b.set_position(items);
         }
-        let total = self.total.get().map(|t| format!(" of {t}")).unwrap_or_default();
-        let mut e = std::io::stderr().lock();
-        let _ = write!(
-            e,
-            "\r\x1b[Klisting {}: {items}{total} ({:.1}s)",
-            self.what,
-            self.progress.started.elapsed().as_secs_f64()
-        );
-        let _ = e.flush();
     }
 
     fn done(&self, items: u64) {
-        self.set(items);
+        if let Some(b) = &self.bar {
+            b.set_position(items);
+            b.finish();
+        }
     }
 }
 
