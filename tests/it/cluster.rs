@@ -765,6 +765,7 @@ fn zero_and_negative_timeouts_are_refused() {
     assert!(sim.requests().is_empty(), "nothing was sent");
 }
 
+// Fault matrix: 5xx server errors
 #[test]
 fn throttling_honours_retry_after() {
     let sim = start(SimConfig::laptop().with_faults(Faults {
