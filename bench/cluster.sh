@@ -4,6 +4,7 @@
 #
 #   bash bench/cluster.sh [NODES...]     (default: 1000 5000; 30 pods per node)
 #   RUNS=3 NETS="loopback 100mbit" OUT=bench/results.md bash bench/cluster.sh 1000 5000
+#   (BUILD=0 uses the release binaries already in $CARGO_TARGET_DIR; KVA=path skips building kva)
 #
 # For each size it starts bizo-sim with a generated cluster (4-8 KB of JSON per pod, as real
 # pods with managedFields are; PodMetrics unpaginated, as metrics-server; gzip of answers over
@@ -37,8 +38,10 @@ TIME=/usr/bin/time
 [ -x "$TIME" ] || { apt-get update -qq && apt-get install -y -qq time; }
 KUBECTL=$(command -v kubectl || true)
 
-echo "building release binaries..." >&2
-cargo build --release -q -p bizo-plan -p bizo-sim
+if [ "${BUILD:-1}" = 1 ]; then
+  echo "building release binaries..." >&2
+  cargo build --release -q -p bizo-plan -p bizo-sim
+fi
 BIZO=$CARGO_TARGET_DIR/release/bizo-plan
 SIM=$CARGO_TARGET_DIR/release/bizo-sim
 FLOOR=$CARGO_TARGET_DIR/release/bizo-floor

@@ -550,12 +550,17 @@ async fn list_paged<T: serde::de::DeserializeOwned>(
                 }
                 r
             }
-            _ => fetch.open(&uri).await,
+            // A page asked again: the next page's request, already sent, stays.
+            other => {
+                prefetch = other;
+                fetch.open(&uri).await
+            }
         };
         let opened = match opened {
             Ok(o) => o,
             Err(Failure::Status { code: 410, .. }) if token.is_some() => {
                 stats.restarts += 1;
+                prefetch = None;
                 sink.restart();
                 stats.items = 0;
                 stats.pages = 0;
