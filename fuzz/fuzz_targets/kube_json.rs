@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
     let mut convert = |b: &[u8]| match kind % 3 {
         0 => {
             if let Ok(p) = serde_json::from_slice::<Pod>(b) {
-                drop(pod_info(&p, &mut warnings));
+                drop(pod_info(p, &mut warnings));
             }
         }
         1 => {

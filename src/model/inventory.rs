@@ -419,7 +419,9 @@ pub struct Aggregator {
     pub services: Vec<GroupTotals>,
     /// Unmatched groups, in order of first sight.
     pub unmatched: Vec<(GroupKey, GroupTotals)>,
-    unmatched_index: HashMap<GroupKey, u32>,
+    /// Unmatched groups by `namespace\0kind\0name` (looked up through `scratch`, no allocation).
+    unmatched_index: HashMap<String, u32>,
+    scratch: String,
     pods: PodIndex,
     /// Salts pod keys with the cluster, so pods of two clusters never share a key.
     cluster_salt: u64,
@@ -470,13 +472,20 @@ impl Aggregator {
         i
     }
 
-    fn unmatched_slot(&mut self, key: &GroupKey) -> u32 {
-        if let Some(&i) = self.unmatched_index.get(key) {
+    fn unmatched_slot(&mut self, namespace: &str, kind: &str, name: &str) -> u32 {
+        self.scratch.clear();
+        for (n, part) in [namespace, kind, name].into_iter().enumerate() {
+            if n > 0 {
+                self.scratch.push('\0');
+            }
+            self.scratch.push_str(part);
+        }
+        if let Some(&i) = self.unmatched_index.get(self.scratch.as_str()) {
             return i;
         }
         let i = self.unmatched.len() as u32;
-        self.unmatched_index.insert(key.clone(), i);
-        self.unmatched.push((key.clone(), GroupTotals::default()));
+        self.unmatched_index.insert(self.scratch.clone(), i);
+        self.unmatched.push(((namespace.into(), kind.into(), name.into()), GroupTotals::default()));
         i
     }
 
@@ -512,11 +521,7 @@ impl Aggregator {
                 Slot::Service(i as u32)
             }
             None => {
-                let i = self.unmatched_slot(&(
-                    pod.namespace.clone(),
-                    pod.owner.kind.clone(),
-                    pod.owner.name.clone(),
-                ));
+                let i = self.unmatched_slot(&pod.namespace, &pod.owner.kind, &pod.owner.name);
                 let g = &mut self.unmatched[i as usize].1;
                 g.pods += 1;
                 g.requests = g.requests.plus(pod.requests);
@@ -564,7 +569,7 @@ impl Aggregator {
             .unmatched
             .iter()
             .map(|(k, g)| {
-                let i = self.unmatched_slot(k);
+                let i = self.unmatched_slot(&k.0, &k.1, &k.2);
                 self.unmatched[i as usize].1.absorb(g);
                 i
             })

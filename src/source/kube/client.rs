@@ -878,7 +878,7 @@ impl Sink<convert::Pod> for PodSink<'_> {
             return;
         }
         let mut w = Vec::new();
-        let info = convert::pod_info(&p, &mut w);
+        let info = convert::pod_info(p, &mut w);
         self.page.add_pod(self.profile, &info);
         self.page.warnings.append(&mut w);
     }
@@ -942,7 +942,7 @@ impl Sink<convert::Pod> for OutOfScopeSink<'_> {
             return;
         }
         let mut w = Vec::new();
-        self.page.push(convert::pod_info(&p, &mut w));
+        self.page.push(convert::pod_info(p, &mut w));
     }
     fn commit(&mut self) {
         for pod in self.page.drain(..) {
