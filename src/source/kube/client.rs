@@ -581,8 +581,8 @@ async fn list_paged<T: serde::de::DeserializeOwned>(
         let mut next: Option<String> = None;
         let mut page_items = 0u64;
         let deadline = fetch.request_deadline(opened.sent);
-        let mut on_event = |e: ListEvent<'_>| match e {
-            ListEvent::Meta(meta) => {
+        let mut on_event = |e: stream::Event<T>| match e {
+            stream::Event::Meta(meta) => {
                 // A page with a continue token is full (`limit` items); the rest is remaining.
                 if let (Some(r), Some(l)) = (meta.remaining_item_count, limit) {
                     bar.total(stats.items + u64::from(l) + r);
@@ -598,8 +598,7 @@ async fn list_paged<T: serde::de::DeserializeOwned>(
                 }
                 Ok(())
             }
-            ListEvent::Item(bytes) => {
-                let item: T = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+            stream::Event::Item(item) => {
                 sink.item(item);
                 page_items += 1;
                 if page_items % 256 == 0 {
@@ -649,17 +648,11 @@ async fn list_paged<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// An event of [`read_list`].
-enum ListEvent<'a> {
-    Meta(convert::ListMeta),
-    Item(&'a [u8]),
-}
-
 /// Streams a 200 list body through the [`stream::ListDecoder`]: the body is never held whole.
-async fn read_list(
+async fn read_list<T: serde::de::DeserializeOwned>(
     res: http::Response<kube::client::Body>,
     kind: &str,
-    on: &mut dyn FnMut(ListEvent<'_>) -> Result<(), String>,
+    on: &mut dyn FnMut(stream::Event<T>) -> Result<(), String>,
 ) -> Result<(), Failure> {
     use http_body_util::BodyExt;
     let mut body = res.into_body();
@@ -680,13 +673,9 @@ async fn read_list(
         })?;
         let Ok(data) = frame.into_data() else { continue };
         received += data.len() as u64;
-        dec.feed(&data, &mut |e| match e {
-            stream::Event::Meta(m) => on(ListEvent::Meta(m)),
-            stream::Event::Item(b) => on(ListEvent::Item(b)),
-        })
-        .map_err(decode_failure)?;
+        dec.feed(&data, on).map_err(decode_failure)?;
     }
-    dec.finish().map_err(decode_failure)?;
+    dec.finish(on).map_err(decode_failure)?;
     Ok(())
 }
 

@@ -12,20 +12,27 @@
 //!
 //! Pure: no I/O; the fuzz target `kube_json` drives it with arbitrary bytes and chunkings.
 
+use serde::de::DeserializeOwned;
+
 use super::convert::ListMeta;
 
 /// The largest single item accepted (a pod is 4-8 KB; a hostile or broken server could send
 /// one endless object): past it the body is refused, memory stays bounded.
 pub const MAX_ITEM_BYTES: usize = 64 << 20;
 
-/// What the splitter found, in body order.
+/// What the decoder found, in body order.
 #[derive(Debug)]
-pub enum Event<'a> {
+pub enum Event<T> {
     /// The list's `metadata`.
     Meta(ListMeta),
-    /// One element of `items`, as its JSON text.
-    Item(&'a [u8]),
+    /// One element of `items`, deserialized.
+    Item(T),
 }
+
+/// An item is parsed in place once at least this many bytes of the body are buffered after its
+/// start (or the body has ended): most items are then complete and parsed in one pass; one
+/// that is cut by the end of the buffer is scanned for its end first, then parsed.
+pub const MIN_BATCH: usize = 64 << 10;
 
 /// Why a body is not a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,6 +154,8 @@ pub struct ListDecoder {
     status_message: Option<String>,
     saw_items: bool,
     items: u64,
+    /// The body has ended (no more bytes will come).
+    ended: bool,
 }
 
 /// What a complete list body held besides its items.
@@ -184,6 +193,7 @@ impl ListDecoder {
             status_message: None,
             saw_items: false,
             items: 0,
+            ended: false,
         }
     }
 
@@ -197,10 +207,10 @@ impl ListDecoder {
 
     /// Feeds the next chunk; `on` gets every event completed by it, in order. An error from
     /// `on` (an item that does not deserialize) stops the decode.
-    pub fn feed(
+    pub fn feed<T: DeserializeOwned>(
         &mut self,
         chunk: &[u8],
-        on: &mut dyn FnMut(Event<'_>) -> Result<(), String>,
+        on: &mut dyn FnMut(Event<T>) -> Result<(), String>,
     ) -> Result<(), DecodeError> {
         if self.pos == self.buf.len() && self.scan.is_none() {
             // Everything before was consumed: start afresh without copying the old bytes.
@@ -224,8 +234,14 @@ impl ListDecoder {
         r
     }
 
-    /// The body ended: checks that it was one complete list of the expected kind.
-    pub fn finish(self) -> Result<Summary, DecodeError> {
+    /// The body ended: decodes what is left and checks that it was one complete list of the
+    /// expected kind.
+    pub fn finish<T: DeserializeOwned>(
+        mut self,
+        on: &mut dyn FnMut(Event<T>) -> Result<(), String>,
+    ) -> Result<Summary, DecodeError> {
+        self.ended = true;
+        self.run(on)?;
         let end = self.at(self.buf.len());
         if self.state != State::Done {
             if self.state == State::Start && self.buf[self.pos..].iter().all(|b| is_ws(*b)) && end == 0 {
@@ -254,7 +270,10 @@ impl ListDecoder {
         false
     }
 
-    fn run(&mut self, on: &mut dyn FnMut(Event<'_>) -> Result<(), String>) -> Result<(), DecodeError> {
+    fn run<T: DeserializeOwned>(
+        &mut self,
+        on: &mut dyn FnMut(Event<T>) -> Result<(), String>,
+    ) -> Result<(), DecodeError> {
         loop {
             if self.scan.is_none() && !self.skip_ws() {
                 return Ok(());
@@ -343,13 +362,39 @@ impl ListDecoder {
                         if self.buf[self.pos] == b']' {
                             return Err(self.syntax(self.pos, "trailing ',' in items"));
                         }
+                        // An object with enough bytes after it: parse it in place, in one pass.
+                        if self.buf[self.pos] == b'{' {
+                            if !self.ended && self.buf.len() - self.pos < MIN_BATCH {
+                                self.state = State::Items { first: true };
+                                return Ok(());
+                            }
+                            let index = self.items;
+                            let mut it =
+                                serde_json::Deserializer::from_slice(&self.buf[self.pos..]).into_iter::<T>();
+                            match it.next() {
+                                Some(Ok(v)) => {
+                                    let used = it.byte_offset();
+                                    on(Event::Item(v)).map_err(|what| DecodeError::Item { index, what })?;
+                                    self.items += 1;
+                                    self.pos += used;
+                                    self.state = State::Items { first: false };
+                                    continue;
+                                }
+                                // Cut by the end of the buffer: find its end, then parse it.
+                                Some(Err(e)) if e.is_eof() => {}
+                                Some(Err(e)) => return Err(DecodeError::Item { index, what: e.to_string() }),
+                                None => return Err(self.syntax(self.pos, "expected an item")),
+                            }
+                        }
                     }
                     let Step::Value(s, e) = self.scan_value()? else {
                         self.state = State::Items { first: true };
                         return Ok(());
                     };
                     let index = self.items;
-                    on(Event::Item(&self.buf[s..e])).map_err(|what| DecodeError::Item { index, what })?;
+                    let v: T = serde_json::from_slice(&self.buf[s..e])
+                        .map_err(|err| DecodeError::Item { index, what: err.to_string() })?;
+                    on(Event::Item(v)).map_err(|what| DecodeError::Item { index, what })?;
                     self.items += 1;
                     self.pos = e;
                     self.state = State::Items { first: false };
@@ -473,7 +518,7 @@ impl ListDecoder {
     }
 }
 
-/// Decodes a whole body in chunks of `chunk` bytes: (meta events, items as strings).
+/// Decodes a whole body in chunks of `chunk` bytes: (meta events, items as JSON text).
 #[cfg(test)]
 fn decode_all(
     body: &[u8],
@@ -483,16 +528,17 @@ fn decode_all(
     let mut d = ListDecoder::new(expected);
     let mut metas = Vec::new();
     let mut items = Vec::new();
+    let mut on = |e: Event<serde_json::Value>| {
+        match e {
+            Event::Meta(m) => metas.push(m),
+            Event::Item(v) => items.push(v.to_string()),
+        }
+        Ok(())
+    };
     for c in body.chunks(chunk.max(1)) {
-        d.feed(c, &mut |e| {
-            match e {
-                Event::Meta(m) => metas.push(m),
-                Event::Item(b) => items.push(String::from_utf8_lossy(b).into_owned()),
-            }
-            Ok(())
-        })?;
+        d.feed(c, &mut on)?;
     }
-    d.finish()?;
+    d.finish(&mut on)?;
     Ok((metas, items))
 }
 
@@ -509,8 +555,8 @@ mod tests {
     fn every_chunking_gives_the_same_items_and_meta_first() {
         let (m1, i1) = decode_all(BODY.as_bytes(), "PodList", BODY.len()).unwrap();
         assert_eq!(i1.len(), 3);
-        assert_eq!(i1[0], r#"{"metadata":{"name":"a}]","labels":{"x":"\\\""}},"n":[1,2,{"y":[]}]}"#);
-        assert_eq!(i1[2], r#"{"s":"\u00e9{["}"#);
+        assert_eq!(i1[0], r#"{"metadata":{"labels":{"x":"\\\""},"name":"a}]"},"n":[1,2,{"y":[]}]}"#);
+        assert_eq!(i1[2], r#"{"s":"é{["}"#);
         assert_eq!(m1.len(), 1);
         assert_eq!(m1[0].continue_token.as_deref(), Some("tok\"en"));
         assert_eq!(m1[0].remaining_item_count, Some(7));
@@ -525,7 +571,7 @@ mod tests {
         let mut d = ListDecoder::new("PodList");
         let cut = BODY.find("\"items\"").unwrap();
         let mut seen = Vec::new();
-        d.feed(&BODY.as_bytes()[..cut], &mut |e| {
+        d.feed(&BODY.as_bytes()[..cut], &mut |e: Event<serde_json::Value>| {
             seen.push(matches!(e, Event::Meta(_)));
             Ok(())
         })
@@ -576,11 +622,18 @@ mod tests {
     #[test]
     fn a_refused_item_stops_the_decode_with_its_index() {
         let mut d = ListDecoder::new("PodList");
-        let r = d.feed(br#"{"items":[{},{"x":1}]}"#, &mut |e| match e {
-            Event::Item(b) if b.len() > 2 => Err("bad".into()),
+        let mut on = |e: Event<serde_json::Value>| match e {
+            Event::Item(v) if v.get("x").is_some() => Err("bad".to_string()),
             _ => Ok(()),
-        });
-        assert_eq!(r, Err(DecodeError::Item { index: 1, what: "bad".into() }));
+        };
+        // Buffered (under MIN_BATCH) until the end, then decoded.
+        d.feed(br#"{"items":[{},{"x":1}]}"#, &mut on).unwrap();
+        assert_eq!(d.finish(&mut on), Err(DecodeError::Item { index: 1, what: "bad".into() }));
+        // An item that is not of the type.
+        let mut d = ListDecoder::new("PodList");
+        let mut on = |_: Event<u32>| Ok(());
+        let r = d.feed(br#"{"items":[7, "x"]}"#, &mut on);
+        assert!(matches!(r, Err(DecodeError::Item { index: 1, .. })), "{r:?}");
     }
 
     #[test]
@@ -597,16 +650,18 @@ mod tests {
         let mut d = ListDecoder::new("PodList");
         let mut n = 0;
         let mut peak = 0;
+        let mut on = |e: Event<serde::de::IgnoredAny>| {
+            n += u32::from(matches!(e, Event::Item(_)));
+            Ok(())
+        };
         for c in body.as_bytes().chunks(4096) {
-            d.feed(c, &mut |e| {
-                n += u32::from(matches!(e, Event::Item(_)));
-                Ok(())
-            })
-            .unwrap();
+            d.feed(c, &mut on).unwrap();
             peak = peak.max(d.buf.capacity());
         }
-        d.finish().unwrap();
+        d.finish(&mut on).unwrap();
         assert_eq!(n, 2000);
-        assert!(peak < 16 * 1024, "buffer grew to {peak} bytes for a {} byte body", body.len());
+        // MIN_BATCH (64 KiB) ahead of the item being parsed, a chunk, and the consumed prefix
+        // until it is half the buffer: a constant, whatever the body's size.
+        assert!(peak <= 256 * 1024, "buffer grew to {peak} bytes for a {} byte body", body.len());
     }
 }
