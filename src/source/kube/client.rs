@@ -587,21 +587,21 @@ async fn list_paged<T: serde::de::DeserializeOwned>(
                 if let (Some(r), Some(l)) = (meta.remaining_item_count, limit) {
                     bar.total(stats.items + u64::from(l) + r);
                 }
-                if let Some(t) = meta.continue_token.filter(|t| !t.is_empty()) {
-                    if limit.is_some() {
-                        let nu = list_uri(path, query, limit, Some(&t));
-                        if prefetch.as_ref().is_none_or(|p| p.uri != nu) {
-                            prefetch = Some(fetch.spawn_open(nu));
-                        }
-                        next = Some(t);
+                if let Some(t) = meta.continue_token.filter(|t| !t.is_empty())
+                    && limit.is_some()
+                {
+                    let nu = list_uri(path, query, limit, Some(&t));
+                    if prefetch.as_ref().is_none_or(|p| p.uri != nu) {
+                        prefetch = Some(fetch.spawn_open(nu));
                     }
+                    next = Some(t);
                 }
                 Ok(())
             }
             stream::Event::Item(item) => {
                 sink.item(item);
                 page_items += 1;
-                if page_items % 256 == 0 {
+                if page_items.is_multiple_of(256) {
                     bar.set(stats.items + page_items);
                 }
                 Ok(())
