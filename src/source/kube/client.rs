@@ -674,6 +674,10 @@ async fn read_list<T: serde::de::DeserializeOwned>(
         let Ok(data) = frame.into_data() else { continue };
         received += data.len() as u64;
         dec.feed(&data, on).map_err(decode_failure)?;
+        // Let the other tasks of this (single-threaded) runtime run between chunks: the next
+        // page's request, spawned when this page's continue token arrived, must go out now,
+        // not after this whole page is decoded.
+        tokio::task::yield_now().await;
     }
     dec.finish(on).map_err(decode_failure)?;
     Ok(())
