@@ -540,21 +540,27 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "SELECTOR")]
     pub node_selector: Option<String>,
 
-    /// Seconds to wait for a TCP connection to the API server.
-    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    /// Seconds to wait for a TCP connection to the API server (at least 1).
+    #[arg(long, value_name = "SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
     pub connect_timeout: u64,
 
-    /// Seconds to wait for each API response.
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    /// Seconds each API request may take, its whole body included (at least 1). Timeouts are
+    /// not retried: a silent server gives up after this long.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout: u64,
+
+    /// Seconds the whole cluster read may take, retries and Retry-After waits included
+    /// (at least 1).
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
 
     /// Do not verify the API server's TLS certificate (a warning is printed). Verification is on
     /// by default; a kubeconfig's insecure-skip-tls-verify is honoured with the same warning.
     #[arg(long)]
     pub insecure_skip_tls_verify: bool,
 
-    /// Items per LIST page (the metrics lists, whose items are some 20 times smaller, take 10
-    /// times as many per page).
+    /// Items per LIST page of nodes and pods (metrics-server ignores limit: its lists are one
+    /// body).
     #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
     pub page_size: u32,
 }

@@ -149,6 +149,7 @@ pub fn kube_options(args: &ClusterArgs) -> KubeOptions {
         node_selector: args.node_selector.clone(),
         connect_timeout: Duration::from_secs(args.connect_timeout),
         request_timeout: Duration::from_secs(args.request_timeout),
+        timeout: Duration::from_secs(args.timeout),
         page_size: args.page_size,
         insecure_skip_tls_verify: args.insecure_skip_tls_verify,
         ..KubeOptions::default()
@@ -211,7 +212,8 @@ pub async fn read_cluster(
             }
             Ok(Some(s))
         }
-        Err(e) if args.require_cluster => Err(e.into()),
+        // Bad input (an API 400 on a bad selector) is exit 2 whatever the flags.
+        Err(e) if args.require_cluster || e.is::<InputError>() => Err(e),
         Err(e) => {
             notes.push(format!("{e}; planning from this host"));
             missing.push(format!("{e}"));

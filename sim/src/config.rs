@@ -112,6 +112,65 @@ impl FromStr for Truncate {
     }
 }
 
+/// A list collection, for faults aimed at one of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListOf {
+    /// `/api/v1/nodes`.
+    Nodes,
+    /// `/api/v1/pods` and namespaced pods.
+    Pods,
+    /// `nodes.metrics.k8s.io`.
+    NodeMetrics,
+    /// `pods.metrics.k8s.io`.
+    PodMetrics,
+}
+
+impl FromStr for ListOf {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "nodes" => Ok(ListOf::Nodes),
+            "pods" => Ok(ListOf::Pods),
+            "nodes-metrics" => Ok(ListOf::NodeMetrics),
+            "pods-metrics" => Ok(ListOf::PodMetrics),
+            _ => Err(format!("unknown list {s:?} (expected nodes, pods, nodes-metrics or pods-metrics)")),
+        }
+    }
+}
+
+/// What a wrong 200 answer to a list carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wrong200Body {
+    /// A `Status` object (`kind: Status`, no items), as some proxies and aggregated APIs send.
+    Status,
+    /// A JSON object that is not a list (`kind: Node`, a single object).
+    Object,
+}
+
+/// A 200 answer to a list that is not a list of the expected kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wrong200 {
+    /// What the body is.
+    pub body: Wrong200Body,
+    /// Which list answers it.
+    pub list: ListOf,
+}
+
+impl FromStr for Wrong200 {
+    type Err = String;
+    /// `status:LIST` or `object:LIST`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (b, l) =
+            s.split_once(':').ok_or_else(|| format!("expected status:LIST or object:LIST, got {s:?}"))?;
+        let body = match b {
+            "status" => Wrong200Body::Status,
+            "object" => Wrong200Body::Object,
+            _ => return Err(format!("unknown body {b:?} (expected status or object)")),
+        };
+        Ok(Wrong200 { body, list: l.parse()? })
+    }
+}
+
 /// Fault switches. The default injects nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Faults {
@@ -131,6 +190,28 @@ pub struct Faults {
     pub delay: Option<Duration>,
     /// Break resource responses.
     pub truncate: Option<Truncate>,
+    /// Paginate metrics lists (honour `limit`/`continue`) like other lists. The real
+    /// metrics-server ignores both, so the default is one unpaginated body.
+    pub paginate_metrics: bool,
+    /// Answer 429 TooManyRequests with `Retry-After: N` (seconds, see [`Faults::retry_after`])
+    /// to the first N resource requests.
+    pub throttle_first: u32,
+    /// The `Retry-After` of throttled answers, in seconds (default 1, as the apiserver).
+    pub retry_after: Option<u32>,
+    /// Every continue request answers 410 Expired (the token in the body expires too).
+    pub expire_always: bool,
+    /// Resource responses send their headers, then one body byte every 0.5 s.
+    pub drip: bool,
+    /// Accept connections and never answer (not even the headers).
+    pub silent: bool,
+    /// A 200 answer to this list that is not a list of its kind.
+    pub wrong_200: Option<Wrong200>,
+    /// NodeMetrics leaves out the last N nodes (as metrics-server for nodes not scraped yet).
+    pub omit_node_metrics: u32,
+    /// Pod lists ignore `fieldSelector` (finished pods are served).
+    pub ignore_field_selector: bool,
+    /// The first node's allocatable memory and its NodeMetrics memory are invalid quantities.
+    pub bad_quantities: bool,
 }
 
 /// Everything [`crate::Sim::start`] needs.
@@ -241,5 +322,8 @@ mod tests {
         assert_eq!("close:2".parse(), Ok(Truncate { mode: TruncateMode::CloseEarly, times: Some(2) }));
         assert_eq!("json".parse(), Ok(Truncate { mode: TruncateMode::InvalidJson, times: None }));
         assert!("json:x".parse::<Truncate>().is_err());
+        assert_eq!("status:nodes".parse(), Ok(Wrong200 { body: Wrong200Body::Status, list: ListOf::Nodes }));
+        assert!("status".parse::<Wrong200>().is_err());
+        assert!("object:x".parse::<Wrong200>().is_err());
     }
 }

@@ -40,7 +40,10 @@ use std::thread::JoinHandle;
 use tokio::sync::oneshot;
 
 pub use cluster::{ExpectedTotals, NodeTotals};
-pub use config::{ClusterSpec, Faults, Forbid, MetricsMode, SimConfig, Truncate, TruncateMode};
+pub use config::{
+    ClusterSpec, Faults, Forbid, ListOf, MetricsMode, SimConfig, Truncate, TruncateMode, Wrong200,
+    Wrong200Body,
+};
 pub use generate::{GenerateSpec, MAX_PODS};
 pub use model::CpuMem;
 pub use record::RecordedRequest;

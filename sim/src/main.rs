@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use bizo_sim::{Faults, Forbid, GenerateSpec, MetricsMode, Scenario, Sim, SimConfig, Truncate};
+use bizo_sim::{Faults, Forbid, GenerateSpec, MetricsMode, Scenario, Sim, SimConfig, Truncate, Wrong200};
 use clap::{ArgGroup, Parser};
 
 /// A simulated, read-only Kubernetes API server for testing bizo-plan.
@@ -54,6 +54,37 @@ struct Args {
     /// Truncate resource responses: close|json, optionally :N for the first N only.
     #[arg(long, value_name = "MODE[:N]")]
     truncate: Option<Truncate>,
+    /// Paginate metrics lists (the real metrics-server ignores limit and continue).
+    #[arg(long)]
+    paginate_metrics: bool,
+    /// Answer 429 TooManyRequests with Retry-After to the first N resource requests.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    throttle_first: u32,
+    /// The Retry-After of --throttle-first answers, in seconds.
+    #[arg(long, value_name = "SECS")]
+    retry_after: Option<u32>,
+    /// Every continue request answers 410 Expired.
+    #[arg(long)]
+    expire_always: bool,
+    /// Resource answers send their headers, then one body byte every 0.5 s.
+    #[arg(long)]
+    drip: bool,
+    /// Accept connections and never answer.
+    #[arg(long)]
+    silent: bool,
+    /// Answer this list with a 200 that is not a list: status:LIST or object:LIST
+    /// (LIST: nodes, pods, nodes-metrics, pods-metrics).
+    #[arg(long, value_name = "BODY:LIST")]
+    wrong_200: Option<Wrong200>,
+    /// NodeMetrics leaves out the last N nodes (not scraped yet).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    omit_node_metrics: u32,
+    /// Pod lists ignore fieldSelector (Succeeded and Failed pods are served).
+    #[arg(long)]
+    ignore_field_selector: bool,
+    /// The first node's allocatable memory and NodeMetrics memory are invalid quantities.
+    #[arg(long)]
+    bad_quantities: bool,
     /// Require `Authorization: Bearer T` (401 otherwise); also put into --kubeconfig-out.
     #[arg(long, value_name = "T")]
     token: Option<String>,
@@ -83,6 +114,16 @@ fn main() -> ExitCode {
         fail_every: args.fail_every,
         delay: args.delay_ms.map(Duration::from_millis),
         truncate: args.truncate,
+        paginate_metrics: args.paginate_metrics,
+        throttle_first: args.throttle_first,
+        retry_after: args.retry_after,
+        expire_always: args.expire_always,
+        drip: args.drip,
+        silent: args.silent,
+        wrong_200: args.wrong_200,
+        omit_node_metrics: args.omit_node_metrics,
+        ignore_field_selector: args.ignore_field_selector,
+        bad_quantities: args.bad_quantities,
     };
     let sim = match Sim::start(config) {
         Ok(s) => s,

@@ -18,6 +18,15 @@ pub struct RecordedRequest {
     pub accept: Option<String>,
     /// `User-Agent` header.
     pub user_agent: Option<String>,
+    /// `Accept-Encoding` header.
+    #[serde(default)]
+    pub accept_encoding: Option<String>,
+    /// `Content-Encoding` of the answer (`gzip` when it was compressed).
+    #[serde(default)]
+    pub content_encoding: Option<String>,
+    /// Body bytes sent (after compression).
+    #[serde(default)]
+    pub bytes: u64,
     /// Whether an `Authorization` header was sent.
     pub authorization: bool,
     /// HTTP status of the answer.

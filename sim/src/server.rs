@@ -25,7 +25,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::cluster::{Collection, Item, Source};
-use crate::config::{Faults, Forbid, MetricsMode, TruncateMode};
+use crate::config::{Faults, Forbid, ListOf, MetricsMode, TruncateMode, Wrong200Body};
 use crate::record::RecordedRequest;
 use crate::render::{self, Ctx};
 use crate::selector::{FieldSelector, LabelSelector};
@@ -47,6 +47,9 @@ pub(crate) struct State {
     /// Collections whose continue token already expired once (the fault fires once per collection).
     expired_fired: std::sync::Mutex<Vec<Collection>>,
     truncations: AtomicU32,
+    throttled: AtomicU32,
+    /// The node whose quantities are broken by [`Faults::bad_quantities`].
+    bad_node: Option<String>,
 }
 
 impl State {
@@ -72,7 +75,17 @@ impl State {
             seq: AtomicU64::new(0),
             expired_fired: std::sync::Mutex::new(Vec::new()),
             truncations: AtomicU32::new(0),
+            throttled: AtomicU32::new(0),
+            bad_node: None,
         }
+        .with_bad_node()
+    }
+
+    fn with_bad_node(mut self) -> Self {
+        if self.faults.bad_quantities {
+            self.bad_node = self.source.get(Collection::Nodes, 0).map(|n| n.name().to_string());
+        }
+        self
     }
 
     fn record(&self, r: RecordedRequest) {
@@ -98,6 +111,14 @@ pub(crate) async fn serve(listener: TcpListener, state: Arc<State>, mut shutdown
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
+                if state.faults.silent {
+                    // Accepted, never answered: the connection stays open until the server stops.
+                    tokio::spawn(async move {
+                        let _held = stream;
+                        std::future::pending::<()>().await;
+                    });
+                    continue;
+                }
                 let st = state.clone();
                 tokio::spawn(async move {
                     let svc = service_fn(move |req| handle(st.clone(), req));
@@ -119,14 +140,56 @@ struct Reply {
     body: Vec<u8>,
     /// A resource (not discovery) response, subject to truncation faults.
     resource: bool,
+    /// `Retry-After` seconds (429).
+    retry_after: Option<u32>,
+    /// `Content-Encoding` once compressed.
+    content_encoding: Option<&'static str>,
 }
 
 impl Reply {
     fn json(v: &Value) -> Reply {
         let mut body = Vec::new();
         render::write_json(&mut body, v);
-        Reply { status: StatusCode::OK, content_type: "application/json", body, resource: false }
+        Reply::bytes(StatusCode::OK, "application/json", body)
     }
+
+    fn bytes(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Reply {
+        Reply { status, content_type, body, resource: false, retry_after: None, content_encoding: None }
+    }
+
+    /// Gzips the body at level 1 when the client accepts gzip and the body is over 128 KiB,
+    /// as the apiserver does (APIResponseCompression: `defaultGzipThresholdBytes = 128 * 1024`,
+    /// `defaultGzipContentEncodingLevel = 1` since kubernetes#112299).
+    fn compress_for(mut self, accept_encoding: Option<&str>) -> Reply {
+        if self.body.len() <= GZIP_THRESHOLD || !accepts_gzip(accept_encoding) {
+            return self;
+        }
+        let mut enc = flate2::write::GzEncoder::new(
+            Vec::with_capacity(self.body.len() / 8),
+            flate2::Compression::new(1),
+        );
+        if enc.write_all(&self.body).is_ok()
+            && let Ok(z) = enc.finish()
+        {
+            self.body = z;
+            self.content_encoding = Some("gzip");
+        }
+        self
+    }
+}
+
+/// Bodies above this many bytes are gzipped for clients that accept it (the apiserver's threshold).
+pub(crate) const GZIP_THRESHOLD: usize = 128 * 1024;
+
+/// Whether an `Accept-Encoding` value accepts gzip (a `q=0` refuses it).
+fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
+    accept_encoding.is_some_and(|v| {
+        v.split(',').any(|part| {
+            let mut it = part.split(';').map(str::trim);
+            it.next().is_some_and(|c| c.eq_ignore_ascii_case("gzip"))
+                && !it.any(|p| p.replace(' ', "") == "q=0" || p.replace(' ', "") == "q=0.0")
+        })
+    })
 }
 
 /// A Kubernetes `Status` failure.
@@ -135,11 +198,20 @@ struct Failure {
     reason: &'static str,
     message: String,
     details: Option<Value>,
+    retry_after: Option<u32>,
+    continue_token: Option<String>,
 }
 
 impl Failure {
     fn new(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
-        Failure { code, reason, message: message.into(), details: None }
+        Failure {
+            code,
+            reason,
+            message: message.into(),
+            details: None,
+            retry_after: None,
+            continue_token: None,
+        }
     }
 
     fn details(mut self, d: Value) -> Self {
@@ -156,10 +228,14 @@ impl Failure {
     }
 
     fn into_reply(self) -> Reply {
+        let mut meta = json!({});
+        if let Some(t) = &self.continue_token {
+            meta["continue"] = t.clone().into();
+        }
         let mut v = json!({
             "kind": "Status",
             "apiVersion": "v1",
-            "metadata": {},
+            "metadata": meta,
             "status": "Failure",
             "message": self.message,
             "reason": self.reason,
@@ -170,6 +246,7 @@ impl Failure {
         v["code"] = self.code.into();
         let mut r = Reply::json(&v);
         r.status = StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        r.retry_after = self.retry_after;
         r
     }
 }
@@ -182,6 +259,7 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Re
         |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     let accept = header(header::ACCEPT);
     let user_agent = header(header::USER_AGENT);
+    let accept_encoding = header(header::ACCEPT_ENCODING);
     let auth = header(header::AUTHORIZATION);
     let seq = state.seq.fetch_add(1, Ordering::SeqCst) + 1;
     drop(req);
@@ -191,8 +269,11 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Re
     }
     let st = state.clone();
     let (m, p, q, a, au) = (method.clone(), path.clone(), query.clone(), accept.clone(), auth.clone());
+    let ae = accept_encoding.clone();
     let reply = tokio::task::spawn_blocking(move || {
-        respond(&st, seq, &m, &p, q.as_deref(), a.as_deref(), au.as_deref())
+        let r = respond(&st, seq, &m, &p, q.as_deref(), a.as_deref(), au.as_deref());
+        // A dripped body is sent as it is (one byte at a time would defeat compression).
+        if st.faults.drip && r.resource { r } else { r.compress_for(ae.as_deref()) }
     })
     .await
     .unwrap_or_else(|_| {
@@ -206,6 +287,9 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Re
         query,
         accept,
         user_agent,
+        accept_encoding,
+        content_encoding: reply.content_encoding.map(str::to_string),
+        bytes: reply.body.len() as u64,
         authorization: auth.is_some(),
         status: reply.status.as_u16(),
     });
@@ -222,8 +306,10 @@ fn into_response(state: &State, reply: Reply) -> Response<ResBody> {
             }
     });
     let full_len = reply.body.len();
+    let drip = state.faults.drip && reply.resource;
     let mut body = Bytes::from(reply.body);
     let (body, declared): (ResBody, usize) = match truncate.map(|t| t.mode) {
+        None if drip => (DripBody::new(body).boxed(), full_len),
         None => (Full::new(body).map_err(|e| match e {}).boxed(), full_len),
         Some(TruncateMode::InvalidJson) => {
             body.truncate(full_len / 2);
@@ -240,6 +326,12 @@ fn into_response(state: &State, reply: Reply) -> Response<ResBody> {
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(declared));
+    if let Some(e) = reply.content_encoding {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
+    }
+    if let Some(s) = reply.retry_after {
+        h.insert(header::RETRY_AFTER, HeaderValue::from(s));
+    }
     h.insert("Cache-Control", HeaderValue::from_static("no-cache, private"));
     h.insert("X-Kubernetes-Pf-Flowschema-Uid", HeaderValue::from_static("bizo-sim"));
     resp
@@ -276,6 +368,45 @@ impl Body for CutBody {
         match self.pause.as_mut().poll(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(()) => Poll::Ready(Some(Err(std::io::Error::other("bizo-sim: truncated body")))),
+        }
+    }
+}
+
+/// A body sent one byte every 0.5 s after the headers: a server (or proxy) that keeps the
+/// connection alive without ever finishing the answer.
+struct DripBody {
+    rest: Bytes,
+    tick: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl DripBody {
+    fn new(body: Bytes) -> Self {
+        DripBody { rest: body, tick: Box::pin(tokio::time::sleep(DRIP_EVERY)) }
+    }
+}
+
+/// The pace of a dripped body.
+const DRIP_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+impl Body for DripBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        if self.rest.is_empty() {
+            return Poll::Ready(None);
+        }
+        match self.tick.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(()) => {
+                let next = tokio::time::Instant::now() + DRIP_EVERY;
+                self.tick.as_mut().reset(next);
+                let byte = self.rest.split_to(1);
+                Poll::Ready(Some(Ok(Frame::data(byte))))
+            }
         }
     }
 }
@@ -339,12 +470,16 @@ struct Token {
     p: u32,
 }
 
+/// The resourceVersion of a continue token that goes on at the latest version (the token of a
+/// 410's Status: the rest of the list may be inconsistent with its first pages).
+const INCONSISTENT_RV: u64 = 0;
+
 fn encode_token(rv: u64, key: &str, next: usize, page: u32) -> String {
     let t = Token { v: "meta.k8s.io/v1".into(), rv, start: format!("{key}{next}"), p: page };
     util::b64_encode(&serde_json::to_vec(&t).unwrap_or_default())
 }
 
-fn decode_token(token: &str, key: &str) -> Result<(usize, u32), Failure> {
+fn decode_token(token: &str, key: &str) -> Result<(usize, u32, u64), Failure> {
     let invalid = |why: &str| Failure::bad_request(format!("continue key is not valid: {why}"));
     let raw = util::b64_decode(token).ok_or_else(|| invalid("illegal base64 data"))?;
     let t: Token = serde_json::from_slice(&raw).map_err(|_| invalid("malformed continue token"))?;
@@ -356,7 +491,7 @@ fn decode_token(token: &str, key: &str) -> Result<(usize, u32), Failure> {
         .strip_prefix(key)
         .and_then(|s| s.parse::<usize>().ok())
         .ok_or_else(|| invalid("key provided is not in the request prefix"))?;
-    Ok((idx, t.p))
+    Ok((idx, t.p, t.rv))
 }
 
 fn respond(
@@ -421,12 +556,7 @@ fn respond_inner(
         [] => return Ok(Reply::json(&root_paths(metrics_on))),
         ["version"] => return Ok(Reply::json(&version_doc(state.source.server_version()))),
         ["healthz" | "livez" | "readyz"] => {
-            return Ok(Reply {
-                status: StatusCode::OK,
-                content_type: "text/plain; charset=utf-8",
-                body: b"ok".to_vec(),
-                resource: false,
-            });
+            return Ok(Reply::bytes(StatusCode::OK, "text/plain; charset=utf-8", b"ok".to_vec()));
         }
         ["api"] => {
             return Ok(Reply::json(&json!({
@@ -465,10 +595,40 @@ fn respond_inner(
     };
     let (coll, ns, name) = target;
     check_forbidden(state, coll, ns, name)?;
+    if state.throttled.fetch_add(1, Ordering::SeqCst) < f.throttle_first {
+        // The apiserver's max-in-flight and priority-and-fairness filters: 429 with Retry-After.
+        let secs = f.retry_after.unwrap_or(1);
+        let mut fail = Failure::new(429, "TooManyRequests", "Too many requests, please try again later.")
+            .details(json!({"retryAfterSeconds": secs}));
+        fail.retry_after = Some(secs);
+        return Err(fail);
+    }
+    if name.is_none()
+        && let Some(w) = f.wrong_200
+        && list_of(coll) == w.list
+    {
+        let v = match w.body {
+            Wrong200Body::Status => json!({
+                "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                "message": "error trying to reach service: dial tcp 10.43.0.12:443: connect: connection refused",
+                "reason": "ServiceUnavailable", "code": 503
+            }),
+            Wrong200Body::Object => json!({
+                "kind": coll.kind(), "apiVersion": coll.api_version(),
+                "metadata": {"name": "not-a-list", "resourceVersion": state.resource_version.to_string()}
+            }),
+        };
+        let mut r = Reply::json(&v);
+        r.resource = true;
+        return Ok(r);
+    }
     if params.watch {
         return Err(Failure::bad_request("watch is not supported by bizo-sim"));
     }
     let ctx = Ctx { resource_version: state.resource_version, now: util::now_secs() };
+    if coll == NodeMetrics && name.is_some_and(|n| node_metrics_omitted(state, n)) {
+        return Err(not_found(coll, ns, name.unwrap_or_default()));
+    }
     let table = wants_table(accept) && matches!(coll, Nodes | Pods);
     let mut reply = match name {
         Some(name) => get_one(state, &ctx, coll, ns, name, table, &params)?,
@@ -527,6 +687,49 @@ fn check_forbidden(
     .details(details))
 }
 
+fn list_of(c: Collection) -> ListOf {
+    match c {
+        Collection::Nodes => ListOf::Nodes,
+        Collection::Pods => ListOf::Pods,
+        Collection::NodeMetrics => ListOf::NodeMetrics,
+        Collection::PodMetrics => ListOf::PodMetrics,
+    }
+}
+
+/// Whether [`Faults::omit_node_metrics`] leaves this node out.
+fn node_metrics_omitted(state: &State, name: &str) -> bool {
+    let n = state.faults.omit_node_metrics as usize;
+    if n == 0 {
+        return false;
+    }
+    let len = state.source.len(Collection::NodeMetrics);
+    (len.saturating_sub(n)..len)
+        .any(|i| state.source.get(Collection::NodeMetrics, i).is_some_and(|m| m.name() == name))
+}
+
+/// An invalid quantity in place of a valid one ([`Faults::bad_quantities`]).
+const BAD_ALLOCATABLE: &str = "12Gx";
+const BAD_USAGE: &str = "1.5.3Gi";
+
+fn write_item(state: &State, item: &Item<'_>, ctx: &Ctx, with_kind: bool, out: &mut Vec<u8>) {
+    let bad = state.bad_node.as_deref();
+    match item {
+        Item::Node(n) if Some(n.name.as_str()) == bad => {
+            let mut n = n.clone().into_owned();
+            let mut alloc = n.allocatable.clone().unwrap_or_else(|| n.capacity.clone());
+            alloc.insert("memory".into(), BAD_ALLOCATABLE.into());
+            n.allocatable = Some(alloc);
+            render::node_json(&n, ctx, with_kind, out)
+        }
+        Item::NodeMetrics(m) if Some(m.name.as_str()) == bad => {
+            let mut m = m.clone().into_owned();
+            m.usage.memory = BAD_USAGE.into();
+            render::node_metrics_json(&m, ctx, with_kind, out)
+        }
+        _ => write_object(item, ctx, with_kind, out),
+    }
+}
+
 fn write_object(item: &Item<'_>, ctx: &Ctx, with_kind: bool, out: &mut Vec<u8>) {
     match item {
         Item::Node(n) => render::node_json(n, ctx, with_kind, out),
@@ -571,6 +774,19 @@ fn table_head(coll: Collection, meta: &Value, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"rows\":[");
 }
 
+fn not_found(coll: Collection, ns: Option<&str>, name: &str) -> Failure {
+    let (qualified, shown) = match coll {
+        Collection::NodeMetrics => ("nodemetrics.metrics.k8s.io", name.to_string()),
+        Collection::PodMetrics => ("podmetrics.metrics.k8s.io", format!("{}/{name}", ns.unwrap_or(""))),
+        c => (c.resource(), name.to_string()),
+    };
+    let mut details = json!({"name": name, "kind": coll.resource()});
+    if !coll.group().is_empty() {
+        details["group"] = coll.group().into();
+    }
+    Failure::new(404, "NotFound", format!("{qualified} {shown:?} not found")).details(details)
+}
+
 const TABLE_CONTENT_TYPE: &str = "application/json;as=Table;v=v1;g=meta.k8s.io";
 
 fn get_one(
@@ -583,18 +799,7 @@ fn get_one(
     params: &Params,
 ) -> Result<Reply, Failure> {
     let Some(item) = state.source.find(coll, ns, name) else {
-        let (qualified, shown) = match coll {
-            Collection::NodeMetrics => ("nodemetrics.metrics.k8s.io", name.to_string()),
-            Collection::PodMetrics => ("podmetrics.metrics.k8s.io", format!("{}/{name}", ns.unwrap_or(""))),
-            c => (c.resource(), name.to_string()),
-        };
-        let mut details = json!({"name": name, "kind": coll.resource()});
-        if !coll.group().is_empty() {
-            details["group"] = coll.group().into();
-        }
-        return Err(
-            Failure::new(404, "NotFound", format!("{qualified} {shown:?} not found")).details(details)
-        );
+        return Err(not_found(coll, ns, name));
     };
     let mut body = Vec::with_capacity(8192);
     if table {
@@ -602,14 +807,12 @@ fn get_one(
         write_row(&item, ctx, params.include_object.as_deref().unwrap_or("Metadata"), &mut body);
         body.extend_from_slice(b"]}");
     } else {
-        write_object(&item, ctx, true, &mut body);
+        write_item(state, &item, ctx, true, &mut body);
     }
-    Ok(Reply {
-        status: StatusCode::OK,
-        content_type: if table { TABLE_CONTENT_TYPE } else { "application/json" },
-        body,
-        resource: true,
-    })
+    let mut r =
+        Reply::bytes(StatusCode::OK, if table { TABLE_CONTENT_TYPE } else { "application/json" }, body);
+    r.resource = true;
+    Ok(r)
 }
 
 /// The index range holding namespace `ns` (collections are sorted by
@@ -647,36 +850,50 @@ fn list(
     params: &Params,
 ) -> Result<Reply, Failure> {
     let labels = LabelSelector::parse(&params.label_selector).map_err(Failure::bad_request)?;
-    let fields = FieldSelector::parse(&params.field_selector).map_err(Failure::bad_request)?;
+    let mut fields = FieldSelector::parse(&params.field_selector).map_err(Failure::bad_request)?;
     let supported = coll.supported_fields();
     if let Some(bad) = fields.keys().find(|k| !supported.contains(k)) {
         return Err(Failure::bad_request(format!("field label not supported: {bad}")));
     }
-    let (lo, hi) = match ns {
+    if coll == Collection::Pods && state.faults.ignore_field_selector {
+        fields = FieldSelector::parse("").map_err(Failure::bad_request)?;
+    }
+    let (lo, mut hi) = match ns {
         Some(ns) => namespace_range(&state.source, coll, ns),
         None => (0, state.source.len(coll)),
     };
+    if coll == Collection::NodeMetrics {
+        hi = hi.min(state.source.len(coll).saturating_sub(state.faults.omit_node_metrics as usize));
+    }
+    // metrics-server ignores limit and continue: its lists are one body, without continue or
+    // remainingItemCount (kubernetes-sigs/metrics-server#200, pkg/api/pod.go and node.go).
+    let metrics = matches!(coll, Collection::NodeMetrics | Collection::PodMetrics);
+    let paginate = !metrics || state.faults.paginate_metrics;
+    let limit = if paginate { params.limit } else { None };
     let key = format!("{}/{}/", coll.kind(), ns.unwrap_or(""));
     let (start, page) = match &params.continue_token {
-        Some(t) => {
-            let (idx, page) = decode_token(t, &key)?;
-            if state.faults.expire_continue_at == Some(page) && first_expiry(&state.expired_fired, coll) {
-                return Err(Failure::new(
-                    410,
-                    "Expired",
-                    "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
-                ));
+        Some(t) if paginate => {
+            let (idx, page, _rv) = decode_token(t, &key)?;
+            let f = &state.faults;
+            if f.expire_always
+                || (f.expire_continue_at == Some(page) && first_expiry(&state.expired_fired, coll))
+            {
+                // The apiserver (storage/etcd3 store.go, handleCompactedErrorForPaging): 410 with
+                // a continue token at the latest resourceVersion that goes on from the same key.
+                let mut fail = Failure::new(410, "Expired", EXPIRED_MESSAGE);
+                fail.continue_token = Some(encode_token(INCONSISTENT_RV, &key, idx, page));
+                return Err(fail);
             }
             (idx.max(lo), page)
         }
-        None => (lo, 1),
+        _ => (lo, 1),
     };
     let include = params.include_object.as_deref().unwrap_or("Metadata");
-    let mut items = Vec::with_capacity(params.limit.unwrap_or(64).min(1000) * 6 * 1024);
+    let mut items = Vec::with_capacity(limit.unwrap_or(64).min(1000) * 6 * 1024);
     let mut count = 0usize;
     let mut i = start;
     while i < hi {
-        if params.limit.is_some_and(|l| count >= l) {
+        if limit.is_some_and(|l| count >= l) {
             break;
         }
         if let Some(item) = state.source.get(coll, i)
@@ -689,7 +906,7 @@ fn list(
             if table {
                 write_row(&item, ctx, include, &mut items);
             } else {
-                write_object(&item, ctx, false, &mut items);
+                write_item(state, &item, ctx, false, &mut items);
             }
             count += 1;
         }
@@ -723,13 +940,14 @@ fn list(
         body.extend_from_slice(&items);
         body.extend_from_slice(b"]}");
     }
-    Ok(Reply {
-        status: StatusCode::OK,
-        content_type: if table { TABLE_CONTENT_TYPE } else { "application/json" },
-        body,
-        resource: true,
-    })
+    let mut r =
+        Reply::bytes(StatusCode::OK, if table { TABLE_CONTENT_TYPE } else { "application/json" }, body);
+    r.resource = true;
+    Ok(r)
 }
+
+/// The apiserver's message for an expired continue token (apimachinery, storage errors).
+const EXPIRED_MESSAGE: &str = "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.";
 
 // ---------------------------------------------------------------------------
 // discovery documents
@@ -839,7 +1057,7 @@ mod tests {
     #[test]
     fn tokens_roundtrip_and_reject_garbage() {
         let t = encode_token(5, "Pod//", 42, 3);
-        assert_eq!(decode_token(&t, "Pod//").ok(), Some((42, 3)));
+        assert_eq!(decode_token(&t, "Pod//").ok(), Some((42, 3, 5)));
         assert!(decode_token(&t, "Node//").is_err());
         assert!(decode_token("%%%", "Pod//").is_err());
         assert!(decode_token(&util::b64_encode(b"{}"), "Pod//").is_err());

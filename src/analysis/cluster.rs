@@ -133,8 +133,12 @@ pub fn gaps(snap: &ClusterSnapshot, profile: &Profile) -> Vec<Gap> {
             .iter()
             .filter(|e| e.info.as_ref().is_some_and(|i| i.exclusion().is_none()))
             .collect();
+        // The source lists the nodes NodeMetrics left out (a node whose NodeMetrics had an
+        // invalid quantity is reported as such, not here).
+        let without: std::collections::HashSet<&str> =
+            snap.nodes_without_metrics.iter().map(String::as_str).collect();
         let nodes: Vec<String> =
-            eligible.iter().filter(|e| e.totals.node_usage.is_none()).map(|e| e.name.clone()).collect();
+            eligible.iter().filter(|e| without.contains(e.name.as_str())).map(|e| e.name.clone()).collect();
         if !nodes.is_empty() {
             out.push(Gap::NodeMetrics { nodes, of: eligible.len() });
         }

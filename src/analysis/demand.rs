@@ -247,7 +247,7 @@ impl Demand {
         let usage_read = snap.pod_metrics_read;
         let scoped = !snap.namespaces.is_empty() || snap.selector.is_some();
         // Whether the pods outside the scope were listed (then a service with none is not running).
-        let outside_known = snap.aggregate.services_out_of_scope.len() == self.services.len();
+        let outside_known = snap.out_of_scope_read;
         for (i, (d, g)) in self.services.iter_mut().zip(&snap.aggregate.services).enumerate() {
             if d.spec.never_live {
                 continue;

@@ -65,12 +65,37 @@ pub struct NodeInfo {
     pub unschedulable: bool,
     /// Taints.
     pub taints: Vec<Taint>,
+    /// Quantities of the node object that are not valid quantities (their figures are 0
+    /// here and must be read as missing; the node is excluded from capacity).
+    pub invalid: Vec<InvalidQuantity>,
+}
+
+/// A quantity the API server sent that does not parse: the figure is missing, not 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidQuantity {
+    /// The object: `node NAME`, `NodeMetrics NAME`.
+    pub object: String,
+    /// The field: `status.allocatable.memory`, `usage.memory`.
+    pub field: String,
+    /// The value as sent.
+    pub value: String,
+    /// Why it is not a quantity.
+    pub error: String,
+}
+
+impl std::fmt::Display for InvalidQuantity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: invalid quantity {:?} ({})", self.object, self.field, self.value, self.error)
+    }
 }
 
 impl NodeInfo {
     /// Why new workloads cannot be placed on this node, if they cannot.
     pub fn exclusion(&self) -> Option<String> {
         let mut why = Vec::new();
+        for q in &self.invalid {
+            why.push(format!("invalid {} {:?}", q.field, q.value));
+        }
         if !self.ready {
             why.push("NotReady".to_string());
         }
@@ -252,6 +277,12 @@ pub struct NodeTotals {
     pub pod_usage: Res,
     /// NodeMetrics usage (includes system daemons and the kubelet).
     pub node_usage: Option<Res>,
+    /// Of `pods`: pods outside the scope (`-n`, `-l`), which still occupy the node.
+    pub out_of_scope_pods: u64,
+    /// Of `requests`: the requests of the pods outside the scope.
+    pub out_of_scope_requests: Res,
+    /// Of `pod_usage`: the usage of the pods outside the scope.
+    pub out_of_scope_usage: Res,
 }
 
 /// Totals for a group of pods (a profile service, or an unmatched namespace/owner).
@@ -267,6 +298,9 @@ pub struct GroupTotals {
     pub pods_with_metrics: u64,
     /// How the pods were matched (services only).
     pub matched_by: Option<MatchedBy>,
+    /// Pods that match this service but are outside the scope (`-n`, `-l`): not counted in
+    /// `pods`; the service runs, out of scope.
+    pub pods_out_of_scope: u64,
 }
 
 impl GroupTotals {
@@ -276,6 +310,7 @@ impl GroupTotals {
         self.usage = self.usage.plus(o.usage);
         self.pods_with_metrics += o.pods_with_metrics;
         self.matched_by = self.matched_by.or(o.matched_by);
+        self.pods_out_of_scope += o.pods_out_of_scope;
     }
 }
 
@@ -384,22 +419,29 @@ pub struct Aggregator {
     pub services: Vec<GroupTotals>,
     /// Unmatched groups, in order of first sight.
     pub unmatched: Vec<(GroupKey, GroupTotals)>,
-    unmatched_index: HashMap<GroupKey, u32>,
+    /// Unmatched groups by `namespace\0kind\0name` (looked up through `scratch`, no allocation).
+    unmatched_index: HashMap<String, u32>,
+    scratch: String,
     pods: PodIndex,
+    /// Salts pod keys with the cluster, so pods of two clusters never share a key.
+    cluster_salt: u64,
+    /// Pods outside the scope (key, node slot), for joining their usage.
+    outside: PodIndex,
+    /// Pods outside the scope, counted on their nodes only.
+    pub pods_out_of_scope: u64,
     /// Pods not yet scheduled.
     pub pods_unscheduled: u64,
     /// PodMetrics entries whose pod was not listed (terminated since, or outside the selection).
     pub metrics_without_pod: u64,
     /// Problems in individual objects (bad quantities), each naming the object and field.
     pub warnings: Vec<String>,
-    /// Per profile service: pods that match it but lie outside the `-n`/`-l` scope.
-    pub services_out_of_scope: Vec<u64>,
 }
 
-/// The key a pod is known by in an [`Aggregator`]: a 64-bit hash of namespace and name, so the
-/// index holds 16 bytes per pod, not its names.
-fn pod_key(namespace: &str, name: &str) -> u64 {
+/// The key a pod is known by in an [`Aggregator`]: a 64-bit hash of its cluster, namespace
+/// and name (a pod's identity), so the index holds 16 bytes per pod, not its names.
+fn pod_key(cluster: u64, namespace: &str, name: &str) -> u64 {
     let mut h = DefaultHasher::new();
+    cluster.hash(&mut h);
     namespace.hash(&mut h);
     name.hash(&mut h);
     h.finish()
@@ -409,6 +451,15 @@ impl Aggregator {
     /// A new aggregator for a profile with `services` entries.
     pub fn new(services: usize) -> Aggregator {
         Aggregator { services: vec![GroupTotals::default(); services], ..Default::default() }
+    }
+
+    /// A new aggregator for the pods of one cluster (named by anything unique to it, e.g.
+    /// context and server): pods with the same namespace and name in two clusters stay two
+    /// pods when the aggregators are merged.
+    pub fn for_cluster(services: usize, cluster: &str) -> Aggregator {
+        let mut h = DefaultHasher::new();
+        cluster.hash(&mut h);
+        Aggregator { cluster_salt: h.finish(), ..Aggregator::new(services) }
     }
 
     fn node_slot(&mut self, name: &str) -> u32 {
@@ -421,13 +472,20 @@ impl Aggregator {
         i
     }
 
-    fn unmatched_slot(&mut self, key: &GroupKey) -> u32 {
-        if let Some(&i) = self.unmatched_index.get(key) {
+    fn unmatched_slot(&mut self, namespace: &str, kind: &str, name: &str) -> u32 {
+        self.scratch.clear();
+        for (n, part) in [namespace, kind, name].into_iter().enumerate() {
+            if n > 0 {
+                self.scratch.push('\0');
+            }
+            self.scratch.push_str(part);
+        }
+        if let Some(&i) = self.unmatched_index.get(self.scratch.as_str()) {
             return i;
         }
         let i = self.unmatched.len() as u32;
-        self.unmatched_index.insert(key.clone(), i);
-        self.unmatched.push((key.clone(), GroupTotals::default()));
+        self.unmatched_index.insert(self.scratch.clone(), i);
+        self.unmatched.push(((namespace.into(), kind.into(), name.into()), GroupTotals::default()));
         i
     }
 
@@ -463,18 +521,14 @@ impl Aggregator {
                 Slot::Service(i as u32)
             }
             None => {
-                let i = self.unmatched_slot(&(
-                    pod.namespace.clone(),
-                    pod.owner.kind.clone(),
-                    pod.owner.name.clone(),
-                ));
+                let i = self.unmatched_slot(&pod.namespace, &pod.owner.kind, &pod.owner.name);
                 let g = &mut self.unmatched[i as usize].1;
                 g.pods += 1;
                 g.requests = g.requests.plus(pod.requests);
                 Slot::Unmatched(i)
             }
         };
-        self.pods.push(pod_key(&pod.namespace, &pod.name), PodSlot::new(node, group));
+        self.pods.push(pod_key(self.cluster_salt, &pod.namespace, &pod.name), PodSlot::new(node, group));
     }
 
     /// Adds another aggregator's pods, nodes and totals to this one (for lists read in parts).
@@ -502,6 +556,9 @@ impl Aggregator {
                 t.requests = t.requests.plus(e.totals.requests);
                 t.pod_usage = t.pod_usage.plus(e.totals.pod_usage);
                 t.node_usage = t.node_usage.or(e.totals.node_usage);
+                t.out_of_scope_pods += e.totals.out_of_scope_pods;
+                t.out_of_scope_requests = t.out_of_scope_requests.plus(e.totals.out_of_scope_requests);
+                t.out_of_scope_usage = t.out_of_scope_usage.plus(e.totals.out_of_scope_usage);
                 i
             })
             .collect();
@@ -512,7 +569,7 @@ impl Aggregator {
             .unmatched
             .iter()
             .map(|(k, g)| {
-                let i = self.unmatched_slot(k);
+                let i = self.unmatched_slot(&k.0, &k.1, &k.2);
                 self.unmatched[i as usize].1.absorb(g);
                 i
             })
@@ -526,6 +583,11 @@ impl Aggregator {
             };
             self.pods.push(k, PodSlot::new(node, group));
         }
+        for (k, slot) in other.outside.entries {
+            let node = slot.node().map(|n| node_map[n as usize]);
+            self.outside.push(k, PodSlot::new(node, Slot::Service(0)));
+        }
+        self.pods_out_of_scope += other.pods_out_of_scope;
         self.pods_unscheduled += other.pods_unscheduled;
         self.metrics_without_pod += other.metrics_without_pod;
         self.warnings.extend(other.warnings);
@@ -535,6 +597,7 @@ impl Aggregator {
     pub fn clear_pod_usage(&mut self) {
         for n in &mut self.nodes {
             n.totals.pod_usage = Res::default();
+            n.totals.out_of_scope_usage = Res::default();
         }
         for g in self.services.iter_mut().chain(self.unmatched.iter_mut().map(|(_, g)| g)) {
             g.usage = Res::default();
@@ -545,7 +608,7 @@ impl Aggregator {
 
     /// Adds PodMetrics usage for a pod (after its pod was added).
     pub fn add_pod_usage(&mut self, namespace: &str, name: &str, usage: Res) {
-        self.add_pod_usage_by_key(pod_key(namespace, name), usage);
+        self.add_pod_usage_by_key(pod_key(self.cluster_salt, namespace, name), usage);
     }
 
     /// Adds PodMetrics usage for the pod with this [`pod_key`].
@@ -570,6 +633,7 @@ impl Aggregator {
         self.nodes.is_empty()
             && self.unmatched.is_empty()
             && self.pods.entries.is_empty()
+            && self.outside.entries.is_empty()
             && self.pods_unscheduled == 0
             && self.metrics_without_pod == 0
             && self.warnings.is_empty()
@@ -590,7 +654,57 @@ impl Aggregator {
 
     /// Pods matching profile service `i` outside the scope.
     pub fn out_of_scope_pods(&self, i: usize) -> u64 {
-        self.services_out_of_scope.get(i).copied().unwrap_or(0)
+        self.services.get(i).map_or(0, |g| g.pods_out_of_scope)
+    }
+
+    /// Whether the pod is in the scope's pods (added with [`Aggregator::add_pod`]).
+    pub fn contains_pod(&mut self, namespace: &str, name: &str) -> bool {
+        self.pods.get(pod_key(self.cluster_salt, namespace, name)).is_some()
+    }
+
+    /// Adds a pod outside the scope: its requests occupy its node (counted in the node's
+    /// totals and in its `out_of_scope_*` share); services it matches count it in
+    /// `pods_out_of_scope`; no group gets its requests.
+    pub fn add_pod_out_of_scope(&mut self, profile: &Profile, pod: &PodInfo) {
+        let node = pod.node.as_deref().map(|n| self.node_slot(n));
+        if let Some(i) = node {
+            let t = &mut self.nodes[i as usize].totals;
+            t.pods += 1;
+            t.requests = t.requests.plus(pod.requests);
+            t.out_of_scope_pods += 1;
+            t.out_of_scope_requests = t.out_of_scope_requests.plus(pod.requests);
+        }
+        if let Some((i, _)) = match_service(profile, pod) {
+            self.services[i].pods_out_of_scope += 1;
+        }
+        self.pods_out_of_scope += 1;
+        self.outside.push(
+            pod_key(self.cluster_salt, &pod.namespace, &pod.name),
+            PodSlot::new(node, Slot::Service(0)),
+        );
+    }
+
+    /// Adds PodMetrics usage of a pod outside the scope to its node (ignored for pods in the
+    /// scope, whose usage came with the scoped list, and for pods not listed).
+    pub fn add_pod_usage_out_of_scope(&mut self, namespace: &str, name: &str, usage: Res) {
+        let key = pod_key(self.cluster_salt, namespace, name);
+        if let Some(n) = self.outside.get(key).and_then(PodSlot::node) {
+            let t = &mut self.nodes[n as usize].totals;
+            t.pod_usage = t.pod_usage.plus(usage);
+            t.out_of_scope_usage = t.out_of_scope_usage.plus(usage);
+        }
+    }
+
+    /// Forgets the usage of pods outside the scope (before listing it again).
+    pub fn clear_out_of_scope_usage(&mut self) {
+        for n in &mut self.nodes {
+            let t = &mut n.totals;
+            t.pod_usage = Res {
+                cpu: Millicores(t.pod_usage.cpu.0.saturating_sub(t.out_of_scope_usage.cpu.0)),
+                mem: Bytes(t.pod_usage.mem.0.saturating_sub(t.out_of_scope_usage.mem.0)),
+            };
+            t.out_of_scope_usage = Res::default();
+        }
     }
 
     /// Number of pods counted.
@@ -638,6 +752,26 @@ pub struct ClusterSnapshot {
     pub pod_metrics_read: bool,
     /// Inputs that could not be read, each naming the verb, resource and reason.
     pub missing: Vec<String>,
+    /// Listed nodes that NodeMetrics left out (metrics-server has not scraped them yet), when
+    /// NodeMetrics was read; their `node_usage` is `None`. (When the metrics API is
+    /// unavailable, `node_metrics_read` is false and this is empty.)
+    pub nodes_without_metrics: Vec<String>,
+    /// Quantities the server sent that do not parse (node capacity or allocatable, NodeMetrics
+    /// usage): those figures are missing, not 0.
+    pub invalid_quantities: Vec<InvalidQuantity>,
+    /// Succeeded and Failed pods the server sent although the field selector excludes them
+    /// (a server or proxy that ignores it), dropped here.
+    pub finished_pods_dropped: u64,
+    /// How lists were read when that matters: e.g. a list whose continue token expired twice
+    /// was read unpaginated.
+    pub notes: Vec<String>,
+    /// Pods in the scope (all pods without `-n`/`-l`): 0 with a scope is a scope that matched
+    /// nothing.
+    pub pods_in_scope: u64,
+    /// With a scope: the cluster-wide lists of the pods outside it (their requests and usage on
+    /// their nodes) were read. False without a scope, or when they were not readable (the
+    /// reason is in `missing`).
+    pub out_of_scope_read: bool,
     /// The totals.
     pub aggregate: Aggregator,
 }
@@ -782,6 +916,7 @@ mod tests {
             ready: true,
             unschedulable: false,
             taints: vec![],
+            invalid: vec![],
         }
     }
 

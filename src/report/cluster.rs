@@ -17,7 +17,7 @@ pub fn gap_text(g: &crate::analysis::cluster::Gap, context: &str) -> String {
     use crate::analysis::cluster::Gap;
     match g {
         Gap::NodeMetrics { nodes, of } => format!(
-            "{context}: NodeMetrics for {} of {of} schedulable node(s) ({}{}): their pods' usage stands in for them, so their system usage is not counted",
+            "{context}: NodeMetrics for {} of {of} schedulable node(s) ({}{}): not in the NodeMetrics list (metrics-server has not scraped them yet); their pods' usage stands in for them, so their system usage is not counted",
             nodes.len(),
             nodes.iter().take(10).cloned().collect::<Vec<_>>().join(", "),
             if nodes.len() > 10 { ", ..." } else { "" }

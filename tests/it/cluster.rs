@@ -209,7 +209,14 @@ fn cluster_scope_pods_forbidden_but_a_namespace_is_readable() {
     let m = r.json["missingInputs"][0].as_str().expect("missing");
     assert!(m.starts_with("list pods (/api/v1/pods): forbidden (403)"), "{m}");
     let r = check(&sim, &["-n", "bizosaas"]);
-    assert_eq!(r.json["missingInputs"], Value::Null, "{}", r.json);
+    // The pods outside the scope could not be listed: said, and the scope still counts.
+    let missing = r.json["missingInputs"].to_string();
+    assert!(
+        missing.contains(
+            "requests of pods outside the scope: list pods (/api/v1/pods, cluster-wide): forbidden (403)"
+        ),
+        "{missing}"
+    );
     assert_eq!(r.json["cluster"]["totals"]["pods"], 12);
     assert_eq!(bytes(&r.json["workload"]["current"]), 600 * MI);
 }
@@ -221,7 +228,7 @@ fn an_expired_continue_token_restarts_the_list() {
         SimConfig::generated(10, 30).with_faults(Faults { expire_continue_at: Some(3), ..Faults::default() }),
     );
     let expected = sim.expected_totals();
-    // Page size 10: 30 pod pages, and 100 PodMetrics per page (10x) for 3 metrics pages.
+    // Page size 10: 30 pod pages; PodMetrics is one unpaginated body (as metrics-server).
     let r = check(&sim, &["--page-size", "10"]);
     assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
     assert_eq!(r.json["missingInputs"], Value::Null);
@@ -236,10 +243,13 @@ fn an_expired_continue_token_restarts_the_list() {
             reqs.iter().any(|q| q.seq > e.seq && q.path == e.path && q.query_param("continue").is_none())
         );
     }
-    // The fault fires once per collection: both the pod list and the PodMetrics list restarted.
+    // The fault fires once per collection: the pod list restarted; the metrics lists have no
+    // continue tokens to expire.
     let expired_paths: Vec<&str> = expired.iter().map(|q| q.path.as_str()).collect();
-    assert!(expired_paths.contains(&"/api/v1/pods"), "{expired_paths:?}");
-    assert!(expired_paths.contains(&"/apis/metrics.k8s.io/v1beta1/pods"), "{expired_paths:?}");
+    assert_eq!(expired_paths, vec!["/api/v1/pods"]);
+    let pm: Vec<_> = reqs.iter().filter(|q| q.path == "/apis/metrics.k8s.io/v1beta1/pods").collect();
+    assert_eq!(pm.len(), 1, "one PodMetrics request");
+    assert_eq!((pm[0].query_param("limit"), pm[0].query_param("continue")), (None, None));
     for n in r.json["cluster"]["nodes"].as_array().expect("nodes") {
         let e = expected.node(n["name"].as_str().expect("name")).expect("node");
         assert_eq!(bytes(&n["requestedMemory"]), e.requests.memory_bytes);
@@ -672,7 +682,7 @@ fn nodes_left_out_of_node_metrics_are_named_and_the_fill_is_said() {
     let missing = v["missingInputs"].as_array().expect("missing inputs");
     assert!(
         missing.iter().any(|m| m.as_str().is_some_and(|m| m.starts_with(
-            "sim: NodeMetrics for 1 of 1 schedulable node(s) (worker-1): their pods' usage stands in for them"
+            "sim: NodeMetrics for 1 of 1 schedulable node(s) (worker-1): not in the NodeMetrics list (metrics-server has not scraped them yet); their pods' usage stands in for them"
         ))),
         "{missing:?}"
     );
@@ -689,4 +699,374 @@ fn nodes_left_out_of_node_metrics_are_named_and_the_fill_is_said() {
     let exp = sim.expected_totals();
     let w1 = exp.nodes.iter().find(|n| n.name == "worker-1").expect("worker-1");
     assert_eq!(bytes(&v["host"]["used"]), w1.pod_usage.memory_bytes);
+}
+
+/// Every request the simulator logged, with its Accept-Encoding and User-Agent.
+fn assert_gzip_and_user_agent(sim: &Sim) {
+    let reqs = sim.requests();
+    assert!(!reqs.is_empty());
+    for r in &reqs {
+        assert_eq!(r.accept_encoding.as_deref(), Some("gzip"), "{} {:?}", r.path, r.query);
+        let ua = r.user_agent.as_deref().unwrap_or_default();
+        assert_eq!(ua, concat!("bizo-plan/", env!("CARGO_PKG_VERSION")), "{}", r.path);
+    }
+}
+
+#[test]
+fn every_request_asks_for_gzip_and_names_bizo_plan() {
+    let sim = start(SimConfig::generated(40, 10));
+    let expected = sim.expected_totals();
+    let r = check(&sim, &["--page-size", "100"]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    assert_eq!(r.json["missingInputs"], Value::Null);
+    assert_eq!(
+        r.json["cluster"]["totals"]["pods"].as_u64(),
+        Some((expected.pods_total - expected.pods_terminated) as u64)
+    );
+    only_gets(&sim);
+    assert_gzip_and_user_agent(&sim);
+    let reqs = sim.requests();
+    // Answers over 128 KiB came gzipped (pod pages of 100 pods are ~600 KB of JSON).
+    let pods: Vec<_> = reqs.iter().filter(|q| q.path == "/api/v1/pods").collect();
+    assert!(pods.len() >= 4, "{} pod pages", pods.len());
+    assert!(pods.iter().all(|q| q.content_encoding.as_deref() == Some("gzip")), "{pods:?}");
+    // The PodMetrics list is one request, without limit: metrics-server ignores it.
+    let pm: Vec<_> = reqs.iter().filter(|q| q.path == "/apis/metrics.k8s.io/v1beta1/pods").collect();
+    assert_eq!(pm.len(), 1);
+    assert_eq!(pm[0].query_param("limit"), None);
+    for n in r.json["cluster"]["nodes"].as_array().expect("nodes") {
+        let e = expected.node(n["name"].as_str().expect("name")).expect("node");
+        assert_eq!(bytes(&n["requestedMemory"]), e.requests.memory_bytes);
+        assert_eq!(bytes(&n["podUsageMemory"]), e.pod_usage.memory_bytes);
+    }
+}
+
+#[test]
+fn disable_compression_in_the_kubeconfig_is_honoured() {
+    let sim = start(SimConfig::generated(10, 10));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kc = dir.path().join("kubeconfig");
+    let text = sim.kubeconfig(None).replacen(
+        &format!("    server: {}\n", sim.url()),
+        &format!("    server: {}\n    disable-compression: true\n", sim.url()),
+        1,
+    );
+    std::fs::write(&kc, text).expect("kubeconfig");
+    let out = bizo(dir.path()).args(["check", "-o", "json", "--kubeconfig"]).arg(&kc).output().expect("run");
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
+    let reqs = sim.requests();
+    assert!(!reqs.is_empty());
+    for r in &reqs {
+        assert_ne!(r.accept_encoding.as_deref(), Some("gzip"), "{}", r.path);
+        assert!(r.user_agent.as_deref().is_some_and(|u| u.starts_with("bizo-plan/")));
+        assert_eq!(r.content_encoding, None);
+    }
+}
+
+// Fault matrix: 410 that always expires
+#[test]
+fn a_continue_token_that_always_expires_falls_back_to_one_full_list() {
+    let sim =
+        start(SimConfig::generated(10, 30).with_faults(Faults { expire_always: true, ..Faults::default() }));
+    let expected = sim.expected_totals();
+    let t = std::time::Instant::now();
+    let r = check(&sim, &["--page-size", "50"]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    assert_eq!(r.json["missingInputs"], Value::Null);
+    assert_eq!(
+        r.json["cluster"]["totals"]["pods"].as_u64(),
+        Some((expected.pods_total - expected.pods_terminated) as u64)
+    );
+    let reqs = sim.requests();
+    let pods: Vec<_> = reqs.iter().filter(|q| q.path == "/api/v1/pods").collect();
+    // First page, 410; after a backoff the first page again, 410; then one unpaginated list.
+    let shape: Vec<(Option<String>, bool, u16)> = pods
+        .iter()
+        .map(|q| (q.query_param("limit"), q.query_param("continue").is_some(), q.status))
+        .collect();
+    let l = Some("50".to_string());
+    assert_eq!(
+        shape,
+        vec![
+            (l.clone(), false, 200),
+            (l.clone(), true, 410),
+            (l.clone(), false, 200),
+            (l, true, 410),
+            (None, false, 200)
+        ]
+    );
+    assert!(t.elapsed() >= std::time::Duration::from_millis(500), "a backoff before the restart");
+    let warnings = r.json["cluster"]["warnings"].to_string();
+    assert!(
+        warnings.contains("the continue token expired twice; read as one unpaginated list"),
+        "{warnings}"
+    );
+    for n in r.json["cluster"]["nodes"].as_array().expect("nodes") {
+        let e = expected.node(n["name"].as_str().expect("name")).expect("node");
+        assert_eq!(bytes(&n["requestedMemory"]), e.requests.memory_bytes);
+    }
+}
+
+/// The snapshot itself (the fields the report does not show yet), read with the library
+/// against `sim` with these options.
+fn snapshot_of(
+    sim: &Sim,
+    f: impl FnOnce(&mut bizo_plan::source::kube::KubeOptions),
+) -> bizo_plan::model::inventory::ClusterSnapshot {
+    use bizo_plan::source::kube::{self, Connection, KubeOptions};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kc = dir.path().join("kubeconfig");
+    // A second context `sim2` for the same cluster.
+    let text = sim.kubeconfig(None).replacen(
+        "contexts:\n",
+        "contexts:\n- name: sim2\n  context:\n    cluster: sim\n    user: sim\n",
+        1,
+    );
+    std::fs::write(&kc, text).expect("kubeconfig");
+    let mut opts = KubeOptions { kubeconfig: Some(kc), progress: false, ..KubeOptions::default() };
+    f(&mut opts);
+    let profile = bizo_plan::source::files::load_profile(None).expect("the embedded profile").profile;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let Connection::Ready(client, target) = kube::connect(&opts).await.expect("connect") else {
+            panic!("no cluster")
+        };
+        kube::snapshot(&client, &target, &profile, &opts).await.expect("snapshot")
+    })
+}
+
+fn missing_of(r: &Run) -> Vec<String> {
+    r.json["missingInputs"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|m| m.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+// Fault matrix: Drip body
+#[test]
+fn a_dripping_body_is_cut_by_the_request_timeout() {
+    let sim = start(SimConfig::laptop().with_faults(Faults { drip: true, ..Faults::default() }));
+    let t = std::time::Instant::now();
+    let r = check(&sim, &["--request-timeout", "3", "--require-cluster"]);
+    let took = t.elapsed();
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(took < std::time::Duration::from_secs(8), "took {took:?}");
+    assert!(r.stderr.contains("is unreachable"), "{}", r.stderr);
+    assert!(r.stderr.contains("no complete answer within --request-timeout 3s"), "{}", r.stderr);
+    // Timeouts are not retried: one request per list.
+    assert_eq!(sim.requests().iter().filter(|q| q.path == "/api/v1/nodes").count(), 1);
+}
+
+// Fault matrix: Silent port
+#[test]
+fn a_silent_port_gives_up_within_15_seconds_by_default() {
+    let sim = start(SimConfig::laptop().with_faults(Faults { silent: true, ..Faults::default() }));
+    let t = std::time::Instant::now();
+    let r = check(&sim, &["--require-cluster"]);
+    let took = t.elapsed();
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(took < std::time::Duration::from_secs(15), "took {took:?}");
+    assert!(r.stderr.contains("no complete answer within --request-timeout 10s"), "{}", r.stderr);
+    // Without --require-cluster: a host report that says why.
+    let r = check(&sim, &["--request-timeout", "1"]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    assert_eq!(r.json["baseline"], "host");
+    assert!(r.json["notes"].to_string().contains("is unreachable"), "{}", r.json["notes"]);
+}
+
+#[test]
+fn zero_and_negative_timeouts_are_refused() {
+    let sim = start(SimConfig::laptop());
+    for flag in ["--request-timeout", "--connect-timeout", "--timeout"] {
+        for v in ["0", "-1"] {
+            let arg = format!("{flag}={v}");
+            let r = check(&sim, &[&arg]);
+            assert_eq!(r.code, 2, "{flag} {v}: {}", r.stderr);
+            assert!(r.stderr.contains(flag), "{}", r.stderr);
+        }
+    }
+    assert!(sim.requests().is_empty(), "nothing was sent");
+}
+
+// Fault matrix: 5xx server errors
+#[test]
+fn throttling_honours_retry_after() {
+    let sim = start(SimConfig::laptop().with_faults(Faults {
+        throttle_first: 2,
+        retry_after: Some(1),
+        ..Faults::default()
+    }));
+    let t = std::time::Instant::now();
+    let r = check(&sim, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json["missingInputs"], Value::Null);
+    assert!(t.elapsed() >= std::time::Duration::from_secs(1), "waited for Retry-After");
+    assert_eq!(sim.requests().iter().filter(|q| q.status == 429).count(), 2);
+    assert_eq!(bytes(&r.json["cluster"]["totals"]["requestedMemory"]), 740 * MI);
+}
+
+// Fault matrix: 200 Status / non-list body
+#[test]
+fn a_200_that_is_not_a_list_is_a_malformed_answer() {
+    use bizo_sim::{ListOf, Wrong200, Wrong200Body};
+    let sim = start(SimConfig::laptop().with_faults(Faults {
+        wrong_200: Some(Wrong200 { body: Wrong200Body::Status, list: ListOf::Nodes }),
+        ..Faults::default()
+    }));
+    let r = check(&sim, &[]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    assert_eq!(
+        missing_of(&r),
+        vec!["list nodes: malformed answer: a 200 answer that is a Status, not a NodeList: error trying to reach service: dial tcp 10.43.0.12:443: connect: connection refused".to_string()]
+    );
+    assert_eq!(r.json["baseline"], "host", "no nodes: the host is the baseline, and it says why");
+    // Retried (3 attempts), then missing.
+    assert_eq!(sim.requests().iter().filter(|q| q.path == "/api/v1/nodes").count(), 3);
+    let sim = start(SimConfig::laptop().with_faults(Faults {
+        wrong_200: Some(Wrong200 { body: Wrong200Body::Object, list: ListOf::PodMetrics }),
+        ..Faults::default()
+    }));
+    let r = check(&sim, &[]);
+    assert_eq!(
+        missing_of(&r),
+        vec!["list pods.metrics.k8s.io (/apis/metrics.k8s.io/v1beta1/pods): malformed answer: a 200 answer that is a PodMetrics, not a PodMetricsList".to_string()]
+    );
+}
+
+// Fault matrix: Missing node metrics
+#[test]
+fn node_metrics_missing_for_some_nodes_are_named() {
+    let sim = start(SimConfig::laptop().with_faults(Faults { omit_node_metrics: 1, ..Faults::default() }));
+    let r = check(&sim, &[]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    assert_eq!(
+        missing_of(&r),
+        vec!["sim: NodeMetrics for 1 of 1 schedulable node(s) (laptop): not in the NodeMetrics list (metrics-server has not scraped them yet); their pods' usage stands in for them, so their system usage is not counted".to_string()]
+    );
+    let s = snapshot_of(&sim, |_| {});
+    assert!(s.node_metrics_read, "NodeMetrics was read: this is a gap, not an unavailable API");
+    assert_eq!(s.nodes_without_metrics, vec!["laptop".to_string()]);
+    assert_eq!(s.aggregate.nodes[0].totals.node_usage, None);
+    // The metrics API missing altogether is another case: not read, no gap list.
+    let sim =
+        start(SimConfig::laptop().with_faults(Faults { metrics: MetricsMode::Absent, ..Faults::default() }));
+    let s = snapshot_of(&sim, |_| {});
+    assert!(!s.node_metrics_read);
+    assert!(s.nodes_without_metrics.is_empty());
+}
+
+// Fault matrix: Ignored field selector
+#[test]
+fn finished_pods_are_dropped_when_the_server_ignores_the_field_selector() {
+    let sim =
+        start(SimConfig::laptop().with_faults(Faults { ignore_field_selector: true, ..Faults::default() }));
+    let r = check(&sim, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json["cluster"]["totals"]["pods"], 14, "Succeeded and Failed pods are not counted");
+    assert_eq!(bytes(&r.json["cluster"]["totals"]["requestedMemory"]), 740 * MI);
+    let w = r.json["cluster"]["warnings"].to_string();
+    assert!(w.contains("the server sent 2 finished pod(s) (Succeeded or Failed) although the field selector excludes them; dropped"), "{w}");
+    assert_eq!(snapshot_of(&sim, |_| {}).finished_pods_dropped, 2);
+}
+
+// Fault matrix: Invalid quantity from the server
+#[test]
+fn invalid_quantities_from_the_server_are_missing_figures_not_zero() {
+    let sim = start(SimConfig::laptop().with_faults(Faults { bad_quantities: true, ..Faults::default() }));
+    let r = check(&sim, &[]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let missing = missing_of(&r);
+    assert!(missing.contains(&"node laptop status.allocatable.memory: invalid quantity \"12Gx\" (invalid quantity \"12Gx\": unknown suffix \"Gx\")".to_string()) || missing.iter().any(|m| m.starts_with("node laptop status.allocatable.memory: invalid quantity \"12Gx\"")), "{missing:?}");
+    assert!(
+        missing
+            .iter()
+            .any(|m| m.starts_with("NodeMetrics laptop usage.memory: invalid quantity \"1.5.3Gi\"")),
+        "{missing:?}"
+    );
+    let node = &r.json["cluster"]["nodes"][0];
+    assert!(
+        node["excluded"].as_str().is_some_and(|e| e.contains("invalid status.allocatable.memory \"12Gx\"")),
+        "{node}"
+    );
+    let s = snapshot_of(&sim, |_| {});
+    assert_eq!(s.invalid_quantities.len(), 2);
+    assert_eq!(s.aggregate.nodes[0].totals.node_usage, None, "not 0: missing");
+    assert!(s.nodes_without_metrics.is_empty(), "invalid, not absent");
+}
+
+// Fault matrix: API 400
+#[test]
+fn a_selector_the_api_server_rejects_is_bad_input() {
+    let sim = start(SimConfig::laptop());
+    for extra in [&[][..], &["--require-cluster"][..]] {
+        let mut args = vec!["-l", "app=("];
+        args.extend_from_slice(extra);
+        let r = check(&sim, &args);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains(&format!("the API server at {} rejected the request as bad input: list pods (/api/v1/pods): 400 BadRequest:", sim.url())), "{}", r.stderr);
+        assert!(r.stderr.contains("(check -l \"app=(\")"), "{}", r.stderr);
+        assert_eq!(r.json, Value::Null, "no report");
+    }
+}
+
+// Fault matrix: Scope with out-of-scope requests
+#[test]
+fn pods_outside_the_scope_still_occupy_their_nodes() {
+    let sim = start(SimConfig::laptop());
+    let r = check(&sim, &["-n", "kube-system"]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    assert_eq!(r.json["missingInputs"], Value::Null);
+    // The node carries every pod's requests (740Mi), not only kube-system's (140Mi).
+    let node = &r.json["cluster"]["nodes"][0];
+    assert_eq!(bytes(&node["requestedMemory"]), 740 * MI, "{node}");
+    assert_eq!(bytes(&node["podUsageMemory"]), 645 * MI, "{node}");
+    let s = snapshot_of(&sim, |o| o.namespaces = vec!["kube-system".into()]);
+    assert_eq!(s.pods_in_scope, 2);
+    assert!(s.out_of_scope_read);
+    let t = &s.aggregate.nodes[0].totals;
+    assert_eq!((t.pods, t.out_of_scope_pods), (14, 12));
+    assert_eq!(t.out_of_scope_requests.mem.0, 600 * MI as u64);
+    assert_eq!(t.requests.mem.0, 740 * MI as u64);
+    assert_eq!(t.pod_usage.mem.0 - t.out_of_scope_usage.mem.0, 45 * MI as u64, "kube-system's usage");
+    // Every deployed service of the profile runs, out of scope: none is "not running".
+    let profile = bizo_plan::source::files::load_profile(None).expect("profile").profile;
+    for (svc, g) in profile.services.iter().zip(&s.aggregate.services) {
+        if svc.status == bizo_plan::model::profile::ServiceStatus::Deployed {
+            assert_eq!((g.pods, g.pods_out_of_scope), (0, 1), "{}", svc.name);
+        }
+    }
+    // A scope that matches nothing says so with a count of 0.
+    let s = snapshot_of(&sim, |o| o.namespaces = vec!["bizosas".into()]);
+    assert_eq!(s.pods_in_scope, 0);
+    // The cluster-wide list forbidden: said, and the scoped lists still count.
+    let sim = start(
+        SimConfig::laptop()
+            .with_faults(Faults { forbid: vec![Forbid::PodsClusterScope], ..Faults::default() }),
+    );
+    let r = check(&sim, &["-n", "bizosaas"]);
+    let missing = missing_of(&r);
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert!(
+        missing[0].starts_with(
+            "requests of pods outside the scope: list pods (/api/v1/pods, cluster-wide): forbidden (403)"
+        ),
+        "{missing:?}"
+    );
+    assert_eq!(bytes(&r.json["workload"]["current"]), 600 * MI);
+}
+
+#[test]
+fn pods_of_two_clusters_with_the_same_names_are_two_pods() {
+    let sim = start(SimConfig::laptop());
+    let a = snapshot_of(&sim, |_| {});
+    let b = snapshot_of(&sim, |o| o.context = Some("sim2".into()));
+    assert_eq!((a.aggregate.pod_count(), b.aggregate.pod_count()), (14, 14));
+    // Two contexts: their pods are other pods, even with the same namespace and name.
+    let mut total = a.aggregate.clone();
+    total.merge(b.aggregate.clone());
+    assert_eq!(total.pod_count(), 28, "same namespace/name in two clusters: two pods");
+    // The same context read twice is the same pods.
+    let mut same = a.aggregate.clone();
+    same.merge(a.aggregate.clone());
+    assert_eq!(same.pod_count(), 14);
 }

@@ -217,3 +217,39 @@ fn tls_verification_is_only_skipped_on_request_and_then_warned_about() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is OFF (insecure-skip-tls-verify in the kubeconfig)"), "{err}");
 }
+
+const URL_PASSWORD: &str = "bizo-url-password-9f2c7a";
+
+// Fault matrix: Password in the server URL
+#[test]
+fn a_password_in_the_server_url_never_reaches_any_log_line() {
+    let sim = Sim::start(SimConfig::laptop()).expect("simulator");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let with_password = sim.url().replacen("http://", &format!("http://admin:{URL_PASSWORD}@"), 1);
+    let kc = dir.path().join("kubeconfig");
+    std::fs::write(&kc, sim.kubeconfig(None).replace(&sim.url(), &with_password)).expect("write");
+    for verbosity in ["", "-v", "-vv", "-vvv", "RUST_LOG=trace"] {
+        let out = run(dir.path(), &kc, "sim", verbosity);
+        assert_eq!(out.code, 0, "{verbosity}: {}", out.all);
+        for leak in [
+            URL_PASSWORD.to_string(),
+            base64(format!("admin:{URL_PASSWORD}").as_bytes()),
+            base64(URL_PASSWORD.as_bytes()),
+            format!("admin:{}", &URL_PASSWORD[..8]),
+        ] {
+            assert!(!out.all.contains(&leak), "{verbosity}: {leak} leaked:\n{}", out.all);
+        }
+        // The report names the server without its user information.
+        assert!(out.all.contains(&format!("\"server\": \"{}\"", sim.url())), "{verbosity}: {}", out.all);
+        if verbosity == "-vv" || verbosity == "RUST_LOG=trace" {
+            // kube's request span is there, with the URL it really used.
+            assert!(
+                out.all.contains(&format!("http.url={}/api/v1/nodes", sim.url())),
+                "{verbosity}: {}",
+                out.all
+            );
+        }
+    }
+    // The credentials went as basic auth (Go's HTTP client does the same with URL user info).
+    assert!(sim.requests().iter().all(|q| q.authorization));
+}

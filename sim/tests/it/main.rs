@@ -6,6 +6,7 @@ mod generated;
 mod http;
 mod kubectl;
 mod pagination;
+mod realism;
 mod recording;
 mod scenarios;
 mod selectors;

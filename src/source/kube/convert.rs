@@ -8,7 +8,8 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use crate::model::inventory::{
-    ContainerRes, NodeInfo, PodInfo, Res, Taint, effective_limit_mem, effective_requests, top_owner,
+    ContainerRes, InvalidQuantity, NodeInfo, PodInfo, Res, Taint, effective_limit_mem, effective_requests,
+    top_owner,
 };
 use crate::model::quantity::{Bytes, Millicores};
 
@@ -70,7 +71,31 @@ pub struct OwnerRef {
     pub controller: Option<bool>,
 }
 
-type Quantities = BTreeMap<String, String>;
+/// A resource list: only the quantities planning reads are kept (no map, no other keys).
+#[derive(Debug, Default, Deserialize)]
+pub struct Quantities {
+    /// `cpu`.
+    #[serde(default)]
+    pub cpu: Option<String>,
+    /// `memory`.
+    #[serde(default)]
+    pub memory: Option<String>,
+    /// `pods` (node capacity).
+    #[serde(default)]
+    pub pods: Option<String>,
+}
+
+impl Quantities {
+    /// The quantity of `cpu`, `memory` or `pods`.
+    pub fn get(&self, key: &str) -> Option<&String> {
+        match key {
+            "cpu" => self.cpu.as_ref(),
+            "memory" => self.memory.as_ref(),
+            "pods" => self.pods.as_ref(),
+            _ => None,
+        }
+    }
+}
 
 /// A Node.
 #[derive(Debug, Deserialize)]
@@ -229,29 +254,63 @@ pub struct ContainerMetrics {
 
 /// Reads cpu and memory from a quantity map; a bad value counts as 0 and adds a warning that
 /// names the object and field.
-fn res_of(map: Option<&Quantities>, what: &str, warnings: &mut Vec<String>) -> Res {
+fn res_of(map: Option<&Quantities>, what: &dyn Fn() -> String, warnings: &mut Vec<String>) -> Res {
     let Some(map) = map else { return Res::default() };
-    let cpu = map.get("cpu").map_or(Millicores(0), |q| {
+    let cpu = map.cpu.as_deref().map_or(Millicores(0), |q| {
         Millicores::parse(q).unwrap_or_else(|e| {
-            warnings.push(format!("{what}.cpu: {e}; counted as 0"));
+            warnings.push(format!("{}.cpu: {e}; counted as 0", what()));
             Millicores(0)
         })
     });
-    let mem = map.get("memory").map_or(Bytes(0), |q| {
+    let mem = map.memory.as_deref().map_or(Bytes(0), |q| {
         Bytes::parse(q).unwrap_or_else(|e| {
-            warnings.push(format!("{what}.memory: {e}; counted as 0"));
+            warnings.push(format!("{}.memory: {e}; counted as 0", what()));
             Bytes(0)
         })
     });
     Res { cpu, mem }
 }
 
-/// A Node into core terms.
-pub fn node_info(n: &Node, warnings: &mut Vec<String>) -> NodeInfo {
+/// Reads cpu and memory from a quantity map; each invalid value is returned, typed, instead of
+/// being counted (its figure reads 0 in the `Res` and the caller must treat it as missing).
+fn res_checked(
+    map: Option<&Quantities>,
+    object: &str,
+    field: &str,
+    invalid: &mut Vec<InvalidQuantity>,
+) -> Res {
+    let Some(map) = map else { return Res::default() };
+    let mut bad = |res: &str, value: &str, error: String| {
+        invalid.push(InvalidQuantity {
+            object: object.to_string(),
+            field: format!("{field}.{res}"),
+            value: value.to_string(),
+            error,
+        })
+    };
+    let cpu = map.get("cpu").map_or(Millicores(0), |q| {
+        Millicores::parse(q).unwrap_or_else(|e| {
+            bad("cpu", q, e.to_string());
+            Millicores(0)
+        })
+    });
+    let mem = map.get("memory").map_or(Bytes(0), |q| {
+        Bytes::parse(q).unwrap_or_else(|e| {
+            bad("memory", q, e.to_string());
+            Bytes(0)
+        })
+    });
+    Res { cpu, mem }
+}
+
+/// A Node into core terms. Invalid capacity or allocatable quantities are listed in
+/// [`NodeInfo::invalid`] (the node is then excluded from capacity, with the reason).
+pub fn node_info(n: &Node) -> NodeInfo {
     let name = &n.metadata.name;
-    let capacity = res_of(n.status.capacity.as_ref(), &format!("node {name} status.capacity"), warnings);
-    let allocatable =
-        res_of(n.status.allocatable.as_ref(), &format!("node {name} status.allocatable"), warnings);
+    let object = format!("node {name}");
+    let mut invalid = Vec::new();
+    let capacity = res_checked(n.status.capacity.as_ref(), &object, "status.capacity", &mut invalid);
+    let allocatable = res_checked(n.status.allocatable.as_ref(), &object, "status.allocatable", &mut invalid);
     let pods = n
         .status
         .allocatable
@@ -290,15 +349,16 @@ pub fn node_info(n: &Node, warnings: &mut Vec<String>) -> NodeInfo {
         ready,
         unschedulable: n.spec.unschedulable.unwrap_or(false),
         taints,
+        invalid,
     }
 }
 
-fn container_res(c: &Container, what: &str, warnings: &mut Vec<String>) -> ContainerRes {
+fn container_res(c: &Container, what: &dyn Fn() -> String, warnings: &mut Vec<String>) -> ContainerRes {
     let r = c.resources.as_ref();
     let requests =
-        res_of(r.and_then(|r| r.requests.as_ref()), &format!("{what} resources.requests"), warnings);
+        res_of(r.and_then(|r| r.requests.as_ref()), &|| format!("{} resources.requests", what()), warnings);
     let limits = r.and_then(|r| r.limits.as_ref());
-    let limit = res_of(limits, &format!("{what} resources.limits"), warnings);
+    let limit = res_of(limits, &|| format!("{} resources.limits", what()), warnings);
     // Kubernetes defaults a missing request to the limit.
     let requests = Res {
         cpu: if r.and_then(|r| r.requests.as_ref()).and_then(|m| m.get("cpu")).is_none()
@@ -324,29 +384,28 @@ fn container_res(c: &Container, what: &str, warnings: &mut Vec<String>) -> Conta
     }
 }
 
-/// A Pod into core terms, with its effective requests.
-pub fn pod_info(p: &Pod, warnings: &mut Vec<String>) -> PodInfo {
-    let ns = p.metadata.namespace.clone().unwrap_or_default();
-    let name = p.metadata.name.clone();
+/// A Pod into core terms, with its effective requests (its strings and labels are moved).
+pub fn pod_info(p: Pod, warnings: &mut Vec<String>) -> PodInfo {
+    let Pod { metadata, spec, status } = p;
+    let ns = metadata.namespace.unwrap_or_default();
+    let name = metadata.name;
     let what = |kind: &str, c: &Container| format!("pod {ns}/{name} {kind} {}", c.name);
     let app: Vec<ContainerRes> =
-        p.spec.containers.iter().map(|c| container_res(c, &what("container", c), warnings)).collect();
-    let init: Vec<ContainerRes> = p
-        .spec
+        spec.containers.iter().map(|c| container_res(c, &|| what("container", c), warnings)).collect();
+    let init: Vec<ContainerRes> = spec
         .init_containers
         .iter()
         .flatten()
-        .map(|c| container_res(c, &what("initContainer", c), warnings))
+        .map(|c| container_res(c, &|| what("initContainer", c), warnings))
         .collect();
-    let overhead = res_of(p.spec.overhead.as_ref(), &format!("pod {ns}/{name} spec.overhead"), warnings);
-    let labels = p.metadata.labels.clone().unwrap_or_default();
-    let controller = p
-        .metadata
-        .owner_references
+    let overhead = res_of(spec.overhead.as_ref(), &|| format!("pod {ns}/{name} spec.overhead"), warnings);
+    let labels = metadata.labels.unwrap_or_default();
+    let owners = metadata.owner_references;
+    let controller = owners
         .iter()
         .flatten()
         .find(|o| o.controller == Some(true))
-        .or_else(|| p.metadata.owner_references.iter().flatten().next());
+        .or_else(|| owners.iter().flatten().next());
     let owner =
         top_owner(&name, controller.map(|o| o.kind.as_str()), controller.map(|o| o.name.as_str()), &labels);
     PodInfo {
@@ -354,16 +413,21 @@ pub fn pod_info(p: &Pod, warnings: &mut Vec<String>) -> PodInfo {
         limit_mem: effective_limit_mem(&app, &init, overhead.mem),
         namespace: ns,
         name,
-        node: p.spec.node_name.clone().filter(|n| !n.is_empty()),
-        phase: p.status.phase.clone().unwrap_or_default(),
+        node: spec.node_name.filter(|n| !n.is_empty()),
+        phase: status.phase.unwrap_or_default(),
         owner,
         labels,
     }
 }
 
-/// NodeMetrics usage.
-pub fn node_usage(m: &Metrics, warnings: &mut Vec<String>) -> Res {
-    res_of(m.usage.as_ref(), &format!("NodeMetrics {} usage", m.metadata.name), warnings)
+/// NodeMetrics usage; an invalid quantity makes the node's usage missing (returned typed).
+pub fn node_usage(m: &Metrics) -> Result<Res, InvalidQuantity> {
+    let mut invalid = Vec::new();
+    let r = res_checked(m.usage.as_ref(), &format!("NodeMetrics {}", m.metadata.name), "usage", &mut invalid);
+    match invalid.into_iter().next() {
+        Some(bad) => Err(bad),
+        None => Ok(r),
+    }
 }
 
 /// PodMetrics usage: the sum over containers.
@@ -372,7 +436,7 @@ pub fn pod_usage(m: &Metrics, warnings: &mut Vec<String>) -> Res {
     m.containers.iter().flatten().fold(Res::default(), |acc, c| {
         acc.plus(res_of(
             Some(&c.usage),
-            &format!("PodMetrics {ns}/{} container {} usage", m.metadata.name, c.name),
+            &|| format!("PodMetrics {ns}/{} container {} usage", m.metadata.name, c.name),
             warnings,
         ))
     })

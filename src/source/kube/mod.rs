@@ -12,6 +12,7 @@
 //! and other pure users build without kube, k8s-openapi and tokio.
 
 pub mod convert;
+pub mod stream;
 
 #[cfg(feature = "cluster")]
 mod client;
