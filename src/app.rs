@@ -690,6 +690,11 @@ fn with_history(
         at_ms: args.at.unwrap_or(now_ms),
         timeout: Duration::from_secs(args.prometheus_timeout),
         require: args.require_prometheus,
+        max_samples: args.prometheus_max_samples,
+        concurrency: usize::try_from(args.prometheus_concurrency).unwrap_or(4),
+        headers: args.prometheus_header.clone(),
+        bearer_token_file: args.prometheus_bearer_token_file.clone(),
+        ca_file: args.prometheus_ca_file.clone(),
     };
     let (applied, history) = crate::source::prometheus::read_history(&opts, profile)?;
     *profile = applied;

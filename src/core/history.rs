@@ -27,6 +27,34 @@ pub const MEMORY_SERIES: &str =
 /// The per-pod cpu series: the 5-minute usage rate (cores) summed over the pod's containers.
 pub const CPU_SERIES: &str = r#"sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{container!="", container!="POD"}[5m]))"#;
 
+/// The container series selector of the memory figures, with extra matchers (`, namespace="x"`).
+fn memory_selector(matchers: &str) -> String {
+    format!(r#"container_memory_working_set_bytes{{container!="", container!="POD"{matchers}}}"#)
+}
+
+/// [`MEMORY_SERIES`] restricted by extra matchers (`, namespace=~"..."`, `, pod=~"..."`).
+pub fn memory_series(matchers: &str) -> String {
+    format!("sum by (namespace, pod) ({})", memory_selector(matchers))
+}
+
+/// [`CPU_SERIES`] restricted by extra matchers.
+pub fn cpu_series(matchers: &str) -> String {
+    format!(
+        r#"sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{{container!="", container!="POD"{matchers}}}[5m]))"#
+    )
+}
+
+/// The cheap cardinality query that sizes the plan: memory series per namespace at the
+/// evaluation time (one sample per series; no window).
+pub fn count_by_namespace() -> String {
+    format!("count by (namespace) ({})", memory_selector(""))
+}
+
+/// The per-pod count of the namespaces too big for one query (`namespace=~"..."` matchers).
+pub fn count_by_pod(matchers: &str) -> String {
+    format!("count by (namespace, pod) ({})", memory_selector(matchers))
+}
+
 /// What to ask Prometheus for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spec {
@@ -55,14 +83,27 @@ pub struct Queries {
 }
 
 impl Spec {
-    /// The queries, e.g. `quantile_over_time(0.95, (MEMORY_SERIES)[7d:1m])`.
+    /// The queries over every pod, e.g. `quantile_over_time(0.95, (MEMORY_SERIES)[7d:1m])`.
     pub fn queries(&self) -> Queries {
+        self.queries_for("")
+    }
+
+    /// The queries over the series that `matchers` select (`, namespace="shop"`; empty: all).
+    pub fn queries_for(&self, matchers: &str) -> Queries {
         let range = format!("[{}:{}]", self.window, self.step);
+        let memory = memory_series(matchers);
         Queries {
-            memory_quantile: format!("quantile_over_time({}, ({MEMORY_SERIES}){range})", self.quantile),
-            memory_peak: format!("max_over_time(({MEMORY_SERIES}){range})"),
-            cpu_quantile: format!("quantile_over_time({}, ({CPU_SERIES}){range})", self.quantile),
+            memory_quantile: format!("quantile_over_time({}, ({memory}){range})", self.quantile),
+            memory_peak: format!("max_over_time(({memory}){range})"),
+            cpu_quantile: format!("quantile_over_time({}, ({}){range})", self.quantile, cpu_series(matchers)),
         }
+    }
+
+    /// Points per series of the subqueries: window / step + 1 (at least 1).
+    pub fn steps(&self) -> u64 {
+        let window = duration_ms(&self.window).unwrap_or(0);
+        let step = duration_ms(&self.step).unwrap_or(0).max(1);
+        window / step + 1
     }
 
     /// The `time` parameter of the instant queries: unix seconds, with milliseconds if any.
@@ -121,15 +162,52 @@ pub fn parse_quantile(s: &str) -> Result<String, String> {
     Ok(if frac.is_empty() { int.to_string() } else { format!("{int}.{frac}") })
 }
 
-/// Checks `--window` and `--step`: letters and digits only, so the value cannot change the
-/// query around it. The duration grammar itself is Prometheus' (`7d`, `36h`, `1h30m`, `2w`):
-/// a value it rejects comes back as a query error naming the flag (exit 2).
+/// Checks `--window` and `--step`: digits and units (`7d`, `36h`, `1h30m`, `2w`, `500ms`), so
+/// the value cannot change the query around it and its length is known for sizing the queries.
+/// Prometheus' stricter rules (units in decreasing order, each once) are its own: a value it
+/// rejects comes back as a query error naming the flag (exit 2).
 pub fn check_duration(s: &str) -> Result<String, String> {
     let t = s.trim();
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(format!("{s:?}: expected a Prometheus duration such as 7d, 36h, 1h30m or 1m"));
+    match duration_ms(t) {
+        None => Err(format!("{s:?}: expected a Prometheus duration such as 7d, 36h, 1h30m or 1m")),
+        Some(0) => Err(format!("{s:?}: a duration must be greater than 0")),
+        Some(_) => Ok(t.to_string()),
     }
-    Ok(t.to_string())
+}
+
+/// A duration of digits and units (`ms`, `s`, `m`, `h`, `d`, `w`, `y` = 365d), in
+/// milliseconds; `None` if it is anything else or overflows.
+pub fn duration_ms(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    if b.is_empty() {
+        return None;
+    }
+    let (mut i, mut total) = (0, 0u64);
+    while i < b.len() {
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let n: u64 = s.get(start..i)?.parse().ok()?;
+        let unit = if s[i..].starts_with("ms") {
+            i += 2;
+            1
+        } else {
+            let u = match b.get(i)? {
+                b's' => 1_000,
+                b'm' => 60_000,
+                b'h' => 3_600_000,
+                b'd' => 86_400_000,
+                b'w' => 604_800_000,
+                b'y' => 31_536_000_000,
+                _ => return None,
+            };
+            i += 1;
+            u
+        };
+        total = total.checked_add(n.checked_mul(unit)?)?;
+    }
+    Some(total)
 }
 
 /// Parses `--at`: RFC 3339 (`2026-03-01T12:00:00Z`, `2026-03-01T13:00:00.5+01:00`) or unix
@@ -490,6 +568,89 @@ pub struct HistoryReport {
     /// Values skipped (NaN, infinite) and Prometheus' own warnings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// How the read was split into queries (none when nothing was asked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read: Option<ReadStats>,
+}
+
+/// How the history read was split to stay within the backend's limits, and what it took.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadStats {
+    /// The sample budget of one query (`--prometheus-max-samples`).
+    pub max_samples: u64,
+    /// The longest query allowed, bytes.
+    pub max_query_length: u64,
+    /// Queries in flight at most (`--prometheus-concurrency`).
+    pub concurrency: u64,
+    /// Points per series of the subqueries (window / step + 1).
+    pub steps: u64,
+    /// Namespaces and memory series the cardinality query counted at the evaluation time.
+    pub namespaces: u64,
+    /// Memory series counted.
+    pub series: u64,
+    /// Shards planned (each asked once per figure): namespace sets and pod-name batches.
+    pub shards: u64,
+    /// Of which pod-name batches (namespaces too big for one query).
+    pub pod_batches: u64,
+    /// HTTP queries sent in all: cardinality, shards, retries.
+    pub queries: u64,
+    /// Of which cardinality queries.
+    pub cardinality_queries: u64,
+    /// Queries refused (too many samples, a timeout, 503) and split in two for a retry.
+    pub splits: u64,
+    /// Queries repeated after a transient error (502, 500, a connection reset).
+    pub retries: u64,
+    /// The largest estimated samples of a query sent.
+    pub largest_estimate: u64,
+    /// The longest query sent, bytes.
+    pub longest_query: u64,
+    /// What the refusals said (the first few).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refusals: Vec<String>,
+}
+
+impl ReadStats {
+    /// `read in 26 queries: 1 cardinality, 8 shards x 3 figures (5 pod-name batches), 1 split and
+    /// retried; at most 3,981,995 samples (estimated; budget 4,000,000) and 512 bytes per query`.
+    pub fn describe(&self) -> String {
+        let mut s = format!(
+            "read in {} quer{}: {} cardinality, {} shard(s) x 3 figures",
+            self.queries,
+            if self.queries == 1 { "y" } else { "ies" },
+            self.cardinality_queries,
+            self.shards
+        );
+        if self.pod_batches > 0 {
+            s.push_str(&format!(" ({} pod-name batch(es))", self.pod_batches));
+        }
+        if self.splits > 0 {
+            s.push_str(&format!(", {} split and retried", self.splits));
+        }
+        if self.retries > 0 {
+            s.push_str(&format!(", {} repeated after a transient error", self.retries));
+        }
+        s.push_str(&format!(
+            "; at most {} samples (estimated; budget {}) and {} bytes per query",
+            thousands(self.largest_estimate),
+            thousands(self.max_samples),
+            thousands(self.longest_query)
+        ));
+        s
+    }
+}
+
+/// `4000000` as `4,000,000`.
+pub fn thousands(n: u64) -> String {
+    let d = n.to_string();
+    let mut out = String::with_capacity(d.len() + d.len() / 3);
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl HistoryReport {
@@ -507,6 +668,7 @@ impl HistoryReport {
             without_figures: Vec::new(),
             unmatched_pods: Vec::new(),
             warnings: Vec::new(),
+            read: None,
         }
     }
 
@@ -545,6 +707,10 @@ impl HistoryReport {
                 self.without_figures.len(),
                 self.without_figures.join(", ")
             ));
+        }
+        if let Some(r) = &self.read {
+            s.push_str("; ");
+            s.push_str(&r.describe());
         }
         s
     }
@@ -779,9 +945,21 @@ mod tests {
     fn durations_cannot_escape_the_query() {
         assert_eq!(check_duration("7d").unwrap(), "7d");
         assert_eq!(check_duration(" 1h30m ").unwrap(), "1h30m");
-        for bad in ["", "7d]", "7d:1m", "1h 30m", "5m)[1d", "1.5h"] {
+        for bad in
+            ["", "7d]", "7d:1m", "1h 30m", "5m)[1d", "1.5h", "7days", "d", "5", "5x", "99999999999999999999d"]
+        {
             assert!(check_duration(bad).is_err(), "{bad:?}");
         }
+        assert_eq!(duration_ms("7d"), Some(604_800_000));
+        assert_eq!(duration_ms("1h30m"), Some(5_400_000));
+        assert_eq!(duration_ms("1m500ms"), Some(60_500));
+        assert_eq!(duration_ms("1y2w"), Some(31_536_000_000 + 1_209_600_000));
+        assert_eq!(duration_ms("1d1h"), Some(90_000_000));
+        // Prometheus rejects units out of order; that is its to say (bad_data, exit 2).
+        assert_eq!(duration_ms("1h1d"), Some(90_000_000));
+        assert_eq!(spec().steps(), 10_081);
+        assert_eq!(Spec { step: "5m".into(), ..spec() }.steps(), 2017);
+        assert!(check_duration("0s").unwrap_err().contains("greater than 0"));
     }
 
     #[test]

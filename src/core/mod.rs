@@ -11,4 +11,5 @@ pub mod forecast;
 pub mod history;
 pub mod placement;
 pub mod plan;
+pub mod shard;
 pub mod whatif;

@@ -554,7 +554,10 @@ fn history_figures_are_prometheus_quantiles_and_peaks_per_service() {
     assert_eq!(r.json["history"]["services"], v["history"]["services"]);
     assert_eq!(r.json["history"]["source"], format!("Prometheus at {}", prom.url));
     assert!(
-        r.stderr.contains(&format!("GET {}/api/v1/query (memory quantile) -> 200", prom.url)),
+        r.stderr.contains(&format!(
+            "POST {}/api/v1/query (memory quantile, shard 1/1: all namespaces) -> 200",
+            prom.url
+        )),
         "{}",
         r.stderr
     );
@@ -725,7 +728,7 @@ fn a_query_prometheus_rejects_is_bad_input_and_an_error_status_degrades() {
         "--prometheus",
         &prom.url,
         "--window",
-        "7days",
+        "1h1d",
         "--profile-only",
         "-o",
         "json",
@@ -733,8 +736,8 @@ fn a_query_prometheus_rejects_is_bad_input_and_an_error_status_degrades() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr.contains(&format!("Prometheus at {} rejected the query: bad_data: ", prom.url))
-            && r.stderr.contains("bad duration syntax")
-            && r.stderr.contains("check --window 7days"),
+            && r.stderr.contains("1h1d")
+            && r.stderr.contains("check --window 1h1d"),
         "{}",
         r.stderr
     );
@@ -803,6 +806,24 @@ fn history_flags_are_checked_before_anything_is_asked() {
         (&["--window", "7d"][..], "--prometheus <URL>"),
         (&["--prometheus", "http://127.0.0.1:1", "--quantile", "1.5"][..], "is above 1"),
         (&["--prometheus", "http://127.0.0.1:1", "--window", "7d]"][..], "expected a Prometheus duration"),
+        (&["--prometheus", "http://127.0.0.1:1", "--window", "7days"][..], "expected a Prometheus duration"),
+        (&["--prometheus", "http://127.0.0.1:1", "--step", "0s"][..], "greater than 0"),
+        (
+            &["--prometheus", "http://127.0.0.1:1", "--prometheus-header", "X-Scope-OrgID"][..],
+            "--prometheus-header: expected 'Name: value'",
+        ),
+        (
+            &["--prometheus", "http://127.0.0.1:1", "--prometheus-bearer-token-file", "/nonexistent/token"][..],
+            "--prometheus-bearer-token-file /nonexistent/token: No such file",
+        ),
+        (
+            &["--prometheus", "http://u:p@127.0.0.1:1", "--prometheus-bearer-token-file", "/etc/hostname"][..],
+            "already has user:password@",
+        ),
+        (
+            &["--prometheus", "http://127.0.0.1:1", "--prometheus-max-samples", "10"][..],
+            "--prometheus-max-samples",
+        ),
         (&["--prometheus", "http://127.0.0.1:1", "--at", "yesterday"][..], "expected RFC 3339"),
         (&["--prometheus", "prometheus:9090"][..], "--prometheus: expected an http:// or https:// URL"),
     ] {
