@@ -605,7 +605,7 @@ pub struct ReadStats {
     pub largest_estimate: u64,
     /// The longest query sent, bytes.
     pub longest_query: u64,
-    /// What the refusals said (the first few).
+    /// What the refusals said (up to 5 different messages).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub refusals: Vec<String>,
 }

@@ -222,14 +222,21 @@ pub struct Shard {
     pub pods: Option<Vec<Pattern>>,
     /// Estimated series plus pods at the evaluation time (0: unknown).
     pub weight: u64,
-    /// Known pods (pod-level shards) or namespaces in it, for logs.
-    pub known: u64,
+    /// The known values in it, with their weights: namespaces, or for a pod-level shard pods.
+    /// A retry splits along them.
+    pub keys: Vec<(String, u64)>,
 }
 
 impl Shard {
     /// Everything, in one query.
     pub fn everything(weight: u64) -> Shard {
-        Shard { namespaces: vec![Pattern::all()], pods: None, weight, known: 0 }
+        Shard { namespaces: vec![Pattern::all()], pods: None, weight, keys: Vec::new() }
+    }
+
+    /// Everything, with the namespaces known (for splitting on refusal).
+    pub fn everything_in(keys: Vec<(String, u64)>) -> Shard {
+        let weight = keys.iter().fold(0u64, |a, (_, w)| a.saturating_add(*w));
+        Shard { namespaces: vec![Pattern::all()], pods: None, weight, keys }
     }
 
     /// Whether the shard is all series (no matcher).
@@ -268,42 +275,65 @@ impl Shard {
         }
     }
 
-    /// The shard split in two for a retry: its patterns in two halves, or its one pattern
-    /// halved; a single namespace goes down to pod patterns. `None` when it is one exact pod
-    /// (or one exact namespace at pod level that cannot go further).
+    /// The shard split in two for a retry: along its known values (each half about half the
+    /// weight; a single heavy value apart from the gaps around it), else its pod-name patterns
+    /// halved blindly (a single namespace, or namespaces with no known series, go down to pod
+    /// patterns). `None` for one exact pod.
     pub fn split(&self) -> Option<(Shard, Shard)> {
+        let (patterns, pod_level) = match (&self.pods, self.namespaces.as_slice()) {
+            (Some(p), _) => (p.clone(), true),
+            (None, ns) if matches!(ns, [Pattern::Exact(_)]) || self.keys.is_empty() => {
+                // Down to the pods (unknown here: the per-pod count was not needed): one
+                // namespace, or namespaces none of which had series at the evaluation time.
+                let pods = Shard { pods: Some(vec![Pattern::all()]), keys: Vec::new(), ..self.clone() };
+                return pods.split();
+            }
+            (None, ns) => (ns.to_vec(), false),
+        };
+        let make = |ps: Vec<(Pattern, u64)>, blind_weight: u64| {
+            let weight = if self.keys.is_empty() { blind_weight } else { ps.iter().map(|p| p.1).sum() };
+            let keys: Vec<(String, u64)> =
+                self.keys.iter().filter(|(k, _)| ps.iter().any(|(p, _)| p.matches(k))).cloned().collect();
+            let ps: Vec<Pattern> = ps.into_iter().map(|p| p.0).collect();
+            if pod_level {
+                Shard { namespaces: self.namespaces.clone(), pods: Some(ps), weight, keys }
+            } else {
+                Shard { namespaces: ps, pods: None, weight, keys }
+            }
+        };
         let half = self.weight.div_ceil(2);
-        let make = |namespaces: Vec<Pattern>, pods: Option<Vec<Pattern>>| Shard {
-            namespaces,
-            pods,
-            weight: half,
-            known: 0,
-        };
-        let halves = |ps: &[Pattern]| -> Option<(Vec<Pattern>, Vec<Pattern>)> {
-            if ps.len() > 1 {
-                let (a, b) = ps.split_at(ps.len() / 2);
-                return Some((a.to_vec(), b.to_vec()));
+        // Along the known values: patterns refined so that none holds more than half.
+        let mut items: Vec<(Pattern, u64)> = Vec::new();
+        for p in patterns {
+            let inside: Vec<(String, u64)> =
+                self.keys.iter().filter(|(k, _)| p.matches(k)).cloned().collect();
+            let w = weight(&inside);
+            if w > half.max(1) && !inside.is_empty() {
+                cover(p, &inside, half.max(1), &mut items);
+            } else {
+                items.push((p, w));
             }
-            let mut parts = halve(ps.first()?)?;
-            let b = parts.split_off(parts.len().div_ceil(2));
-            Some((parts, b))
-        };
-        match &self.pods {
-            Some(pods) => {
-                let (a, b) = halves(pods)?;
-                Some((make(self.namespaces.clone(), Some(a)), make(self.namespaces.clone(), Some(b))))
-            }
-            None => match self.namespaces.as_slice() {
-                [Pattern::Exact(_)] => {
-                    let (a, b) = halves(&[Pattern::all()])?;
-                    Some((make(self.namespaces.clone(), Some(a)), make(self.namespaces.clone(), Some(b))))
-                }
-                ns => {
-                    let (a, b) = halves(ns)?;
-                    Some((make(a, None), make(b, None)))
-                }
-            },
         }
+        if items.len() < 2 {
+            let p = items.pop()?;
+            let mut parts = halve(&p.0)?;
+            let b = parts.split_off(parts.len().div_ceil(2));
+            let zero = |v: Vec<Pattern>| v.into_iter().map(|p| (p, 0)).collect::<Vec<_>>();
+            return Some((make(zero(parts), half), make(zero(b), half)));
+        }
+        let total: u64 = items.iter().map(|i| i.1).sum();
+        let mut acc = 0u64;
+        let mut at = items.len() - 1;
+        for (i, (_, w)) in items.iter().enumerate() {
+            acc = acc.saturating_add(*w);
+            if acc.saturating_mul(2) >= total {
+                at = i + 1;
+                break;
+            }
+        }
+        let at = at.clamp(1, items.len() - 1);
+        let b = items.split_off(at);
+        Some((make(items, half), make(b, half)))
     }
 }
 
@@ -382,7 +412,8 @@ pub fn namespace_plan(namespaces: &[(String, u64)], budget: &Budget) -> Plan {
     let cap = budget.cap();
     let total: u64 = namespaces.iter().map(|(_, s)| s.saturating_mul(2)).sum();
     if total <= cap {
-        return Plan { shards: vec![Shard::everything(total)], big_namespaces: Vec::new() };
+        let keys = namespaces.iter().map(|(n, s)| (n.clone(), s.saturating_mul(2))).collect();
+        return Plan { shards: vec![Shard::everything_in(keys)], big_namespaces: Vec::new() };
     }
     let mut keys: Vec<(String, u64)> =
         namespaces.iter().map(|(n, s)| (n.clone(), s.saturating_mul(2))).collect();
@@ -394,8 +425,8 @@ pub fn namespace_plan(namespaces: &[(String, u64)], budget: &Budget) -> Plan {
     let mut run: Vec<(Pattern, u64)> = Vec::new();
     let flush = |run: &mut Vec<(Pattern, u64)>, shards: &mut Vec<Shard>| {
         for (ps, w) in pack(std::mem::take(run), cap, budget.matcher_len) {
-            let known = keys.iter().filter(|(k, _)| ps.iter().any(|p| p.matches(k))).count() as u64;
-            shards.push(Shard { namespaces: ps, pods: None, weight: w, known });
+            let inside = keys.iter().filter(|(k, _)| ps.iter().any(|p| p.matches(k))).cloned().collect();
+            shards.push(Shard { namespaces: ps, pods: None, weight: w, keys: inside });
         }
     };
     for (p, w) in items {
@@ -404,7 +435,12 @@ pub fn namespace_plan(namespaces: &[(String, u64)], budget: &Budget) -> Plan {
                 flush(&mut run, &mut shards);
                 big.push(ns.clone());
                 // A placeholder, replaced by pod_shards.
-                shards.push(Shard { namespaces: vec![p.clone()], pods: None, weight: w, known: 1 });
+                shards.push(Shard {
+                    namespaces: vec![p.clone()],
+                    pods: None,
+                    weight: w,
+                    keys: vec![(ns.clone(), w)],
+                });
             }
             _ => run.push((p, w)),
         }
@@ -424,12 +460,12 @@ pub fn pod_shards(plan: &mut Plan, namespace: &str, pods: &[(String, u64)], budg
     let new: Vec<Shard> = pack(partition(&keys, cap), cap, budget.matcher_len.saturating_sub(ns_len + 16))
         .into_iter()
         .map(|(ps, w)| {
-            let known = keys.iter().filter(|(k, _)| ps.iter().any(|p| p.matches(k))).count() as u64;
+            let inside = keys.iter().filter(|(k, _)| ps.iter().any(|p| p.matches(k))).cloned().collect();
             Shard {
                 namespaces: vec![Pattern::Exact(namespace.to_string())],
                 pods: Some(ps),
                 weight: w,
-                known,
+                keys: inside,
             }
         })
         .collect();
@@ -555,7 +591,7 @@ mod tests {
         assert!(plan.shards.iter().all(|s| s.weight <= 10), "{plan:?}");
         let pod_level: Vec<&Shard> = plan.shards.iter().filter(|s| s.pods.is_some()).collect();
         assert_eq!(pod_level.len(), 4, "{plan:?}");
-        assert_eq!(pod_level.iter().map(|s| s.known).sum::<u64>(), 20);
+        assert_eq!(pod_level.iter().map(|s| s.keys.len()).sum::<usize>(), 20);
         assert!(plan.shards[0].matchers().starts_with(", namespace=~\""), "{}", plan.shards[0].matchers());
         assert!(pod_level[0].matchers().starts_with(", namespace=\"big\", pod=~\""));
         // Every namespace and pod in exactly one shard.
@@ -572,29 +608,82 @@ mod tests {
                 .count();
             assert_eq!(n, 1, "{ns}/{pod}");
         }
-        // Splitting goes on down to one exact pod.
+        // Blind splitting goes on (pod-name ranges get narrower and longer) as long as asked:
+        // the client bounds the depth. The first half always ends at one exact pod.
         let mut s = Shard::everything(1000);
-        let mut depth = 0;
+        for _ in 0..50 {
+            let (_, b) = s.split().unwrap();
+            assert!(b.pods.is_some());
+            s = b;
+        }
+        let (mut s, mut depth) = (Shard::everything(1000), 0);
         while let Some((a, _)) = s.split() {
             s = a;
             depth += 1;
-            assert!(depth < 200);
         }
-        assert!(depth > 3);
+        assert_eq!(s.pods, Some(vec![Pattern::Exact(String::new())]));
+        assert!(depth >= 2);
         let one = Shard {
             namespaces: vec![Pattern::Exact("ns".into())],
             pods: Some(vec![Pattern::Exact("p".into())]),
             weight: 2,
-            known: 1,
+            keys: vec![("p".into(), 2)],
         };
         assert_eq!(one.split(), None);
+    }
+
+    #[test]
+    fn a_refused_shard_splits_along_its_known_namespaces_then_pods() {
+        let ns: Vec<(String, u64)> = ["data", "kube-system", "monitoring", "shop", "staging"]
+            .iter()
+            .map(|n| (n.to_string(), 4))
+            .collect();
+        let everything = Shard::everything_in(ns.clone());
+        let (a, b) = everything.split().unwrap();
+        assert_eq!((a.keys.len(), b.keys.len()), (3, 2), "{a:?} {b:?}");
+        assert_eq!(a.weight + b.weight, 20);
+        // Keep splitting the half with data: data alone, then its pods (blindly).
+        let mut s = a;
+        let mut path = Vec::new();
+        while let Some((x, y)) = s.split() {
+            let data = |s: &Shard| s.namespaces.iter().any(|p| p.matches("data"));
+            let x = if data(&x) { x } else { y };
+            path.push(x.describe());
+            s = x;
+            if path.len() > 40 {
+                break;
+            }
+        }
+        assert!(path.iter().any(|d| d == "namespaces =data"), "{path:?}");
+        assert!(path.iter().any(|d| d.starts_with("namespace =data, pods ")), "{path:?}");
+        // Every (namespace, pod) is still in exactly one of the leaves of a full split.
+        let mut leaves = vec![everything];
+        for _ in 0..6 {
+            leaves = leaves
+                .into_iter()
+                .flat_map(|s| match s.split() {
+                    Some((a, b)) => vec![a, b],
+                    None => vec![s],
+                })
+                .collect();
+        }
+        for (n, pod) in [("data", "x"), ("shop", "api-0"), ("gone", ""), ("", ""), ("staging", "zz")] {
+            let hits = leaves
+                .iter()
+                .filter(|s| {
+                    s.namespaces.iter().any(|p| p.matches(n))
+                        && s.pods.as_ref().is_none_or(|ps| ps.iter().any(|p| p.matches(pod)))
+                })
+                .count();
+            assert_eq!(hits, 1, "{n}/{pod}");
+        }
     }
 
     #[test]
     fn a_small_cluster_is_one_query() {
         let b = Budget { max_samples: 1_000_000, steps: 10_081, matcher_len: 4000 };
         let plan = namespace_plan(&[("a".into(), 10), ("b".into(), 20)], &b);
-        assert_eq!(plan.shards, vec![Shard::everything(60)]);
+        assert_eq!(plan.shards, vec![Shard::everything_in(vec![("a".into(), 20), ("b".into(), 40)])]);
         assert_eq!(plan.shards[0].matchers(), "");
     }
 }

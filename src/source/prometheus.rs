@@ -785,7 +785,7 @@ mod fetch {
             }
             let mut per_ns: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
             for g in groups {
-                let matcher = Shard { namespaces: g, pods: None, weight: 0, known: 0 }.matchers();
+                let matcher = Shard { namespaces: g, pods: None, weight: 0, keys: Vec::new() }.matchers();
                 stats.cardinality_queries += 1;
                 let v = post(
                     client,
@@ -886,8 +886,9 @@ mod fetch {
                         )));
                     };
                     stats.splits += 1;
-                    if stats.refusals.len() < 5 {
-                        stats.refusals.push(f.clone().into_plain().message(&spec.source));
+                    let said = f.clone().into_plain().message(&spec.source);
+                    if stats.refusals.len() < 5 && !stats.refusals.contains(&said) {
+                        stats.refusals.push(said);
                     }
                     tracing::debug!(
                         "{} ({}): refused ({}); split in two",
