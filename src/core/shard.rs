@@ -24,6 +24,10 @@ pub const MAX_QUERY_LEN: usize = 16 * 1024;
 
 /// The largest code point, the top of a pattern's character range.
 const MAX_CHAR: u32 = 0x10_FFFF;
+/// The bottom of a pattern's character range: the space. Control characters never occur in
+/// namespace and pod names (DNS labels), and VictoriaMetrics cannot parse back a range from
+/// `\x{0}` once its optimizer has printed it.
+const MIN_CHAR: u32 = 0x20;
 
 /// The characters of Kubernetes names (DNS-1123), in code-point order: where a pattern whose
 /// names are unknown is split in two.
@@ -133,10 +137,11 @@ fn cover(region: Pattern, keys: &[(String, u64)], cap: u64, out: &mut Vec<(Patte
         Pattern::Prefix(p) => {
             let (exact, longer): (Vec<_>, Vec<_>) = keys.iter().cloned().partition(|(k, _)| *k == p);
             out.push((Pattern::Exact(p.clone()), weight(&exact)));
-            cover(Pattern::Range { prefix: p, lo: 0, hi: MAX_CHAR }, &longer, cap, out);
+            cover(Pattern::Range { prefix: p, lo: MIN_CHAR, hi: MAX_CHAR }, &longer, cap, out);
         }
         Pattern::Range { prefix, lo, hi } => {
-            let next = |k: &str| k[prefix.len()..].chars().next().map_or(0, u32::from);
+            let next =
+                |k: &str| k[prefix.len()..].chars().next().map_or(MIN_CHAR, |c| u32::from(c).max(MIN_CHAR));
             let mut chars: Vec<u32> = keys.iter().map(|(k, _)| next(k)).collect();
             chars.dedup();
             if chars.len() == 1 {
@@ -180,7 +185,7 @@ pub fn halve(p: &Pattern) -> Option<Vec<Pattern>> {
         Pattern::Exact(_) => None,
         Pattern::Prefix(prefix) => {
             let mut out = vec![Pattern::Exact(prefix.clone())];
-            out.extend(halve(&Pattern::Range { prefix: prefix.clone(), lo: 0, hi: MAX_CHAR })?);
+            out.extend(halve(&Pattern::Range { prefix: prefix.clone(), lo: MIN_CHAR, hi: MAX_CHAR })?);
             Some(out)
         }
         Pattern::Range { prefix, lo, hi } if lo == hi => {
@@ -374,6 +379,13 @@ impl Budget {
     }
 }
 
+/// The granularity of a partition before packing: an eighth of the cap, so that packed runs come
+/// within an eighth of it (one app's 50 pods may go to two runs) at the price of a few more
+/// patterns per query.
+fn fine(cap: u64) -> u64 {
+    (cap / 8).max(1)
+}
+
 /// Packs patterns (in order) into runs of total weight at most `cap` whose alternation fits in
 /// `max_len` bytes.
 fn pack(items: Vec<(Pattern, u64)>, cap: u64, max_len: usize) -> Vec<(Vec<Pattern>, u64)> {
@@ -419,7 +431,7 @@ pub fn namespace_plan(namespaces: &[(String, u64)], budget: &Budget) -> Plan {
         namespaces.iter().map(|(n, s)| (n.clone(), s.saturating_mul(2))).collect();
     keys.sort();
     keys.dedup_by(|a, b| a.0 == b.0);
-    let items = partition(&keys, cap);
+    let items = partition(&keys, fine(cap));
     let mut shards = Vec::new();
     let mut big = Vec::new();
     let mut run: Vec<(Pattern, u64)> = Vec::new();
@@ -457,18 +469,19 @@ pub fn pod_shards(plan: &mut Plan, namespace: &str, pods: &[(String, u64)], budg
     keys.sort();
     keys.dedup_by(|a, b| a.0 == b.0);
     let ns_len = Pattern::Exact(namespace.to_string()).regex().len();
-    let new: Vec<Shard> = pack(partition(&keys, cap), cap, budget.matcher_len.saturating_sub(ns_len + 16))
-        .into_iter()
-        .map(|(ps, w)| {
-            let inside = keys.iter().filter(|(k, _)| ps.iter().any(|p| p.matches(k))).cloned().collect();
-            Shard {
-                namespaces: vec![Pattern::Exact(namespace.to_string())],
-                pods: Some(ps),
-                weight: w,
-                keys: inside,
-            }
-        })
-        .collect();
+    let new: Vec<Shard> =
+        pack(partition(&keys, fine(cap)), cap, budget.matcher_len.saturating_sub(ns_len + 16))
+            .into_iter()
+            .map(|(ps, w)| {
+                let inside = keys.iter().filter(|(k, _)| ps.iter().any(|p| p.matches(k))).cloned().collect();
+                Shard {
+                    namespaces: vec![Pattern::Exact(namespace.to_string())],
+                    pods: Some(ps),
+                    weight: w,
+                    keys: inside,
+                }
+            })
+            .collect();
     if let Some(at) = plan
         .shards
         .iter()
@@ -499,6 +512,8 @@ mod tests {
 
     const PROBE: &[&str] = &[
         "",
+        " ",
+        "a b",
         "a",
         "api",
         "api-",

@@ -360,7 +360,11 @@ pub fn parse_labelled(status: u16, body: &[u8]) -> Result<LabelledVector, Failur
     };
     if answer.status != "success" {
         let kind = answer.error_type.unwrap_or_else(|| "error".into());
-        let error = answer.error.unwrap_or_default();
+        let mut error = answer.error.unwrap_or_default();
+        if error.chars().count() > 400 {
+            // VictoriaMetrics repeats the whole query in its errors.
+            error = error.chars().take(400).collect::<String>() + "...";
+        }
         if kind == "bad_data" {
             return Err(Failure::Rejected(format!("{kind}: {error}")));
         }

@@ -1080,7 +1080,7 @@ fn fleet_history_from_victoria_metrics_behind_an_authenticating_proxy_is_the_sam
     }
 
     // Without the token: the proxy's 401, degraded (exit 3 when required).
-    let r = run(&[&args[..4], &args[6..]].concat());
+    let r = run(&[&args[..7], &args[9..]].concat());
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.json["missingInputs"][0]
@@ -1089,7 +1089,7 @@ fn fleet_history_from_victoria_metrics_behind_an_authenticating_proxy_is_the_sam
         "{}",
         r.json["missingInputs"]
     );
-    let r = run(&[&args[..4], &args[6..], &["--require-prometheus"]].concat());
+    let r = run(&[&args[..7], &args[9..], &["--require-prometheus"]].concat());
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("HTTP status 401"), "{}", r.stderr);
     assert!(!r.stderr.contains(VM_TOKEN) && !r.stderr.contains(VM_TENANT));
