@@ -15,7 +15,9 @@ use serde::Serialize;
 use super::check::{CheckReport, Explain};
 use super::figure::{CpuFig, MemFig};
 use super::plan::Recommendation;
-use crate::model::profile::{CpuSpec, Profile, Service};
+#[cfg(test)]
+use crate::model::profile::Service;
+use crate::model::profile::{CpuSpec, Profile};
 use crate::model::quantity::{Bytes, Millicores};
 
 /// The per-pod memory series: working set summed over the pod's containers. `container=""` is
@@ -49,6 +51,16 @@ pub fn cpu_series(matchers: &str) -> String {
 pub fn count_by_namespace() -> String {
     format!("count by (namespace) ({})", memory_selector(""))
 }
+
+/// kube-state-metrics' controller owners per pod, at the evaluation time.
+pub const POD_OWNERS: &str =
+    r#"max by (namespace, pod, owner_kind, owner_name) (kube_pod_owner{owner_is_controller="true"})"#;
+
+/// kube-state-metrics' owners of ReplicaSets (to resolve a pod's ReplicaSet to its Deployment).
+pub const REPLICASET_OWNERS: &str = r#"max by (namespace, replicaset, owner_kind, owner_name) (kube_replicaset_owner{owner_is_controller="true"})"#;
+
+/// kube-state-metrics' pod labels (those its `--metric-labels-allowlist` exposes).
+pub const POD_LABELS: &str = "kube_pod_labels";
 
 /// The per-pod count of the namespaces too big for one query (`namespace=~"..."` matchers).
 pub fn count_by_pod(matchers: &str) -> String {
@@ -371,86 +383,14 @@ pub fn millicores_from(cores: f64) -> Option<Millicores> {
 // ---------------------------------------------------------------------------------------------
 // Matching pods to services
 
-/// The alphabet of Kubernetes' generated name parts (`rand.String`, `SafeEncodeString`): no
-/// vowels, no 0, 1 or 3, so that a word such as `gateway` never passes for a hash.
-const K8S_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+pub use crate::model::matching::is_pod_of;
+use crate::model::matching::{self, MatchedBy, PodFacts};
 
-fn generated(s: &str, min: usize, max: usize) -> bool {
-    (min..=max).contains(&s.len()) && s.bytes().all(|b| K8S_ALPHABET.contains(&b))
-}
-
-/// The 5-character random suffix of a generated pod name.
-fn random5(s: &str) -> bool {
-    generated(s, 5, 5)
-}
-
-/// `<pod-template-hash>-<random5>`: a Deployment's pod.
-fn deployment_suffix(s: &str) -> bool {
-    s.split_once('-').is_some_and(|(hash, r)| generated(hash, 1, 10) && random5(r))
-}
-
-/// `<ordinal>`: a StatefulSet's pod (`0`, `1`, `12`; no leading zeros).
-fn ordinal_suffix(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'))
-}
-
-/// `<scheduled minutes>-<random5>`: a CronJob's job's pod.
-fn cronjob_suffix(s: &str) -> bool {
-    s.split_once('-')
-        .is_some_and(|(t, r)| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) && random5(r))
-}
-
-/// Whether `pod` is a pod of the workload `base` of the given kind (any kind when `None`):
-/// `base` itself, or `base-` followed by the suffix its controller generates.
-pub fn is_pod_of(kind: Option<&str>, base: &str, pod: &str) -> bool {
-    if pod == base {
-        return true;
-    }
-    let Some(rest) = pod.strip_prefix(base).and_then(|r| r.strip_prefix('-')) else {
-        return false;
-    };
-    match kind {
-        Some("Deployment") => deployment_suffix(rest),
-        Some("StatefulSet") => ordinal_suffix(rest),
-        Some("DaemonSet" | "Job" | "ReplicaSet" | "ReplicationController") => random5(rest),
-        Some("CronJob") => cronjob_suffix(rest),
-        Some("Pod") => false,
-        _ => deployment_suffix(rest) || ordinal_suffix(rest) || random5(rest) || cronjob_suffix(rest),
-    }
-}
-
-/// The profile service a pod (by namespace and name) belongs to: the service's `namespace`, if
-/// set, must be the pod's, and the pod name must be the service's workload name (`workload`,
-/// else the service name) or that name plus a controller suffix ([`is_pod_of`]). When several
-/// services match, the longest name wins (`api-gateway-7d9f8b6c5d-x2x9z` is `api-gateway`'s,
-/// not `api`'s), then a service with a namespace over one without, then profile order.
+/// The profile service a pod (by namespace and name) belongs to when nothing else is known of
+/// it: the name rule of [`crate::model::matching`] (the service's workload name, else its name,
+/// plus a controller suffix; the longest name wins, then a service with a namespace).
 pub fn match_pod(profile: &Profile, namespace: &str, pod: &str) -> Option<usize> {
-    let mut best: Option<((usize, bool), usize)> = None;
-    for (i, s) in profile.services.iter().enumerate() {
-        if s.namespace.as_deref().is_some_and(|ns| ns != namespace) {
-            continue;
-        }
-        let (kind, base) = workload_of(s);
-        if !is_pod_of(kind, base, pod) {
-            continue;
-        }
-        let key = (base.len(), s.namespace.is_some());
-        if best.is_none_or(|(k, _)| key > k) {
-            best = Some((key, i));
-        }
-    }
-    best.map(|(_, i)| i)
-}
-
-/// The kind (if given) and name of a service's workload.
-fn workload_of(s: &Service) -> (Option<&str>, &str) {
-    match s.workload.as_deref() {
-        Some(w) => match w.split_once('/') {
-            Some((kind, name)) => (Some(kind), name),
-            None => (None, w),
-        },
-        None => (None, s.name.as_str()),
-    }
+    matching::by_pod_name(profile, namespace, pod)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -481,6 +421,11 @@ pub struct Samples {
     pub cpu_quantile: Vec<PodValue<Millicores>>,
     /// Values skipped and warnings Prometheus sent.
     pub warnings: Vec<String>,
+    /// Top owners from kube-state-metrics (`kube_pod_owner`, ReplicaSets resolved through
+    /// `kube_replicaset_owner`): (namespace, pod) → (kind, name).
+    pub owners: BTreeMap<(String, String), (String, String)>,
+    /// `kube_pod_labels` per pod, keys as kube-state-metrics writes them (`label_app`).
+    pub labels: BTreeMap<(String, String), BTreeMap<String, String>>,
 }
 
 /// A pod's figure in the report: Prometheus' text and the rounded integer.
@@ -571,6 +516,10 @@ pub struct HistoryReport {
     /// How the read was split into queries (none when nothing was asked).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read: Option<ReadStats>,
+    /// How pods were matched to services (by owner and labels from kube-state-metrics, or by
+    /// pod name only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matching: Option<String>,
 }
 
 /// How the history read was split to stay within the backend's limits, and what it took.
@@ -597,6 +546,8 @@ pub struct ReadStats {
     pub queries: u64,
     /// Of which cardinality queries.
     pub cardinality_queries: u64,
+    /// Of which kube-state-metrics queries (owners, labels) for matching pods to services.
+    pub metadata_queries: u64,
     /// Queries refused (too many samples, a timeout, 503) and split in two for a retry.
     pub splits: u64,
     /// Queries repeated after a transient error (502, 500, a connection reset).
@@ -623,6 +574,9 @@ impl ReadStats {
         );
         if self.pod_batches > 0 {
             s.push_str(&format!(" ({} pod-name batch(es))", self.pod_batches));
+        }
+        if self.metadata_queries > 0 {
+            s.push_str(&format!(", {} kube-state-metrics", self.metadata_queries));
         }
         if self.splits > 0 {
             s.push_str(&format!(", {} split and retried", self.splits));
@@ -669,6 +623,7 @@ impl HistoryReport {
             unmatched_pods: Vec::new(),
             warnings: Vec::new(),
             read: None,
+            matching: None,
         }
     }
 
@@ -712,6 +667,10 @@ impl HistoryReport {
             s.push_str("; ");
             s.push_str(&r.describe());
         }
+        if let Some(m) = &self.matching {
+            s.push_str("; ");
+            s.push_str(m);
+        }
         s
     }
 
@@ -727,8 +686,25 @@ impl HistoryReport {
 pub fn apply(profile: &Profile, spec: &Spec, samples: &Samples) -> (Profile, HistoryReport) {
     let mut matched: BTreeMap<(String, String), Option<usize>> = BTreeMap::new();
     let mut pods: Vec<BTreeMap<(String, String), PodHistory>> = vec![BTreeMap::new(); profile.services.len()];
+    let mut by: BTreeMap<MatchedBy, u64> = BTreeMap::new();
     let mut lookup = |ns: &str, pod: &str| {
-        *matched.entry((ns.to_string(), pod.to_string())).or_insert_with(|| match_pod(profile, ns, pod))
+        let key = (ns.to_string(), pod.to_string());
+        if let Some(i) = matched.get(&key) {
+            return *i;
+        }
+        let facts = PodFacts {
+            namespace: ns,
+            name: pod,
+            owner: samples.owners.get(&key).map(|(k, n)| (k.as_str(), n.as_str())),
+            labels: samples.labels.get(&key),
+            sanitized_labels: true,
+        };
+        let m = matching::match_pod(profile, &facts);
+        if let Some((_, b)) = m {
+            *by.entry(b).or_default() += 1;
+        }
+        matched.insert(key, m.map(|(i, _)| i));
+        m.map(|(i, _)| i)
     };
     type Slot = fn(&mut PodHistory) -> &mut Option<Raw>;
     let mut put = |v: (&str, &str, &str, u64), slot: Slot, pods: &mut Vec<BTreeMap<_, PodHistory>>| {
@@ -756,6 +732,19 @@ pub fn apply(profile: &Profile, spec: &Spec, samples: &Samples) -> (Profile, His
 
     let mut report = HistoryReport::base(spec);
     report.warnings = samples.warnings.clone();
+    let owned = by.iter().filter(|(b, _)| **b != MatchedBy::PodName).map(|(_, n)| n).sum::<u64>();
+    let named = by.get(&MatchedBy::PodName).copied().unwrap_or(0);
+    if owned + named > 0 {
+        report.matching = Some(if samples.owners.is_empty() {
+            format!(
+                "{named} pod(s) matched by pod name only: no kube-state-metrics kube_pod_owner series, so owners and labels are not known (the live cluster matches by owner and labels)"
+            )
+        } else {
+            format!(
+                "{owned} pod(s) matched by owner or labels (kube-state-metrics), {named} by pod name only (no kube_pod_owner series at the evaluation time)"
+            )
+        });
+    }
     report.unmatched_pods =
         matched.iter().filter(|(_, i)| i.is_none()).map(|((ns, pod), _)| format!("{ns}/{pod}")).collect();
     let mut out = profile.clone();
@@ -1108,6 +1097,7 @@ mod tests {
             ],
             cpu_quantile: vec![pv("a", "api-7d9f8b6c5d-x2x9z", "0.0123", Millicores(13))],
             warnings: vec!["w".into()],
+            ..Samples::default()
         };
         let (out, h) = apply(&p, &spec(), &samples);
         let api = &out.services[0];
@@ -1141,6 +1131,30 @@ mod tests {
     }
 
     #[test]
+    fn kube_state_metrics_owners_match_pods_as_the_live_cluster_does() {
+        // The pod's name says api; kube-state-metrics says Deployment/payments owns it.
+        let mut payments = svc("payments");
+        payments.workload = Some("Deployment/payments".into());
+        let p = profile(vec![svc("api"), payments]);
+        let pod = "api-7d9f8b6c5d-x2x9z";
+        let mut samples = Samples {
+            memory_quantile: vec![pv("a", pod, "1", Bytes(MI))],
+            ..Samples::default()
+        };
+        let (_, h) = apply(&p, &spec(), &samples);
+        assert_eq!(h.services[0].name, "api");
+        assert!(h.matching.as_deref().unwrap().starts_with("1 pod(s) matched by pod name only: no kube-state-metrics"));
+        samples.owners.insert(("a".into(), pod.into()), ("Deployment".into(), "payments".into()));
+        let (_, h) = apply(&p, &spec(), &samples);
+        assert_eq!(h.services[0].name, "payments");
+        assert_eq!(
+            h.matching.as_deref(),
+            Some("1 pod(s) matched by owner or labels (kube-state-metrics), 0 by pod name only (no kube_pod_owner series at the evaluation time)")
+        );
+        assert!(h.summary().contains("1 pod(s) matched by owner or labels"));
+    }
+
+    #[test]
     fn peak_never_below_typical_and_an_old_cpu_peak_below_the_new_typical_is_dropped() {
         let p = two_service_profile();
         let samples = Samples {
@@ -1148,6 +1162,7 @@ mod tests {
             memory_peak: vec![],
             cpu_quantile: vec![pv("a", "api-0", "0.5", Millicores(500))],
             warnings: vec![],
+            ..Samples::default()
         };
         let (out, h) = apply(&p, &spec(), &samples);
         assert_eq!(out.services[0].memory.typical, Bytes(200 * MI));
@@ -1188,6 +1203,7 @@ mod tests {
             memory_peak: vec![pv("a", "api-0", "5", Bytes(90 * MI))],
             cpu_quantile: vec![],
             warnings: vec![],
+            ..Samples::default()
         };
         let (out, h) = apply(&p, &spec(), &samples);
         let b = crate::core::check::Baseline::from_profile(&out, Bytes(8 << 30), None);

@@ -69,8 +69,9 @@ impl Pattern {
         }
     }
 
-    /// The pattern as RE2 inside a PromQL double-quoted string (backslashes doubled): every
-    /// character but `[A-Za-z0-9_]` as `\\x{HEX}`, so no name can change the expression.
+    /// The pattern as RE2 inside a PromQL double-quoted string (backslashes doubled): `.` as
+    /// `\\.`, every other character but `[A-Za-z0-9_-]` as `\\x{HEX}`, so no name can change
+    /// the expression.
     pub fn regex(&self) -> String {
         match self {
             Pattern::Exact(e) => literal(e),
@@ -99,8 +100,10 @@ impl Pattern {
 fn literal(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if c.is_ascii_alphanumeric() || c == '_' {
+        if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
             out.push(c);
+        } else if c == '.' {
+            out.push_str("\\\\.");
         } else {
             let _ = write!(out, "\\\\x{{{:x}}}", u32::from(c));
         }
@@ -435,16 +438,9 @@ pub fn namespace_plan(namespaces: &[(String, u64)], budget: &Budget) -> Plan {
     let mut shards = Vec::new();
     let mut big = Vec::new();
     let mut run: Vec<(Pattern, u64)> = Vec::new();
-    let flush = |run: &mut Vec<(Pattern, u64)>, shards: &mut Vec<Shard>| {
-        for (ps, w) in pack(std::mem::take(run), cap, budget.matcher_len) {
-            let inside = keys.iter().filter(|(k, _)| ps.iter().any(|p| p.matches(k))).cloned().collect();
-            shards.push(Shard { namespaces: ps, pods: None, weight: w, keys: inside });
-        }
-    };
     for (p, w) in items {
         match &p {
             Pattern::Exact(ns) if w > cap => {
-                flush(&mut run, &mut shards);
                 big.push(ns.clone());
                 // A placeholder, replaced by pod_shards.
                 shards.push(Shard {
@@ -454,10 +450,14 @@ pub fn namespace_plan(namespaces: &[(String, u64)], budget: &Budget) -> Plan {
                     keys: vec![(ns.clone(), w)],
                 });
             }
+            // The rest need not be contiguous: one alternation takes them in any order.
             _ => run.push((p, w)),
         }
     }
-    flush(&mut run, &mut shards);
+    for (ps, w) in pack(run, cap, budget.matcher_len) {
+        let inside = keys.iter().filter(|(k, _)| ps.iter().any(|p| p.matches(k))).cloned().collect();
+        shards.push(Shard { namespaces: ps, pods: None, weight: w, keys: inside });
+    }
     Plan { shards, big_namespaces: big }
 }
 
@@ -573,8 +573,8 @@ mod tests {
 
     #[test]
     fn patterns_are_escaped_regexes() {
-        assert_eq!(Pattern::Exact("a.b-c".into()).regex(), r"a\\x{2e}b\\x{2d}c");
-        assert_eq!(Pattern::Prefix("api-".into()).regex(), r"api\\x{2d}.*");
+        assert_eq!(Pattern::Exact("a.b-c\"".into()).regex(), r"a\\.b-c\\x{22}");
+        assert_eq!(Pattern::Prefix("api-".into()).regex(), r"api-.*");
         assert_eq!(
             Pattern::Range { prefix: "a".into(), lo: 0x62, hi: 0x6b }.regex(),
             r"a[\\x{62}-\\x{6b}].*"
@@ -607,7 +607,9 @@ mod tests {
         let pod_level: Vec<&Shard> = plan.shards.iter().filter(|s| s.pods.is_some()).collect();
         assert_eq!(pod_level.len(), 4, "{plan:?}");
         assert_eq!(pod_level.iter().map(|s| s.keys.len()).sum::<usize>(), 20);
-        assert!(plan.shards[0].matchers().starts_with(", namespace=~\""), "{}", plan.shards[0].matchers());
+        let ns_level: Vec<&Shard> = plan.shards.iter().filter(|s| s.pods.is_none()).collect();
+        assert_eq!(ns_level.len(), 1, "a and c and the gaps in one query: {plan:?}");
+        assert!(ns_level[0].matchers().starts_with(", namespace=~\""), "{}", ns_level[0].matchers());
         assert!(pod_level[0].matchers().starts_with(", namespace=\"big\", pod=~\""));
         // Every namespace and pod in exactly one shard.
         for (ns, pod) in

@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod inventory;
+pub mod matching;
 pub mod profile;
 pub mod quantity;
 pub mod ratio;

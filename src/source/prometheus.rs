@@ -446,7 +446,54 @@ pub fn samples(memory: Vector, peak: Vector, cpu: Vector) -> Samples {
     let memory_quantile = values(memory, "memory quantile", history::bytes_from, &mut warnings);
     let memory_peak = values(peak, "memory peak", history::bytes_from, &mut warnings);
     let cpu_quantile = values(cpu, "cpu quantile", history::millicores_from, &mut warnings);
-    Samples { memory_quantile, memory_peak, cpu_quantile, warnings }
+    Samples { memory_quantile, memory_peak, cpu_quantile, warnings, ..Samples::default() }
+}
+
+/// Top owners per pod from kube-state-metrics' answers (`kube_pod_owner`, `kube_replicaset_owner`):
+/// a ReplicaSet owned by a Deployment becomes the Deployment, a pod without an owner
+/// (`<none>`) is its own (`Pod`), as the live cluster's top owner.
+pub fn owners(
+    pods: &LabelledVector,
+    replicasets: &LabelledVector,
+) -> BTreeMap<(String, String), (String, String)> {
+    let get = |m: &BTreeMap<String, String>, k: &str| m.get(k).cloned().unwrap_or_default();
+    let rs: BTreeMap<(String, String), (String, String)> = replicasets
+        .items
+        .iter()
+        .map(|(m, _)| {
+            ((get(m, "namespace"), get(m, "replicaset")), (get(m, "owner_kind"), get(m, "owner_name")))
+        })
+        .collect();
+    let mut out = BTreeMap::new();
+    for (m, _) in &pods.items {
+        let (ns, pod, kind, name) =
+            (get(m, "namespace"), get(m, "pod"), get(m, "owner_kind"), get(m, "owner_name"));
+        if ns.is_empty() || pod.is_empty() {
+            continue;
+        }
+        let owner = match kind.as_str() {
+            "" | "<none>" => ("Pod".to_string(), pod.clone()),
+            "ReplicaSet" => match rs.get(&(ns.clone(), name.clone())) {
+                Some((k, n)) if k == "Deployment" && !n.is_empty() => (k.clone(), n.clone()),
+                _ => (kind, name),
+            },
+            _ => (kind, name),
+        };
+        out.insert((ns, pod), owner);
+    }
+    out
+}
+
+/// `kube_pod_labels` per pod: the `label_*` labels.
+pub fn pod_labels(v: &LabelledVector) -> BTreeMap<(String, String), BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for (m, _) in &v.items {
+        let (Some(ns), Some(pod)) = (m.get("namespace"), m.get("pod")) else { continue };
+        let labels: BTreeMap<String, String> =
+            m.iter().filter(|(k, _)| k.starts_with("label_")).map(|(k, v)| (k.clone(), v.clone())).collect();
+        out.insert((ns.clone(), pod.clone()), labels);
+    }
+    out
 }
 
 /// The first failure by [`Failure::rank`], if any of the three failed.
@@ -926,7 +973,27 @@ mod fetch {
             v.items.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
             v
         });
-        Ok(Read { samples: super::samples(m, p, c), stats })
+        let mut samples = super::samples(m, p, c);
+        // 5. Owners and labels from kube-state-metrics, when it is there (else: by pod name).
+        let mut meta = Vec::new();
+        for q in [history::POD_OWNERS, history::REPLICASET_OWNERS, history::POD_LABELS] {
+            stats.queries += 1;
+            stats.metadata_queries += 1;
+            match post(client, ep, "kube-state-metrics", q, &time, opts.timeout).await {
+                Ok(v) => meta.push(v),
+                Err(Failure::Rejected(e)) => return Err(Failure::Rejected(e)),
+                Err(f) => {
+                    samples.warnings.push(format!(
+                        "{q}: {} (pods matched by name)",
+                        f.into_plain().message("").trim_start_matches(": ")
+                    ));
+                    meta.push(LabelledVector::default());
+                }
+            }
+        }
+        samples.owners = super::owners(&meta[0], &meta[1]);
+        samples.labels = super::pod_labels(&meta[2]);
+        Ok(Read { samples, stats })
     }
 
     /// One instant query by POST, within `timeout`.

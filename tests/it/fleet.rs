@@ -169,11 +169,14 @@ pub fn backfill(dir: &Path, at: i64, pods: &[FleetPod]) -> PathBuf {
         .collect();
     let src = dir.join("openmetrics");
     std::fs::create_dir_all(&src).expect("dir");
+    let mut files = files;
+    files.insert(i64::MAX, kube_state_metrics(at, pods));
     let paths: Vec<PathBuf> = files
         .into_iter()
         .map(|(k, mut text)| {
             text.push_str("# EOF\n");
-            let p = src.join(format!("{k}.om"));
+            let p =
+                src.join(if k == i64::MAX { "kube-state-metrics.om".to_string() } else { format!("{k}.om") });
             std::fs::write(&p, text).expect("write openmetrics");
             p
         })
@@ -207,6 +210,71 @@ pub fn backfill(dir: &Path, at: i64, pods: &[FleetPod]) -> PathBuf {
     std::fs::remove_dir_all(&src).ok();
     eprintln!("fleet: {} pods backfilled in {:?}", pods.len(), started.elapsed());
     tsdb
+}
+
+/// The ReplicaSet of a pod (`<app>-<hash>`).
+fn replicaset(pod: &FleetPod) -> &str {
+    pod.name.rsplit_once('-').map_or(pod.name.as_str(), |(rs, _)| rs)
+}
+
+/// kube-state-metrics' owner series of the fleet over its last 3 samples (the evaluation time
+/// sees them): each pod owned by its ReplicaSet, each ReplicaSet by its Deployment.
+fn kube_state_metrics(at: i64, pods: &[FleetPod]) -> String {
+    let mut s = String::from("# TYPE kube_pod_owner gauge\n");
+    for pod in pods {
+        for i in SAMPLES - 3..SAMPLES {
+            s.push_str(&format!(
+                "kube_pod_owner{{namespace=\"{}\",owner_is_controller=\"true\",owner_kind=\"ReplicaSet\",owner_name=\"{}\",pod=\"{}\"}} 1 {}\n",
+                pod.ns,
+                replicaset(pod),
+                pod.name,
+                ts(at, i)
+            ));
+        }
+    }
+    s.push_str("# TYPE kube_replicaset_owner gauge\n");
+    let mut seen = std::collections::BTreeSet::new();
+    for pod in pods {
+        if seen.insert((pod.ns, replicaset(pod).to_string())) {
+            for i in SAMPLES - 3..SAMPLES {
+                s.push_str(&format!(
+                    "kube_replicaset_owner{{namespace=\"{}\",owner_is_controller=\"true\",owner_kind=\"Deployment\",owner_name=\"{}\",replicaset=\"{}\"}} 1 {}\n",
+                    pod.ns,
+                    pod.app,
+                    replicaset(pod),
+                    ts(at, i)
+                ));
+            }
+        }
+    }
+    s
+}
+
+/// The same series as VictoriaMetrics JSON lines.
+fn kube_state_metrics_json(at: i64, pods: &[FleetPod]) -> String {
+    let t: Vec<String> = (SAMPLES - 3..SAMPLES).map(|i| (ts(at, i) * 1000).to_string()).collect();
+    let t = t.join(",");
+    let mut out = String::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for pod in pods {
+        out.push_str(&format!(
+            r#"{{"metric":{{"__name__":"kube_pod_owner","namespace":"{}","owner_is_controller":"true","owner_kind":"ReplicaSet","owner_name":"{}","pod":"{}"}},"values":[1,1,1],"timestamps":[{t}]}}"#,
+            pod.ns,
+            replicaset(pod),
+            pod.name
+        ));
+        out.push('\n');
+        if seen.insert((pod.ns, replicaset(pod).to_string())) {
+            out.push_str(&format!(
+                r#"{{"metric":{{"__name__":"kube_replicaset_owner","namespace":"{}","owner_is_controller":"true","owner_kind":"Deployment","owner_name":"{}","replicaset":"{}"}},"values":[1,1,1],"timestamps":[{t}]}}"#,
+                pod.ns,
+                pod.app,
+                replicaset(pod)
+            ));
+            out.push('\n');
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -368,6 +436,8 @@ pub fn import(vm: &Victoria, at: i64, pods: &[FleetPod]) {
         let r = http_send(vm.port, "POST", "/api/v1/import", &[], body.as_bytes());
         assert!(r.starts_with("HTTP/1.1 204") || r.starts_with("HTTP/1.0 204"), "import: {r}");
     }
+    let r = http_send(vm.port, "POST", "/api/v1/import", &[], kube_state_metrics_json(at, pods).as_bytes());
+    assert!(r.starts_with("HTTP/1.1 204") || r.starts_with("HTTP/1.0 204"), "import: {r}");
     let r = http_send(vm.port, "GET", "/internal/force_flush", &[], b"");
     assert!(r.contains(" 200 "), "flush: {r}");
     eprintln!("fleet: {} pods imported into VictoriaMetrics in {:?}", pods.len(), started.elapsed());

@@ -861,6 +861,10 @@ fn assert_fleet_figures(v: &Value, at: i64, left_open: bool) {
     assert_eq!(h["status"], "ok", "{}", h["error"]);
     assert_eq!(h["unmatchedPods"], serde_json::json!([]));
     assert_eq!(h["withoutFigures"], serde_json::json!([]));
+    assert_eq!(
+        h["matching"],
+        "1500 pod(s) matched by owner or labels (kube-state-metrics), 0 by pod name only (no kube_pod_owner series at the evaluation time)"
+    );
     let mut seen = 0;
     for pod in crate::fleet::pods() {
         let s = service(h, "services", &pod.app);
@@ -968,9 +972,14 @@ fn fleet_history_is_read_in_shards_under_the_sample_limit() {
     assert_eq!(read["splits"], 0, "{read}");
     let shards = read["shards"].as_u64().expect("shards");
     // 1,500 pods x 2 (series + pod) = 3,000 units at 396 a query: 8 at least.
-    assert!((8..=12).contains(&shards), "{read}");
+    assert!((8..=11).contains(&shards), "{read}");
     assert!(read["podBatches"].as_u64().expect("batches") >= 7, "{read}");
-    assert_eq!(read["queries"].as_u64(), Some(3 * shards + read["cardinalityQueries"].as_u64().expect("n")));
+    assert_eq!(
+        read["queries"].as_u64(),
+        Some(3 * shards + 2 + 3),
+        "figures, cardinality, kube-state-metrics"
+    );
+    assert_eq!(read["metadataQueries"], 3);
     assert_eq!(read["cardinalityQueries"], 2, "count by namespace, then by pod for the big ones");
     let largest = read["largestEstimate"].as_u64().expect("estimate");
     assert!(largest <= 4_000_000 && largest > 2_000_000, "{read}");
