@@ -106,6 +106,11 @@ pub struct GenerateArgs {
     /// Cluster options.
     #[command(flatten)]
     pub cluster: ClusterArgs,
+
+    /// With --prometheus: the profile comes from Prometheus alone (no cluster connection):
+    /// one service per workload found in the history.
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
 }
 
 /// Options of `recommend`.

@@ -811,6 +811,7 @@ mod fetch {
         // 1. Cardinality: memory series per namespace now (cheap: one sample per series).
         let count = history::count_by_namespace();
         stats.cardinality_queries += 1;
+        stats.queries += 1;
         let v = post(client, ep, "cardinality", &count, &time, opts.timeout)
             .await
             .map_err(Failure::into_plain)?;
