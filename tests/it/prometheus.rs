@@ -35,9 +35,9 @@ pub fn require_tools() {
 }
 
 /// A Prometheus server on loopback, killed when dropped.
-struct Prometheus {
+pub struct Prometheus {
     child: Child,
-    url: String,
+    pub url: String,
     log: PathBuf,
 }
 
@@ -68,7 +68,7 @@ fn start_prometheus(dir: &Path, tsdb: &Path) -> Prometheus {
 }
 
 /// The same with extra flags (`--query.max-samples=...`, `--web.config.file=...`).
-fn start_prometheus_with(dir: &Path, tsdb: &Path, extra: &[&str]) -> Prometheus {
+pub fn start_prometheus_with(dir: &Path, tsdb: &Path, extra: &[&str]) -> Prometheus {
     require_tools();
     let config = dir.join("prometheus.yml");
     std::fs::write(&config, "global: {}\nscrape_configs: []\n").expect("config");
@@ -86,15 +86,24 @@ fn start_prometheus_with(dir: &Path, tsdb: &Path, extra: &[&str]) -> Prometheus 
             .stderr(out)
             .spawn()
             .expect("start prometheus");
-        let mut p = Prometheus { child, url: format!("http://127.0.0.1:{port}"), log };
+        let tls = extra.iter().any(|a| a.starts_with("--web.config.file"));
+        let scheme = if tls { "https" } else { "http" };
+        let mut p = Prometheus { child, url: format!("{scheme}://127.0.0.1:{port}"), log };
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = p.child.try_wait() {
                 break; // exited: the port was taken, or worse; see the log
             }
-            if http_get(port, "/-/ready")
-                .is_some_and(|r| r.starts_with("HTTP/1.0 200") || r.starts_with("HTTP/1.1 200"))
-            {
+            let ready = if tls {
+                Command::new("curl")
+                    .args(["-sfk", &format!("https://127.0.0.1:{port}/-/ready")])
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            } else {
+                http_get(port, "/-/ready")
+                    .is_some_and(|r| r.starts_with("HTTP/1.0 200") || r.starts_with("HTTP/1.1 200"))
+            };
+            if ready {
                 return p;
             }
             std::thread::sleep(Duration::from_millis(100));
