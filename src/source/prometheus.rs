@@ -833,7 +833,9 @@ mod fetch {
                     len = 0;
                 }
                 len += l;
-                groups.last_mut().map(|g| g.push(p));
+                if let Some(g) = groups.last_mut() {
+                    g.push(p);
+                }
             }
             let mut per_ns: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
             for g in groups {
