@@ -10,7 +10,7 @@ Then:
 
   1. the unsharded query bizo-plan sent before (every pod at once) is sent by curl: refused;
   2. `bizo-plan check --prometheus ... --window 7d --step 1m` with the default budget
-     (--prometheus-max-samples 20,000,000): wall time, queries, shards, splits, the largest
+     (--prometheus-max-samples 10,000,000, --prometheus-timeout 120 as the server's own 2m): wall time, queries, shards, splits, the largest
      estimated query, and Prometheus' peak RSS (VmHWM; the server was started for the run);
   3. the queries KRR's published batching would send for the same pods (50 pods per query,
      3 figures) for comparison.
@@ -138,7 +138,7 @@ def main():
         print(f"bizo-plan check: {wall:.1f} s wall; {got} pods with figures; read: {json.dumps(r)}")
         print(f"prometheus RSS: {ready_rss / 1024:.0f} MiB when ready, peak {rss('VmHWM:') / 1024:.0f} MiB (VmHWM)")
         assert got == len(fleet), f"{got} of {len(fleet)} pods"
-        assert r["largestEstimate"] <= r["maxSamples"] and r["splits"] == 0, r
+        assert r["largestEstimate"] <= r["maxSamples"], r
         # 3. KRR's batching for the same pods.
         krr = -(-len(fleet) // 50) * 3
         print(f"queries: bizo-plan {r['queries']} ({r['shards']} shards x 3 figures + {r['cardinalityQueries']} cardinality "

@@ -351,8 +351,9 @@ pub struct PrometheusArgs {
 
     /// Samples one query may hold (series plus pods x steps): the read is split by namespace,
     /// then by pod-name batches, to stay under it. Keep it below the server's limit
-    /// (Prometheus --query.max-samples, default 50000000).
-    #[arg(long, value_name = "N", default_value_t = 20_000_000, requires = "prometheus",
+    /// (Prometheus --query.max-samples, default 50000000); the default, times the default
+    /// concurrency, stays under that.
+    #[arg(long, value_name = "N", default_value_t = 10_000_000, requires = "prometheus",
           value_parser = clap::value_parser!(u64).range(10_000..))]
     pub prometheus_max_samples: u64,
 

@@ -587,7 +587,7 @@ mod fetch {
                 at_ms,
                 timeout: Duration::from_secs(30),
                 require: false,
-                max_samples: 20_000_000,
+                max_samples: 10_000_000,
                 concurrency: 4,
                 headers: Vec::new(),
                 bearer_token_file: None,

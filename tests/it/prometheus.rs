@@ -1061,7 +1061,7 @@ fn fleet_history_is_read_in_shards_under_the_sample_limit() {
         r.json["notes"]
     );
 
-    // The default budget (20,000,000) is above this server's limit: refused queries are split
+    // The default budget (10,000,000) is above this server's limit: refused queries are split
     // and retried, and the figures are the same.
     let r = run(&[&base[..], &["--prometheus-concurrency", "2", "--prometheus-timeout", "600"]].concat());
     assert_eq!(r.code, 0, "{}", r.stderr);
