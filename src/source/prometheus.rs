@@ -841,6 +841,7 @@ mod fetch {
             for g in groups {
                 let matcher = Shard { namespaces: g, pods: None, weight: 0, keys: Vec::new() }.matchers();
                 stats.cardinality_queries += 1;
+                stats.queries += 1;
                 let v = post(
                     client,
                     ep,
