@@ -697,6 +697,26 @@ mod tests {
     }
 
     #[test]
+    fn a_namespace_with_known_pods_splits_in_halves_of_its_pods() {
+        // 400 pods sharing a long prefix: halves along the names, not blind character ranges.
+        let keys: Vec<(String, u64)> =
+            (0..400).map(|i| (format!("da-svc{}-4nlwxbbbbb-{i:05}", i / 50), 2)).collect();
+        let s = Shard {
+            namespaces: vec![Pattern::Exact("data".into())],
+            pods: Some(vec![Pattern::all()]),
+            weight: 800,
+            keys: keys.clone(),
+        };
+        let (a, b) = s.split().unwrap();
+        assert_eq!((a.weight, b.weight), (400, 400), "{a:?}");
+        assert_eq!((a.keys.len(), b.keys.len()), (200, 200));
+        for (k, _) in &keys {
+            let n = [&a, &b].iter().filter(|s| s.pods.as_ref().unwrap().iter().any(|p| p.matches(k))).count();
+            assert_eq!(n, 1, "{k}");
+        }
+    }
+
+    #[test]
     fn a_small_cluster_is_one_query() {
         let b = Budget { max_samples: 1_000_000, steps: 10_081, matcher_len: 4000 };
         let plan = namespace_plan(&[("a".into(), 10), ("b".into(), 20)], &b);

@@ -890,6 +890,8 @@ mod fetch {
             }
         }
         let mut answers: [Vector; 3] = Default::default();
+        // Per namespace, its pods' weights, when a refusal needed them.
+        let mut pod_counts: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
         let mut running = FuturesUnordered::new();
         let concurrency = opts.concurrency.max(1);
         loop {
@@ -922,8 +924,51 @@ mod fetch {
                 }
                 Err(Failure::Rejected(e)) => return Err(Failure::Rejected(e)),
                 Err(f) if f.too_large() => {
+                    // One namespace refused whole: its pods, counted once, to split along.
+                    let mut shard = job.shard.clone();
+                    if let (None, [Pattern::Exact(ns)]) = (&shard.pods, shard.namespaces.as_slice()) {
+                        let ns = ns.clone();
+                        if !pod_counts.contains_key(&ns) {
+                            let matcher = Shard {
+                                namespaces: vec![Pattern::Exact(ns.clone())],
+                                pods: None,
+                                weight: 0,
+                                keys: Vec::new(),
+                            }
+                            .matchers();
+                            stats.cardinality_queries += 1;
+                            stats.queries += 1;
+                            let counted = post(
+                                client,
+                                ep,
+                                "cardinality per pod",
+                                &history::count_by_pod(&matcher),
+                                &time,
+                                opts.timeout,
+                            )
+                            .await
+                            .map(|v| {
+                                super::counts(&v, &["namespace", "pod"])
+                                    .into_iter()
+                                    .map(|(mut k, n)| (k.remove(1), n.saturating_add(1)))
+                                    .collect::<Vec<_>>()
+                            })
+                            .unwrap_or_default();
+                            pod_counts.insert(ns.clone(), counted);
+                        }
+                        let keys = pod_counts.get(&ns).cloned().unwrap_or_default();
+                        if !keys.is_empty() {
+                            let weight = keys.iter().map(|k| k.1).sum();
+                            shard = Shard {
+                                namespaces: shard.namespaces,
+                                pods: Some(vec![Pattern::all()]),
+                                weight,
+                                keys,
+                            };
+                        }
+                    }
                     let split = (job.depth < MAX_SPLIT_DEPTH && stats.splits < MAX_SPLITS)
-                        .then(|| job.shard.split())
+                        .then(|| shard.split())
                         .flatten();
                     let Some((a, b)) = split else {
                         let plain = f.into_plain();

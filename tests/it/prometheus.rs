@@ -1055,7 +1055,12 @@ fn fleet_history_is_read_in_shards_under_the_sample_limit() {
     assert!(read["longestQuery"].as_u64().expect("len") <= 16_384);
     assert!(
         r.json["notes"].as_array().expect("notes").iter().any(|n| n.as_str().is_some_and(|n| n.contains(
-            &format!("read in {} queries: 2 cardinality, {shards} shard(s) x 3 figures", 3 * shards + 2)
+            &format!(
+                "read in {} queries: 2 cardinality, {shards} shard(s) x 3 figures ({} pod-name batch(es)), 3 kube-state-metrics; at most {} samples (estimated; budget 4,000,000)",
+                3 * shards + 5,
+                read["podBatches"],
+                bizo_plan::core::history::thousands(largest)
+            )
         ))),
         "{}",
         r.json["notes"]
