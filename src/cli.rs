@@ -114,6 +114,11 @@ pub struct GenerateArgs {
     /// Cluster options.
     #[command(flatten, next_help_heading = "Cluster")]
     pub cluster: ClusterArgs,
+
+    /// With --prometheus: the profile comes from Prometheus alone (no cluster connection):
+    /// one service per workload found in the history.
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
 }
 
 /// Options of `recommend`.
@@ -393,10 +398,38 @@ pub struct PrometheusArgs {
     #[arg(long, value_name = "TIME", requires = "prometheus", value_parser = crate::analysis::history::parse_time)]
     pub at: Option<i64>,
 
-    /// Seconds to wait for Prometheus' three answers.
-    #[arg(long, value_name = "SECS", default_value_t = 10, requires = "prometheus",
+    /// Seconds to wait for each Prometheus query (sent to the server as its timeout too); a
+    /// query that times out is split in two and retried.
+    #[arg(long, value_name = "SECS", default_value_t = 30, requires = "prometheus",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub prometheus_timeout: u64,
+
+    /// Samples one query may hold (series plus pods x steps): the read is split by namespace,
+    /// then by pod-name batches, to stay under it. Keep it below the server's limit
+    /// (Prometheus --query.max-samples, default 50000000); the default, times the default
+    /// concurrency, stays under that.
+    #[arg(long, value_name = "N", default_value_t = 10_000_000, requires = "prometheus",
+          value_parser = clap::value_parser!(u64).range(10_000..))]
+    pub prometheus_max_samples: u64,
+
+    /// Prometheus queries in flight at most.
+    #[arg(long, value_name = "N", default_value_t = 4, requires = "prometheus",
+          value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub prometheus_concurrency: u64,
+
+    /// An HTTP header sent with every Prometheus query, 'Name: value' (e.g. 'X-Scope-OrgID:
+    /// tenant-1' for Mimir or Cortex); repeatable. Values are never shown.
+    #[arg(long, value_name = "NAME: VALUE", requires = "prometheus")]
+    pub prometheus_header: Vec<String>,
+
+    /// A file holding a bearer token for Prometheus (sent as Authorization: Bearer; never shown).
+    #[arg(long, value_name = "FILE", requires = "prometheus")]
+    pub prometheus_bearer_token_file: Option<PathBuf>,
+
+    /// PEM certificates to trust for an https:// Prometheus instead of the system's (a private
+    /// CA); verification is always on.
+    #[arg(long, value_name = "FILE", requires = "prometheus")]
+    pub prometheus_ca_file: Option<PathBuf>,
 
     /// Fail with exit 3 when Prometheus cannot be reached or queried.
     #[arg(long, requires = "prometheus")]

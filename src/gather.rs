@@ -305,13 +305,13 @@ pub fn load_samples(path: &Path, stat: Stat) -> Result<Summary> {
     Ok(recording::summarize(&rec, stat))
 }
 
-/// With `--prometheus`: the usage history, and the profile with its figures; without it, none.
-fn read_history(args: &PrometheusArgs, profile: &Profile) -> Result<Option<(Profile, HistoryReport)>> {
-    let Some(url) = &args.prometheus else { return Ok(None) };
+/// The Prometheus source's options from the flags (None without `--prometheus`).
+pub fn prometheus_options(args: &PrometheusArgs) -> Option<crate::source::prometheus::Options> {
+    let url = args.prometheus.as_ref()?;
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    let opts = crate::source::prometheus::Options {
+    Some(crate::source::prometheus::Options {
         url: url.clone(),
         quantile: args.quantile.clone(),
         window: args.window.clone(),
@@ -319,7 +319,17 @@ fn read_history(args: &PrometheusArgs, profile: &Profile) -> Result<Option<(Prof
         at_ms: args.at.unwrap_or(now_ms),
         timeout: Duration::from_secs(args.prometheus_timeout),
         require: args.require_prometheus,
-    };
+        max_samples: args.prometheus_max_samples,
+        concurrency: usize::try_from(args.prometheus_concurrency).unwrap_or(4),
+        headers: args.prometheus_header.clone(),
+        bearer_token_file: args.prometheus_bearer_token_file.clone(),
+        ca_file: args.prometheus_ca_file.clone(),
+    })
+}
+
+/// With `--prometheus`: the usage history, and the profile with its figures; without it, none.
+fn read_history(args: &PrometheusArgs, profile: &Profile) -> Result<Option<(Profile, HistoryReport)>> {
+    let Some(opts) = prometheus_options(args) else { return Ok(None) };
     Ok(Some(crate::source::prometheus::read_history(&opts, profile)?))
 }
 

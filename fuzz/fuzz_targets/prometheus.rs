@@ -1,14 +1,15 @@
 //! Prometheus answers and the history flags never panic, and what is accepted round-trips: the
 //! first byte picks what the rest is (an answer applied to a profile, `--at`, the other flags,
-//! a pod to match).
+//! a pod to match, names to partition into query shards).
 #![no_main]
 
 use std::sync::LazyLock;
 
 use bizo_plan::analysis::history::{self, Spec};
+use bizo_plan::source::shard;
 use bizo_plan::model::profile::Profile;
 use bizo_plan::source::files::parse_profile;
-use bizo_plan::source::prometheus::{endpoint, parse_answer, samples};
+use bizo_plan::source::prometheus::{counts, endpoint, parse_answer, parse_header, parse_labelled, samples};
 use libfuzzer_sys::fuzz_target;
 
 const PROFILE: &str = "name: fuzz
@@ -24,7 +25,7 @@ static PROFILE_PARSED: LazyLock<Profile> =
 fuzz_target!(|data: &[u8]| {
     let Some((&kind, rest)) = data.split_first() else { return };
     let profile = &*PROFILE_PARSED;
-    match kind % 4 {
+    match kind % 5 {
         0 => {
             let Some((&status, body)) = rest.split_first() else { return };
             let status = [200u16, 400, 404, 422, 503][usize::from(status) % 5];
@@ -60,6 +61,41 @@ fuzz_target!(|data: &[u8]| {
             }
             if let Ok(e) = endpoint(s) {
                 assert!(!e.base.contains('@'), "{s:?} -> {}", e.base);
+            }
+            if let Err(e) = parse_header(s) {
+                // The value may be a credential: never in the error.
+                if let Some((_, v)) = s.split_once(':') {
+                    let v = v.trim();
+                    assert!(v.len() < 6 || !e.contains(v), "{e}");
+                }
+            }
+        }
+        3 => {
+            // Names (one a line) partitioned into shards: every name, and any other string,
+            // in exactly one pattern; each part within the cap unless one name outweighs it.
+            let Ok(s) = std::str::from_utf8(rest) else { return };
+            let Some((cap, text)) = s.split_once('\n') else { return };
+            let cap = u64::from(cap.bytes().next().unwrap_or(1) % 16) + 1;
+            // Namespace and pod names have no control characters (the patterns start at the space).
+            let mut keys: Vec<(String, u64)> = text
+                .lines()
+                .filter(|l| !l.chars().any(char::is_control))
+                .map(|l| (l.to_string(), u64::from(l.len() as u8 % 4) + 1))
+                .collect();
+            keys.sort();
+            keys.dedup_by(|a, b| a.0 == b.0);
+            let parts = shard::partition(&keys, cap);
+            for (k, _) in &keys {
+                for probe in [k.clone(), format!("{k}x"), format!("{k}-")] {
+                    let n = parts.iter().filter(|(p, _)| p.matches(&probe)).count();
+                    assert_eq!(n, 1, "{probe:?} in {n} parts");
+                }
+            }
+            for (p, w) in &parts {
+                assert!(*w <= cap || matches!(p, shard::Pattern::Exact(_)), "{p:?} {w}");
+            }
+            if let Ok(v) = parse_labelled(200, rest) {
+                let _ = counts(&v, &["namespace", "pod"]);
             }
         }
         _ => {

@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::model::figure::{CpuFig, MemFig};
-use crate::model::profile::{CpuSpec, Profile, Service};
+#[cfg(test)]
+use crate::model::profile::Service;
+use crate::model::profile::{CpuSpec, Profile};
 use crate::model::quantity::{Bytes, Millicores};
 
 /// The per-pod memory series: working set summed over the pod's containers. `container=""` is
@@ -24,6 +26,44 @@ pub const MEMORY_SERIES: &str =
 
 /// The per-pod cpu series: the 5-minute usage rate (cores) summed over the pod's containers.
 pub const CPU_SERIES: &str = r#"sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{container!="", container!="POD"}[5m]))"#;
+
+/// The container series selector of the memory figures, with extra matchers (`, namespace="x"`).
+fn memory_selector(matchers: &str) -> String {
+    format!(r#"container_memory_working_set_bytes{{container!="", container!="POD"{matchers}}}"#)
+}
+
+/// [`MEMORY_SERIES`] restricted by extra matchers (`, namespace=~"..."`, `, pod=~"..."`).
+pub fn memory_series(matchers: &str) -> String {
+    format!("sum by (namespace, pod) ({})", memory_selector(matchers))
+}
+
+/// [`CPU_SERIES`] restricted by extra matchers.
+pub fn cpu_series(matchers: &str) -> String {
+    format!(
+        r#"sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{{container!="", container!="POD"{matchers}}}[5m]))"#
+    )
+}
+
+/// The cheap cardinality query that sizes the plan: memory series per namespace at the
+/// evaluation time (one sample per series; no window).
+pub fn count_by_namespace() -> String {
+    format!("count by (namespace) ({})", memory_selector(""))
+}
+
+/// kube-state-metrics' controller owners per pod, at the evaluation time.
+pub const POD_OWNERS: &str =
+    r#"max by (namespace, pod, owner_kind, owner_name) (kube_pod_owner{owner_is_controller="true"})"#;
+
+/// kube-state-metrics' owners of ReplicaSets (to resolve a pod's ReplicaSet to its Deployment).
+pub const REPLICASET_OWNERS: &str = r#"max by (namespace, replicaset, owner_kind, owner_name) (kube_replicaset_owner{owner_is_controller="true"})"#;
+
+/// kube-state-metrics' pod labels (those its `--metric-labels-allowlist` exposes).
+pub const POD_LABELS: &str = "kube_pod_labels";
+
+/// The per-pod count of the namespaces too big for one query (`namespace=~"..."` matchers).
+pub fn count_by_pod(matchers: &str) -> String {
+    format!("count by (namespace, pod) ({})", memory_selector(matchers))
+}
 
 /// What to ask Prometheus for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,14 +93,27 @@ pub struct Queries {
 }
 
 impl Spec {
-    /// The queries, e.g. `quantile_over_time(0.95, (MEMORY_SERIES)[7d:1m])`.
+    /// The queries over every pod, e.g. `quantile_over_time(0.95, (MEMORY_SERIES)[7d:1m])`.
     pub fn queries(&self) -> Queries {
+        self.queries_for("")
+    }
+
+    /// The queries over the series that `matchers` select (`, namespace="shop"`; empty: all).
+    pub fn queries_for(&self, matchers: &str) -> Queries {
         let range = format!("[{}:{}]", self.window, self.step);
+        let memory = memory_series(matchers);
         Queries {
-            memory_quantile: format!("quantile_over_time({}, ({MEMORY_SERIES}){range})", self.quantile),
-            memory_peak: format!("max_over_time(({MEMORY_SERIES}){range})"),
-            cpu_quantile: format!("quantile_over_time({}, ({CPU_SERIES}){range})", self.quantile),
+            memory_quantile: format!("quantile_over_time({}, ({memory}){range})", self.quantile),
+            memory_peak: format!("max_over_time(({memory}){range})"),
+            cpu_quantile: format!("quantile_over_time({}, ({}){range})", self.quantile, cpu_series(matchers)),
         }
+    }
+
+    /// Points per series of the subqueries: window / step + 1 (at least 1).
+    pub fn steps(&self) -> u64 {
+        let window = duration_ms(&self.window).unwrap_or(0);
+        let step = duration_ms(&self.step).unwrap_or(0).max(1);
+        window / step + 1
     }
 
     /// The `time` parameter of the instant queries: unix seconds, with milliseconds if any.
@@ -119,15 +172,52 @@ pub fn parse_quantile(s: &str) -> Result<String, String> {
     Ok(if frac.is_empty() { int.to_string() } else { format!("{int}.{frac}") })
 }
 
-/// Checks `--window` and `--step`: letters and digits only, so the value cannot change the
-/// query around it. The duration grammar itself is Prometheus' (`7d`, `36h`, `1h30m`, `2w`):
-/// a value it rejects comes back as a query error naming the flag (exit 2).
+/// Checks `--window` and `--step`: digits and units (`7d`, `36h`, `1h30m`, `2w`, `500ms`), so
+/// the value cannot change the query around it and its length is known for sizing the queries.
+/// Prometheus' stricter rules (units in decreasing order, each once) are its own: a value it
+/// rejects comes back as a query error naming the flag (exit 2).
 pub fn check_duration(s: &str) -> Result<String, String> {
     let t = s.trim();
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(format!("{s:?}: expected a Prometheus duration such as 7d, 36h, 1h30m or 1m"));
+    match duration_ms(t) {
+        None => Err(format!("{s:?}: expected a Prometheus duration such as 7d, 36h, 1h30m or 1m")),
+        Some(0) => Err(format!("{s:?}: a duration must be greater than 0")),
+        Some(_) => Ok(t.to_string()),
     }
-    Ok(t.to_string())
+}
+
+/// A duration of digits and units (`ms`, `s`, `m`, `h`, `d`, `w`, `y` = 365d), in
+/// milliseconds; `None` if it is anything else or overflows.
+pub fn duration_ms(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    if b.is_empty() {
+        return None;
+    }
+    let (mut i, mut total) = (0, 0u64);
+    while i < b.len() {
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let n: u64 = s.get(start..i)?.parse().ok()?;
+        let unit = if s[i..].starts_with("ms") {
+            i += 2;
+            1
+        } else {
+            let u = match b.get(i)? {
+                b's' => 1_000,
+                b'm' => 60_000,
+                b'h' => 3_600_000,
+                b'd' => 86_400_000,
+                b'w' => 604_800_000,
+                b'y' => 31_536_000_000,
+                _ => return None,
+            };
+            i += 1;
+            u
+        };
+        total = total.checked_add(n.checked_mul(unit)?)?;
+    }
+    Some(total)
 }
 
 /// Parses `--at`: RFC 3339 (`2026-03-01T12:00:00Z`, `2026-03-01T13:00:00.5+01:00`) or unix
@@ -291,86 +381,14 @@ pub fn millicores_from(cores: f64) -> Option<Millicores> {
 // ---------------------------------------------------------------------------------------------
 // Matching pods to services
 
-/// The alphabet of Kubernetes' generated name parts (`rand.String`, `SafeEncodeString`): no
-/// vowels, no 0, 1 or 3, so that a word such as `gateway` never passes for a hash.
-const K8S_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+pub use crate::model::matching::is_pod_of;
+use crate::model::matching::{self, MatchedBy, PodFacts};
 
-fn generated(s: &str, min: usize, max: usize) -> bool {
-    (min..=max).contains(&s.len()) && s.bytes().all(|b| K8S_ALPHABET.contains(&b))
-}
-
-/// The 5-character random suffix of a generated pod name.
-fn random5(s: &str) -> bool {
-    generated(s, 5, 5)
-}
-
-/// `<pod-template-hash>-<random5>`: a Deployment's pod.
-fn deployment_suffix(s: &str) -> bool {
-    s.split_once('-').is_some_and(|(hash, r)| generated(hash, 1, 10) && random5(r))
-}
-
-/// `<ordinal>`: a StatefulSet's pod (`0`, `1`, `12`; no leading zeros).
-fn ordinal_suffix(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'))
-}
-
-/// `<scheduled minutes>-<random5>`: a CronJob's job's pod.
-fn cronjob_suffix(s: &str) -> bool {
-    s.split_once('-')
-        .is_some_and(|(t, r)| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) && random5(r))
-}
-
-/// Whether `pod` is a pod of the workload `base` of the given kind (any kind when `None`):
-/// `base` itself, or `base-` followed by the suffix its controller generates.
-pub fn is_pod_of(kind: Option<&str>, base: &str, pod: &str) -> bool {
-    if pod == base {
-        return true;
-    }
-    let Some(rest) = pod.strip_prefix(base).and_then(|r| r.strip_prefix('-')) else {
-        return false;
-    };
-    match kind {
-        Some("Deployment") => deployment_suffix(rest),
-        Some("StatefulSet") => ordinal_suffix(rest),
-        Some("DaemonSet" | "Job" | "ReplicaSet" | "ReplicationController") => random5(rest),
-        Some("CronJob") => cronjob_suffix(rest),
-        Some("Pod") => false,
-        _ => deployment_suffix(rest) || ordinal_suffix(rest) || random5(rest) || cronjob_suffix(rest),
-    }
-}
-
-/// The profile service a pod (by namespace and name) belongs to: the service's `namespace`, if
-/// set, must be the pod's, and the pod name must be the service's workload name (`workload`,
-/// else the service name) or that name plus a controller suffix ([`is_pod_of`]). When several
-/// services match, the longest name wins (`api-gateway-7d9f8b6c5d-x2x9z` is `api-gateway`'s,
-/// not `api`'s), then a service with a namespace over one without, then profile order.
+/// The profile service a pod (by namespace and name) belongs to when nothing else is known of
+/// it: the name rule of [`crate::model::matching`] (the service's workload name, else its name,
+/// plus a controller suffix; the longest name wins, then a service with a namespace).
 pub fn match_pod(profile: &Profile, namespace: &str, pod: &str) -> Option<usize> {
-    let mut best: Option<((usize, bool), usize)> = None;
-    for (i, s) in profile.services.iter().enumerate() {
-        if s.namespace.as_deref().is_some_and(|ns| ns != namespace) {
-            continue;
-        }
-        let (kind, base) = workload_of(s);
-        if !is_pod_of(kind, base, pod) {
-            continue;
-        }
-        let key = (base.len(), s.namespace.is_some());
-        if best.is_none_or(|(k, _)| key > k) {
-            best = Some((key, i));
-        }
-    }
-    best.map(|(_, i)| i)
-}
-
-/// The kind (if given) and name of a service's workload.
-fn workload_of(s: &Service) -> (Option<&str>, &str) {
-    match s.workload.as_deref() {
-        Some(w) => match w.split_once('/') {
-            Some((kind, name)) => (Some(kind), name),
-            None => (None, w),
-        },
-        None => (None, s.name.as_str()),
-    }
+    matching::by_pod_name(profile, namespace, pod)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -401,6 +419,11 @@ pub struct Samples {
     pub cpu_quantile: Vec<PodValue<Millicores>>,
     /// Values skipped and warnings Prometheus sent.
     pub warnings: Vec<String>,
+    /// Top owners from kube-state-metrics (`kube_pod_owner`, ReplicaSets resolved through
+    /// `kube_replicaset_owner`): (namespace, pod) → (kind, name).
+    pub owners: BTreeMap<(String, String), (String, String)>,
+    /// `kube_pod_labels` per pod, keys as kube-state-metrics writes them (`label_app`).
+    pub labels: BTreeMap<(String, String), BTreeMap<String, String>>,
 }
 
 /// A pod's figure in the report: Prometheus' text and the rounded integer.
@@ -488,6 +511,98 @@ pub struct HistoryReport {
     /// Values skipped (NaN, infinite) and Prometheus' own warnings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// How the read was split into queries (none when nothing was asked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read: Option<ReadStats>,
+    /// How pods were matched to services (by owner and labels from kube-state-metrics, or by
+    /// pod name only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matching: Option<String>,
+}
+
+/// How the history read was split to stay within the backend's limits, and what it took.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadStats {
+    /// The sample budget of one query (`--prometheus-max-samples`).
+    pub max_samples: u64,
+    /// The longest query allowed, bytes.
+    pub max_query_length: u64,
+    /// Queries in flight at most (`--prometheus-concurrency`).
+    pub concurrency: u64,
+    /// Points per series of the subqueries (window / step + 1).
+    pub steps: u64,
+    /// Namespaces and memory series the cardinality query counted at the evaluation time.
+    pub namespaces: u64,
+    /// Memory series counted.
+    pub series: u64,
+    /// Shards planned (each asked once per figure): namespace sets and pod-name batches.
+    pub shards: u64,
+    /// Of which pod-name batches (namespaces too big for one query).
+    pub pod_batches: u64,
+    /// HTTP queries sent in all: cardinality, shards, retries.
+    pub queries: u64,
+    /// Of which cardinality queries.
+    pub cardinality_queries: u64,
+    /// Of which kube-state-metrics queries (owners, labels) for matching pods to services.
+    pub metadata_queries: u64,
+    /// Queries refused (too many samples, a timeout, 503) and split in two for a retry.
+    pub splits: u64,
+    /// Queries repeated after a transient error (502, 500, a connection reset).
+    pub retries: u64,
+    /// The largest estimated samples of a query sent.
+    pub largest_estimate: u64,
+    /// The longest query sent, bytes.
+    pub longest_query: u64,
+    /// What the refusals said (up to 5 different messages).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refusals: Vec<String>,
+}
+
+impl ReadStats {
+    /// `read in 26 queries: 1 cardinality, 8 shards x 3 figures (5 pod-name batches), 1 split and
+    /// retried; at most 3,981,995 samples (estimated; budget 4,000,000) and 512 bytes per query`.
+    pub fn describe(&self) -> String {
+        let mut s = format!(
+            "read in {} quer{}: {} cardinality, {} shard(s) x 3 figures",
+            self.queries,
+            if self.queries == 1 { "y" } else { "ies" },
+            self.cardinality_queries,
+            self.shards
+        );
+        if self.pod_batches > 0 {
+            s.push_str(&format!(" ({} pod-name batch(es))", self.pod_batches));
+        }
+        if self.metadata_queries > 0 {
+            s.push_str(&format!(", {} kube-state-metrics", self.metadata_queries));
+        }
+        if self.splits > 0 {
+            s.push_str(&format!(", {} split and retried", self.splits));
+        }
+        if self.retries > 0 {
+            s.push_str(&format!(", {} repeated after a transient error", self.retries));
+        }
+        s.push_str(&format!(
+            "; at most {} samples (estimated; budget {}) and {} bytes per query",
+            thousands(self.largest_estimate),
+            thousands(self.max_samples),
+            thousands(self.longest_query)
+        ));
+        s
+    }
+}
+
+/// `4000000` as `4,000,000`.
+pub fn thousands(n: u64) -> String {
+    let d = n.to_string();
+    let mut out = String::with_capacity(d.len() + d.len() / 3);
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl HistoryReport {
@@ -505,6 +620,8 @@ impl HistoryReport {
             without_figures: Vec::new(),
             unmatched_pods: Vec::new(),
             warnings: Vec::new(),
+            read: None,
+            matching: None,
         }
     }
 
@@ -544,6 +661,14 @@ impl HistoryReport {
                 self.without_figures.join(", ")
             ));
         }
+        if let Some(r) = &self.read {
+            s.push_str("; ");
+            s.push_str(&r.describe());
+        }
+        if let Some(m) = &self.matching {
+            s.push_str("; ");
+            s.push_str(m);
+        }
         s
     }
 }
@@ -555,8 +680,25 @@ impl HistoryReport {
 pub fn apply(profile: &Profile, spec: &Spec, samples: &Samples) -> (Profile, HistoryReport) {
     let mut matched: BTreeMap<(String, String), Option<usize>> = BTreeMap::new();
     let mut pods: Vec<BTreeMap<(String, String), PodHistory>> = vec![BTreeMap::new(); profile.services.len()];
+    let mut by: BTreeMap<MatchedBy, u64> = BTreeMap::new();
     let mut lookup = |ns: &str, pod: &str| {
-        *matched.entry((ns.to_string(), pod.to_string())).or_insert_with(|| match_pod(profile, ns, pod))
+        let key = (ns.to_string(), pod.to_string());
+        if let Some(i) = matched.get(&key) {
+            return *i;
+        }
+        let facts = PodFacts {
+            namespace: ns,
+            name: pod,
+            owner: samples.owners.get(&key).map(|(k, n)| (k.as_str(), n.as_str())),
+            labels: samples.labels.get(&key),
+            sanitized_labels: true,
+        };
+        let m = matching::match_pod(profile, &facts);
+        if let Some((_, b)) = m {
+            *by.entry(b).or_default() += 1;
+        }
+        matched.insert(key, m.map(|(i, _)| i));
+        m.map(|(i, _)| i)
     };
     type Slot = fn(&mut PodHistory) -> &mut Option<Raw>;
     let mut put = |v: (&str, &str, &str, u64), slot: Slot, pods: &mut Vec<BTreeMap<_, PodHistory>>| {
@@ -584,6 +726,19 @@ pub fn apply(profile: &Profile, spec: &Spec, samples: &Samples) -> (Profile, His
 
     let mut report = HistoryReport::base(spec);
     report.warnings = samples.warnings.clone();
+    let owned = by.iter().filter(|(b, _)| **b != MatchedBy::PodName).map(|(_, n)| n).sum::<u64>();
+    let named = by.get(&MatchedBy::PodName).copied().unwrap_or(0);
+    if owned + named > 0 {
+        report.matching = Some(if samples.owners.is_empty() {
+            format!(
+                "{named} pod(s) matched by pod name only: no kube-state-metrics kube_pod_owner series, so owners and labels are not known (the live cluster matches by owner and labels)"
+            )
+        } else {
+            format!(
+                "{owned} pod(s) matched by owner or labels (kube-state-metrics), {named} by pod name only (no kube_pod_owner series at the evaluation time)"
+            )
+        });
+    }
     report.unmatched_pods =
         matched.iter().filter(|(_, i)| i.is_none()).map(|((ns, pod), _)| format!("{ns}/{pod}")).collect();
     let mut out = profile.clone();
@@ -622,6 +777,97 @@ pub fn apply(profile: &Profile, spec: &Spec, samples: &Samples) -> (Profile, His
         });
     }
     (out, report)
+}
+
+/// A profile from history alone (`profile generate --prometheus`, krr#59): one deployed service
+/// per owner workload (namespace + kind/name: kube-state-metrics' owner when known, else the
+/// one the pod name implies), memory typical / peak and cpu typical per replica = the largest
+/// of its pods' quantile / maximum / cpu quantile, `workload: Kind/name` for matching. Replicas:
+/// the pods kube-state-metrics lists at the evaluation time, else the pods seen in the window.
+/// A profile `check -p` loads unchanged; pods without a memory figure are left out.
+pub fn generate_profile(name: &str, spec: &Spec, samples: &Samples) -> Profile {
+    use crate::model::profile::{MemorySpec, Policy, Service, ServiceStatus};
+    #[derive(Default)]
+    struct Group {
+        pods: u64,
+        alive: u64,
+        memory: u64,
+        peak: u64,
+        cpu: Option<u64>,
+    }
+    let owner = |ns: &str, pod: &str| -> (String, String) {
+        match samples.owners.get(&(ns.to_string(), pod.to_string())) {
+            Some((k, n)) => (k.clone(), n.clone()),
+            None => {
+                let (k, n) = matching::owner_from_pod_name(pod);
+                (k.to_string(), n.to_string())
+            }
+        }
+    };
+    let key_of = |ns: &str, pod: &str| {
+        let (k, n) = owner(ns, pod);
+        (ns.to_string(), k, n)
+    };
+    let mut groups: BTreeMap<(String, String, String), Group> = BTreeMap::new();
+    for v in &samples.memory_quantile {
+        let g = groups.entry(key_of(&v.namespace, &v.pod)).or_default();
+        g.pods += 1;
+        g.alive += u64::from(samples.owners.contains_key(&(v.namespace.clone(), v.pod.clone())));
+        g.memory = g.memory.max(v.value.0);
+    }
+    for v in &samples.memory_peak {
+        if let Some(g) = groups.get_mut(&key_of(&v.namespace, &v.pod)) {
+            g.peak = g.peak.max(v.value.0);
+        }
+    }
+    for v in &samples.cpu_quantile {
+        if let Some(g) = groups.get_mut(&key_of(&v.namespace, &v.pod)) {
+            g.cpu = Some(g.cpu.unwrap_or(0).max(v.value.0));
+        }
+    }
+    let mut services = Vec::with_capacity(groups.len());
+    for ((ns, kind, owner), g) in &groups {
+        let clash = groups.keys().filter(|(_, _, o)| o == owner).count() > 1;
+        let replicas = if g.alive > 0 { g.alive } else { g.pods };
+        let typical = g.memory.max(1);
+        services.push(Service {
+            name: if clash { format!("{owner}.{ns}") } else { owner.clone() },
+            group: ns.clone(),
+            status: ServiceStatus::Deployed,
+            port: None,
+            memory: MemorySpec { typical: Bytes(typical), peak: (g.peak > typical).then_some(Bytes(g.peak)) },
+            cpu: g.cpu.map(|c| CpuSpec { typical: Millicores(c), peak: None }),
+            replicas: u32::try_from(replicas).unwrap_or(u32::MAX),
+            namespace: Some(ns.clone()),
+            workload: Some(format!("{kind}/{owner}")),
+            selector: Default::default(),
+            per_client: None,
+            notes: Some(format!(
+                "{} pod(s) of {kind}/{owner} in the window ({} at the evaluation time per kube-state-metrics); figures per replica: the largest pod's {} quantile and maximum over {} (step {}) at {}",
+                g.pods,
+                g.alive,
+                spec.quantile,
+                spec.window,
+                spec.step,
+                spec.at_rfc3339()
+            )),
+            never_live: false,
+        });
+    }
+    services.sort_by(|a, b| (&a.group, &a.name).cmp(&(&b.group, &b.name)));
+    Profile {
+        name: name.to_string(),
+        description: Some(format!(
+            "generated by `bizo-plan profile generate` from {} ({}); {} workloads",
+            spec.source,
+            spec.describe(),
+            services.len()
+        )),
+        policy: Policy::default(),
+        host: None,
+        system: Default::default(),
+        services,
+    }
 }
 
 #[cfg(test)]
@@ -694,9 +940,21 @@ mod tests {
     fn durations_cannot_escape_the_query() {
         assert_eq!(check_duration("7d").unwrap(), "7d");
         assert_eq!(check_duration(" 1h30m ").unwrap(), "1h30m");
-        for bad in ["", "7d]", "7d:1m", "1h 30m", "5m)[1d", "1.5h"] {
+        for bad in
+            ["", "7d]", "7d:1m", "1h 30m", "5m)[1d", "1.5h", "7days", "d", "5", "5x", "99999999999999999999d"]
+        {
             assert!(check_duration(bad).is_err(), "{bad:?}");
         }
+        assert_eq!(duration_ms("7d"), Some(604_800_000));
+        assert_eq!(duration_ms("1h30m"), Some(5_400_000));
+        assert_eq!(duration_ms("1m500ms"), Some(60_500));
+        assert_eq!(duration_ms("1y2w"), Some(31_536_000_000 + 1_209_600_000));
+        assert_eq!(duration_ms("1d1h"), Some(90_000_000));
+        // Prometheus rejects units out of order; that is its to say (bad_data, exit 2).
+        assert_eq!(duration_ms("1h1d"), Some(90_000_000));
+        assert_eq!(spec().steps(), 10_081);
+        assert_eq!(Spec { step: "5m".into(), ..spec() }.steps(), 2017);
+        assert!(check_duration("0s").unwrap_err().contains("greater than 0"));
     }
 
     #[test]
@@ -845,6 +1103,7 @@ mod tests {
             ],
             cpu_quantile: vec![pv("a", "api-7d9f8b6c5d-x2x9z", "0.0123", Millicores(13))],
             warnings: vec!["w".into()],
+            ..Samples::default()
         };
         let (out, h) = apply(&p, &spec(), &samples);
         let api = &out.services[0];
@@ -878,6 +1137,71 @@ mod tests {
     }
 
     #[test]
+    fn kube_state_metrics_owners_match_pods_as_the_live_cluster_does() {
+        // The pod's name says api; kube-state-metrics says Deployment/payments owns it.
+        let mut payments = svc("payments");
+        payments.workload = Some("Deployment/payments".into());
+        let p = profile(vec![svc("api"), payments]);
+        let pod = "api-7d9f8b6c5d-x2x9z";
+        let mut samples =
+            Samples { memory_quantile: vec![pv("a", pod, "1", Bytes(MI))], ..Samples::default() };
+        let (_, h) = apply(&p, &spec(), &samples);
+        assert_eq!(h.services[0].name, "api");
+        assert!(
+            h.matching
+                .as_deref()
+                .unwrap()
+                .starts_with("1 pod(s) matched by pod name only: no kube-state-metrics")
+        );
+        samples.owners.insert(("a".into(), pod.into()), ("Deployment".into(), "payments".into()));
+        let (_, h) = apply(&p, &spec(), &samples);
+        assert_eq!(h.services[0].name, "payments");
+        assert_eq!(
+            h.matching.as_deref(),
+            Some(
+                "1 pod(s) matched by owner or labels (kube-state-metrics), 0 by pod name only (no kube_pod_owner series at the evaluation time)"
+            )
+        );
+        assert!(h.summary().contains("1 pod(s) matched by owner or labels"));
+    }
+
+    #[test]
+    fn a_profile_from_history_alone_has_one_service_per_owner() {
+        let samples = Samples {
+            memory_quantile: vec![
+                pv("shop", "api-7d9f8b6c5d-x2x9z", "1", Bytes(100 * MI)),
+                pv("shop", "api-7d9f8b6c5d-b4c6d", "1", Bytes(120 * MI)),
+                pv("data", "postgres-0", "1", Bytes(300 * MI)),
+                pv("web", "api-5c8d7b9f4d-q2w4z", "1", Bytes(10 * MI)),
+            ],
+            memory_peak: vec![pv("shop", "api-7d9f8b6c5d-x2x9z", "1", Bytes(200 * MI))],
+            cpu_quantile: vec![pv("data", "postgres-0", "0.25", Millicores(250))],
+            owners: [(
+                ("data".to_string(), "postgres-0".to_string()),
+                ("StatefulSet".to_string(), "postgres".to_string()),
+            )]
+            .into(),
+            ..Samples::default()
+        };
+        let p = generate_profile("from-history", &spec(), &samples);
+        let names: Vec<&str> = p.services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, vec!["postgres", "api.shop", "api.web"]);
+        let api = &p.services[1];
+        assert_eq!(
+            (api.memory.typical, api.memory.peak, api.replicas),
+            (Bytes(120 * MI), Some(Bytes(200 * MI)), 2)
+        );
+        assert_eq!(api.workload.as_deref(), Some("Deployment/api"));
+        assert_eq!(p.services[0].replicas, 1);
+        assert_eq!(p.services[0].cpu, Some(CpuSpec { typical: Millicores(250), peak: None }));
+        assert_eq!(p.validate(), vec![]);
+        // Its own history matches every pod back to its service.
+        let (_, h) = apply(&p, &spec(), &samples);
+        assert!(h.unmatched_pods.is_empty(), "{:?}", h.unmatched_pods);
+        assert_eq!(h.services.len(), 3);
+    }
+
+    #[test]
     fn peak_never_below_typical_and_an_old_cpu_peak_below_the_new_typical_is_dropped() {
         let p = two_service_profile();
         let samples = Samples {
@@ -885,6 +1209,7 @@ mod tests {
             memory_peak: vec![],
             cpu_quantile: vec![pv("a", "api-0", "0.5", Millicores(500))],
             warnings: vec![],
+            ..Samples::default()
         };
         let (out, h) = apply(&p, &spec(), &samples);
         assert_eq!(out.services[0].memory.typical, Bytes(200 * MI));

@@ -231,39 +231,26 @@ pub enum MatchedBy {
     Name,
 }
 
-/// Which deployed-or-planned profile service a pod belongs to, if any.
+/// Which deployed-or-planned profile service a pod belongs to, if any: the one matcher of
+/// [`super::matching`], with the pod's owner and labels known.
 pub fn match_service(profile: &Profile, pod: &PodInfo) -> Option<(usize, MatchedBy)> {
-    for (i, s) in profile.services.iter().enumerate() {
-        if s.never_live || s.namespace.as_deref().is_some_and(|ns| ns != pod.namespace) {
-            continue;
-        }
-        if s.workload
-            .as_deref()
-            .is_some_and(|w| w.split_once('/') == Some((&pod.owner.kind, &pod.owner.name)))
-        {
-            return Some((i, MatchedBy::Workload));
-        }
-        if !s.selector.is_empty() && s.selector.iter().all(|(k, v)| pod.labels.get(k) == Some(v)) {
-            return Some((i, MatchedBy::Selector));
-        }
-    }
-    for (i, s) in profile.services.iter().enumerate() {
-        if s.never_live
-            || s.namespace.as_deref().is_some_and(|ns| ns != pod.namespace)
-            || !s.selector.is_empty()
-            || s.workload.is_some()
-        {
-            continue;
-        }
-        let label = |k: &str| pod.labels.get(k).map(String::as_str);
-        if pod.owner.name == s.name
-            || label("app") == Some(&s.name)
-            || label("app.kubernetes.io/name") == Some(&s.name)
-        {
-            return Some((i, MatchedBy::Name));
-        }
-    }
-    None
+    let facts = super::matching::PodFacts {
+        namespace: &pod.namespace,
+        name: &pod.name,
+        owner: Some((&pod.owner.kind, &pod.owner.name)),
+        labels: Some(&pod.labels),
+        sanitized_labels: false,
+    };
+    super::matching::match_pod(profile, &facts).map(|(i, by)| {
+        (
+            i,
+            match by {
+                super::matching::MatchedBy::Workload => MatchedBy::Workload,
+                super::matching::MatchedBy::Selector => MatchedBy::Selector,
+                super::matching::MatchedBy::Name | super::matching::MatchedBy::PodName => MatchedBy::Name,
+            },
+        )
+    })
 }
 
 /// Totals for one node.

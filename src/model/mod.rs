@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod changes;
 pub mod figure;
 pub mod inventory;
+pub mod matching;
 pub mod node;
 pub mod profile;
 pub mod quantity;

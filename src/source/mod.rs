@@ -5,3 +5,4 @@ pub mod files;
 pub mod host;
 pub mod kube;
 pub mod prometheus;
+pub mod shard;

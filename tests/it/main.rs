@@ -9,6 +9,7 @@ mod common;
 mod ecosystem;
 mod examples;
 mod fault_matrix;
+mod fleet;
 mod forecast;
 mod html;
 mod layers;

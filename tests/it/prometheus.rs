@@ -15,8 +15,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::common::{bizo, fixture};
 use serde_json::Value;
 
-const PROMETHEUS: &str = "/usr/bin/prometheus";
-const PROMTOOL: &str = "/usr/bin/promtool";
+pub const PROMETHEUS: &str = "/usr/bin/prometheus";
+pub const PROMTOOL: &str = "/usr/bin/promtool";
 const MI: u64 = 1 << 20;
 /// Samples per series: one a minute for two days.
 const MINUTES: usize = 2880;
@@ -25,16 +25,16 @@ const Q: &str = "0.95";
 const Q_NUM: u128 = 95;
 const Q_DEN: u128 = 100;
 
-fn require_tools() {
+pub fn require_tools() {
     for t in [PROMETHEUS, PROMTOOL] {
         assert!(Path::new(t).is_file(), "{}", crate::common::missing_program(t, "prometheus"));
     }
 }
 
 /// A Prometheus server on loopback, killed when dropped.
-struct Prometheus {
+pub struct Prometheus {
     child: Child,
-    url: String,
+    pub url: String,
     log: PathBuf,
 }
 
@@ -45,12 +45,12 @@ impl Drop for Prometheus {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
 
 /// A GET over a plain TCP connection (for readiness; bizo-plan has its own client).
-fn http_get(port: u16, path: &str) -> Option<String> {
+pub fn http_get(port: u16, path: &str) -> Option<String> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
@@ -61,6 +61,11 @@ fn http_get(port: u16, path: &str) -> Option<String> {
 
 /// Starts Prometheus on `tsdb` (in `dir`) and waits until `/-/ready` answers 200.
 fn start_prometheus(dir: &Path, tsdb: &Path) -> Prometheus {
+    start_prometheus_with(dir, tsdb, &[])
+}
+
+/// The same with extra flags (`--query.max-samples=...`, `--web.config.file=...`).
+pub fn start_prometheus_with(dir: &Path, tsdb: &Path, extra: &[&str]) -> Prometheus {
     require_tools();
     let config = dir.join("prometheus.yml");
     std::fs::write(&config, "global: {}\nscrape_configs: []\n").expect("config");
@@ -73,19 +78,29 @@ fn start_prometheus(dir: &Path, tsdb: &Path) -> Prometheus {
             .arg(format!("--config.file={}", config.display()))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .arg("--storage.tsdb.retention.time=30d")
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(out)
             .spawn()
             .expect("start prometheus");
-        let mut p = Prometheus { child, url: format!("http://127.0.0.1:{port}"), log };
+        let tls = extra.iter().any(|a| a.starts_with("--web.config.file"));
+        let scheme = if tls { "https" } else { "http" };
+        let mut p = Prometheus { child, url: format!("{scheme}://127.0.0.1:{port}"), log };
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = p.child.try_wait() {
                 break; // exited: the port was taken, or worse; see the log
             }
-            if http_get(port, "/-/ready")
-                .is_some_and(|r| r.starts_with("HTTP/1.0 200") || r.starts_with("HTTP/1.1 200"))
-            {
+            let ready = if tls {
+                Command::new("curl")
+                    .args(["-sfk", &format!("https://127.0.0.1:{port}/-/ready")])
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            } else {
+                http_get(port, "/-/ready")
+                    .is_some_and(|r| r.starts_with("HTTP/1.0 200") || r.starts_with("HTTP/1.1 200"))
+            };
+            if ready {
                 return p;
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -324,7 +339,7 @@ fn expected_memory(p: usize) -> (u64, u64) {
 
 /// Prometheus' `rate()` of one series at `t` (ms) over 5m, as its extrapolatedRate computes it.
 /// `left_open`: Prometheus 3 selects (t-5m, t], Prometheus 2 [t-5m, t].
-fn prom_rate(points: &[(i64, f64)], t: i64, left_open: bool) -> Option<f64> {
+pub fn prom_rate(points: &[(i64, f64)], t: i64, left_open: bool) -> Option<f64> {
     let start = t - 300_000;
     let pts: Vec<(i64, f64)> = points
         .iter()
@@ -393,7 +408,7 @@ fn expected_cpu(p: usize, end: i64, left_open: bool) -> u64 {
     (if milli - floor <= milli * 1e-12 { floor } else { floor + 1.0 }) as u64
 }
 
-fn prometheus_major() -> u32 {
+pub fn prometheus_major() -> u32 {
     let out = Command::new(PROMETHEUS).arg("--version").output().expect("prometheus --version");
     let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     let v = text.split("version ").nth(1).unwrap_or_else(|| panic!("no version in {text}"));
@@ -411,8 +426,16 @@ struct Run {
 }
 
 fn run(args: &[&str]) -> Run {
+    run_env(args, &[])
+}
+
+fn run_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     let home = tempfile::tempdir().expect("home");
-    let out = bizo(home.path()).args(args).timeout(Duration::from_secs(120)).output().expect("run bizo-plan");
+    let mut cmd = bizo(home.path());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.args(args).timeout(Duration::from_secs(300)).output().expect("run bizo-plan");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     Run {
         code: out.status.code().expect("exit code"),
@@ -551,7 +574,10 @@ fn history_figures_are_prometheus_quantiles_and_peaks_per_service() {
     assert_eq!(r.json["history"]["services"], v["history"]["services"]);
     assert_eq!(r.json["history"]["source"], format!("Prometheus at {}", prom.url));
     assert!(
-        r.stderr.contains(&format!("GET {}/api/v1/query (memory quantile) -> 200", prom.url)),
+        r.stderr.contains(&format!(
+            "POST {}/api/v1/query (memory quantile, shard 1/1: all namespaces) -> 200",
+            prom.url
+        )),
         "{}",
         r.stderr
     );
@@ -594,6 +620,64 @@ fn history_figures_are_prometheus_quantiles_and_peaks_per_service() {
         t.stdout
     );
     assert!(t.stdout.contains("No figures (profile kept): planned-agent"), "{}", t.stdout);
+
+    // A profile from Prometheus alone (no cluster): one service per workload of the history.
+    let out = dir.path().join("generated.yaml");
+    let o = out.display().to_string();
+    let g =
+        run(&["profile", "generate", "--prometheus", &prom.url, "--at", &at, "--name", "seen", "--out", &o]);
+    assert_eq!(g.code, 0, "{}", g.stderr);
+    let text = std::fs::read_to_string(&out).expect("generated profile");
+    assert!(
+        text.starts_with(&format!(
+            "# Generated by bizo-plan profile generate from Prometheus at {}",
+            prom.url
+        )),
+        "{text}"
+    );
+    let c = run(&[
+        "check",
+        "-p",
+        &o,
+        "--prometheus",
+        &prom.url,
+        "--at",
+        &at,
+        "--profile-only",
+        "--capacity",
+        "16Gi",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(c.code, 0, "{}", c.stderr);
+    let names: Vec<&str> =
+        c.json["services"].as_array().expect("services").iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        ["postgres", "coredns", "log-agent", "api-gateway", "api.shop", "api.staging"],
+        "{text}"
+    );
+    assert_eq!(
+        c.json["history"]["unmatchedPods"],
+        serde_json::json!([]),
+        "its own history matches every pod"
+    );
+    assert_eq!(c.json["history"]["withoutFigures"], serde_json::json!([]));
+    let api = service(&c.json, "services", "api.shop");
+    let (q, peak) =
+        [0, 1].iter().map(|&p| expected_memory(p)).fold((0, 0), |a, f| (a.0.max(f.0), a.1.max(f.1)));
+    assert_eq!(
+        (&api["replicas"], &api["memory"]["bytes"], &api["memoryPeak"]["bytes"]),
+        (&Value::from(2), &Value::from(2 * q), &Value::from(2 * peak))
+    );
+    assert!(
+        text.contains("workload: StatefulSet/postgres") && text.contains("workload: DaemonSet/log-agent"),
+        "{text}"
+    );
+    // Without a reachable Prometheus there is nothing to generate from: exit 3.
+    let g = run(&["profile", "generate", "--prometheus", "http://127.0.0.1:1"]);
+    assert_eq!(g.code, 3, "{}", g.stderr);
+    assert!(g.stderr.contains("Prometheus at http://127.0.0.1:1: unreachable"), "{}", g.stderr);
     drop(prom);
 }
 
@@ -722,7 +806,7 @@ fn a_query_prometheus_rejects_is_bad_input_and_an_error_status_degrades() {
         "--prometheus",
         &prom.url,
         "--window",
-        "7days",
+        "1h1d",
         "--profile-only",
         "-o",
         "json",
@@ -730,8 +814,8 @@ fn a_query_prometheus_rejects_is_bad_input_and_an_error_status_degrades() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr.contains(&format!("Prometheus at {} rejected the query: bad_data: ", prom.url))
-            && r.stderr.contains("bad duration syntax")
-            && r.stderr.contains("check --window 7days"),
+            && r.stderr.contains("1h1d")
+            && r.stderr.contains("check --window 1h1d"),
         "{}",
         r.stderr
     );
@@ -800,6 +884,24 @@ fn history_flags_are_checked_before_anything_is_asked() {
         (&["--window", "7d"][..], "--prometheus <URL>"),
         (&["--prometheus", "http://127.0.0.1:1", "--quantile", "1.5"][..], "is above 1"),
         (&["--prometheus", "http://127.0.0.1:1", "--window", "7d]"][..], "expected a Prometheus duration"),
+        (&["--prometheus", "http://127.0.0.1:1", "--window", "7days"][..], "expected a Prometheus duration"),
+        (&["--prometheus", "http://127.0.0.1:1", "--step", "0s"][..], "greater than 0"),
+        (
+            &["--prometheus", "http://127.0.0.1:1", "--prometheus-header", "X-Scope-OrgID"][..],
+            "--prometheus-header: expected 'Name: value'",
+        ),
+        (
+            &["--prometheus", "http://127.0.0.1:1", "--prometheus-bearer-token-file", "/nonexistent/token"][..],
+            "--prometheus-bearer-token-file /nonexistent/token: No such file",
+        ),
+        (
+            &["--prometheus", "http://u:p@127.0.0.1:1", "--prometheus-bearer-token-file", "/etc/hostname"][..],
+            "already has user:password@",
+        ),
+        (
+            &["--prometheus", "http://127.0.0.1:1", "--prometheus-max-samples", "10"][..],
+            "--prometheus-max-samples",
+        ),
         (&["--prometheus", "http://127.0.0.1:1", "--at", "yesterday"][..], "expected RFC 3339"),
         (&["--prometheus", "prometheus:9090"][..], "--prometheus: expected an http:// or https:// URL"),
     ] {
@@ -807,4 +909,346 @@ fn history_flags_are_checked_before_anything_is_asked() {
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
         assert!(r.stderr.contains(want), "{args:?}: {}", r.stderr);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// At fleet scale (issue 13): 1,500 pods over 7 days
+
+/// A minute boundary about an hour ago: the fleet's last sample and the evaluation time.
+fn fleet_at() -> i64 {
+    end_time()
+}
+
+/// Checks every pod's figures in a `check -o json` answer against the generated series.
+fn assert_fleet_figures(v: &Value, at: i64, left_open: bool) {
+    let h = &v["history"];
+    assert_eq!(h["status"], "ok", "{}", h["error"]);
+    assert_eq!(h["unmatchedPods"], serde_json::json!([]));
+    assert_eq!(h["withoutFigures"], serde_json::json!([]));
+    assert_eq!(
+        h["matching"],
+        "1500 pod(s) matched by owner or labels (kube-state-metrics), 0 by pod name only (no kube_pod_owner series at the evaluation time)"
+    );
+    let mut seen = 0;
+    for pod in crate::fleet::pods() {
+        let s = service(h, "services", &pod.app);
+        let got = s["pods"]
+            .as_array()
+            .and_then(|a| a.iter().find(|p| p["pod"] == pod.name.as_str()))
+            .unwrap_or_else(|| panic!("no {} in {}", pod.name, pod.app));
+        let (q, peak, cpu) = crate::fleet::expected(at, pod.index, left_open);
+        assert_eq!(
+            (&got["memory"]["rounded"], &got["memoryPeak"]["rounded"], &got["cpu"]["rounded"]),
+            (&Value::from(q), &Value::from(peak), &Value::from(cpu)),
+            "{}/{}",
+            pod.ns,
+            pod.name
+        );
+        assert_eq!((q, peak, cpu), crate::fleet::designed(pod.index), "the data's design");
+        seen += 1;
+    }
+    assert_eq!(seen, 1500);
+    let pods: usize = h["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .map(|s| s["pods"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(pods, 1500);
+}
+
+/// POSTs one instant query to a Prometheus-API server on loopback: (status line, body).
+fn post_query(port: u16, path: &str, query: &str, at: i64) -> String {
+    let body = format!("query={}&time={at}", bizo_plan::source::prometheus::encode_query_value(query));
+    crate::fleet::http_send(
+        port,
+        "POST",
+        path,
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        body.as_bytes(),
+    )
+}
+
+fn port_of(url: &str) -> u16 {
+    url.rsplit(':').next().and_then(|p| p.parse().ok()).expect("port")
+}
+
+// Fault matrix: Prometheus query over the sample limit
+#[test]
+fn fleet_history_is_read_in_shards_under_the_sample_limit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let at = fleet_at();
+    let pods = crate::fleet::pods();
+    let tsdb = crate::fleet::backfill(dir.path(), at, &pods);
+    let prom = start_prometheus_with(dir.path(), &tsdb, &["--query.max-samples=5000000"]);
+    let left_open = prometheus_major() >= 3;
+    let profile = dir.path().join("fleet.yaml");
+    std::fs::write(&profile, crate::fleet::profile_yaml()).expect("profile");
+    let p = profile.display().to_string();
+    let at_s = at.to_string();
+
+    // The unsharded query, as bizo-plan sent it before: refused by this server.
+    let spec = bizo_plan::analysis::history::Spec {
+        source: String::new(),
+        quantile: "0.95".into(),
+        window: "7d".into(),
+        step: "1m".into(),
+        at_ms: at * 1000,
+    };
+    let answer = post_query(port_of(&prom.url), "/api/v1/query", &spec.queries().memory_quantile, at);
+    assert!(
+        answer.contains(" 422 ")
+            && answer.contains("query processing would load too many samples into memory"),
+        "{}",
+        &answer[..answer.len().min(600)]
+    );
+
+    // Sized to the server: every query under 4,000,000 samples, none refused.
+    let base = [
+        "check",
+        "-p",
+        &p,
+        "--prometheus",
+        &prom.url,
+        "--window",
+        "7d",
+        "--step",
+        "1m",
+        "--at",
+        &at_s,
+        "--profile-only",
+        "--capacity",
+        "1Ti",
+        "--no-tiers",
+        "-o",
+        "json",
+    ];
+    let started = Instant::now();
+    // (A generous per-query timeout: on a loaded machine a slow query would be split too.)
+    let r =
+        run(&[&base[..], &["--prometheus-max-samples", "4000000", "--prometheus-timeout", "600"]].concat());
+    eprintln!("sized read: {:?}", started.elapsed());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_fleet_figures(&r.json, at, left_open);
+    let read = &r.json["history"]["read"];
+    eprintln!("{read}");
+    assert_eq!(read["maxSamples"], 4_000_000);
+    assert_eq!((read["namespaces"].as_u64(), read["series"].as_u64()), (Some(5), Some(1500)));
+    assert_eq!(read["steps"], 10_081);
+    assert_eq!(read["splits"], 0, "{read}");
+    let shards = read["shards"].as_u64().expect("shards");
+    // 1,500 pods x 2 (series + pod) = 3,000 units at 396 a query: 8 at least.
+    assert!((8..=11).contains(&shards), "{read}");
+    assert!(read["podBatches"].as_u64().expect("batches") >= 7, "{read}");
+    assert_eq!(
+        read["queries"].as_u64(),
+        Some(3 * shards + 2 + 3),
+        "figures, cardinality, kube-state-metrics"
+    );
+    assert_eq!(read["metadataQueries"], 3);
+    assert_eq!(read["cardinalityQueries"], 2, "count by namespace, then by pod for the big ones");
+    let largest = read["largestEstimate"].as_u64().expect("estimate");
+    assert!(largest <= 4_000_000 && largest > 2_000_000, "{read}");
+    assert!(read["longestQuery"].as_u64().expect("len") <= 16_384);
+    assert!(
+        r.json["notes"].as_array().expect("notes").iter().any(|n| n.as_str().is_some_and(|n| n.contains(
+            &format!(
+                "read in {} queries: 2 cardinality, {shards} shard(s) x 3 figures ({} pod-name batch(es)), 3 kube-state-metrics; at most {} samples (estimated; budget 4,000,000)",
+                3 * shards + 5,
+                read["podBatches"],
+                bizo_plan::analysis::history::thousands(largest)
+            )
+        ))),
+        "{}",
+        r.json["notes"]
+    );
+
+    // The default budget (10,000,000) is above this server's limit: refused queries are split
+    // and retried, and the figures are the same.
+    let r = run(&[&base[..], &["--prometheus-concurrency", "2", "--prometheus-timeout", "600"]].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_fleet_figures(&r.json, at, left_open);
+    let read = &r.json["history"]["read"];
+    eprintln!("{read}");
+    assert!(read["splits"].as_u64().expect("splits") >= 3, "{read}");
+    assert!(
+        read["refusals"][0]
+            .as_str()
+            .is_some_and(|m| m.contains("HTTP 422, execution: query processing would load too many samples")),
+        "{read}"
+    );
+    drop(prom);
+}
+
+const VM_TOKEN: &str = "bizo-vm-token-93f2c1d7e4";
+const VM_TENANT: &str = "bizo-tenant-5e8a0b";
+
+// Fault matrix: Prometheus auth refused (401)
+#[test]
+fn fleet_history_from_victoria_metrics_behind_an_authenticating_proxy_is_the_same() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let at = fleet_at();
+    let pods = crate::fleet::pods();
+    let vm = crate::fleet::start_victoria(dir.path());
+    crate::fleet::import(&vm, at, &pods);
+    // VictoriaMetrics cluster's path: /select/<tenant>/prometheus; the proxy wants a bearer
+    // token and a tenant header.
+    let proxy =
+        crate::fleet::start_proxy(vm.port, "/select/0/prometheus", "/prometheus", VM_TOKEN, VM_TENANT);
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, format!("{VM_TOKEN}\n")).expect("token");
+    let profile = dir.path().join("fleet.yaml");
+    std::fs::write(&profile, crate::fleet::profile_yaml()).expect("profile");
+    let (p, t) = (profile.display().to_string(), token_file.display().to_string());
+    let url = format!("{}/select/0/prometheus", proxy.url);
+    let at_s = at.to_string();
+    let header = format!("X-Scope-OrgID: {VM_TENANT}");
+    let args = [
+        "check",
+        "-p",
+        &p,
+        "--prometheus",
+        &url,
+        "--prometheus-header",
+        &header,
+        "--prometheus-bearer-token-file",
+        &t,
+        "--window",
+        "7d",
+        "--step",
+        "1m",
+        "--at",
+        &at_s,
+        "--profile-only",
+        "--capacity",
+        "1Ti",
+        "--no-tiers",
+        "--prometheus-max-samples",
+        "4000000",
+        "--prometheus-timeout",
+        "600",
+        "-o",
+        "json",
+    ];
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_fleet_figures(&r.json, at, prometheus_major() >= 3);
+    assert_eq!(r.json["history"]["source"], format!("Prometheus at {url}"));
+    {
+        let seen = proxy.seen.lock().expect("lock");
+        assert!(seen.len() >= 26, "{}", seen.len());
+        for s in seen.iter() {
+            assert_eq!(s.line, "POST /select/0/prometheus/api/v1/query", "{s:?}");
+            assert_eq!(s.content_type, "application/x-www-form-urlencoded");
+            assert!(s.query.len() <= 16_384, "{}", s.query.len());
+            assert_eq!(s.status, 200, "{s:?}");
+        }
+    }
+
+    // Never shown, at any verbosity.
+    for v in [&["-v"][..], &["-vv"][..]] {
+        let r = run(&[v, &args[..]].concat());
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stderr.contains("POST "), "{}", r.stderr);
+        for out in [&r.stdout, &r.stderr] {
+            assert!(!out.contains(VM_TOKEN) && !out.contains(VM_TENANT), "{v:?} leaked:\n{out}");
+        }
+    }
+    let r = run_env(&args, &[("RUST_LOG", "trace")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.is_empty());
+    for out in [&r.stdout, &r.stderr] {
+        assert!(!out.contains(VM_TOKEN) && !out.contains(VM_TENANT), "RUST_LOG=trace leaked:\n{out}");
+    }
+
+    // Without the token: the proxy's 401, degraded (exit 3 when required).
+    let r = run(&[&args[..7], &args[9..]].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.json["missingInputs"][0]
+            .as_str()
+            .is_some_and(|m| m == format!("Prometheus at {url}: HTTP status 401 (unauthorized)")),
+        "{}",
+        r.json["missingInputs"]
+    );
+    let r = run(&[&args[..7], &args[9..], &["--require-prometheus"]].concat());
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("HTTP status 401"), "{}", r.stderr);
+    assert!(!r.stderr.contains(VM_TOKEN) && !r.stderr.contains(VM_TENANT));
+    drop(vm);
+}
+
+/// Refuses the figure queries of anything larger than one pod-name batch: memory quantiles with
+/// 422, memory peaks with 503, cpu quantiles by not answering.
+fn refuse_large(query: &str) -> Option<crate::fleet::Fault> {
+    use crate::fleet::Fault;
+    if !query.contains("_over_time") || query.contains("pod=~") || query.contains("pod=\"") {
+        return None;
+    }
+    Some(if query.starts_with("max_over_time") {
+        Fault::Unavailable
+    } else if query.contains("container_cpu_usage_seconds_total") {
+        Fault::Hang
+    } else {
+        Fault::TooManySamples
+    })
+}
+
+// Fault matrix: Prometheus refuses or times out on large queries
+#[test]
+fn a_server_refusing_large_queries_gets_them_split_and_still_answers() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let end = end_time();
+    let tsdb = backfill(dir.path(), end);
+    let prom = start_prometheus(dir.path(), &tsdb);
+    let left_open = prometheus_major() >= 3;
+    let proxy = crate::fleet::start_proxy_with(port_of(&prom.url), "", "", None, refuse_large);
+    let at = end.to_string();
+    let p = profile();
+    let r = run(&[
+        "check",
+        "-p",
+        &p,
+        "--prometheus",
+        &proxy.url,
+        "--at",
+        &at,
+        "--prometheus-timeout",
+        "2",
+        "--profile-only",
+        "--capacity",
+        "16Gi",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let h = &r.json["history"];
+    assert_eq!(h["status"], "ok", "{h}");
+    for &(name, pods, _) in SERVICES {
+        let s = service(h, "services", name);
+        let quantile = pods.iter().map(|&p| expected_memory(p).0).max().expect("pods");
+        let peak = pods.iter().map(|&p| expected_memory(p).1).max().expect("pods");
+        let cpu = pods.iter().map(|&p| expected_cpu(p, end, left_open)).max().expect("pods");
+        assert_eq!(
+            (&s["memory"]["bytes"], &s["memoryPeak"]["bytes"], &s["cpu"]["millicores"]),
+            (&Value::from(quantile), &Value::from(peak), &Value::from(cpu)),
+            "{name}"
+        );
+    }
+    let read = &h["read"];
+    // One shard at first; each figure's query refused, then each namespace's (5 of them at pod level).
+    assert!(read["splits"].as_u64().expect("splits") >= 3 * 4, "{read}");
+    let refusals: Vec<&str> =
+        read["refusals"].as_array().expect("refusals").iter().filter_map(Value::as_str).collect();
+    let src = format!("Prometheus at {}", proxy.url);
+    for want in [
+        format!("{src}: query error (HTTP 422, execution: query processing would load too many samples"),
+        format!("{src}: HTTP status 503 (overloaded)"),
+        format!("{src}: timeout (no complete answer within 2s, --prometheus-timeout)"),
+    ] {
+        assert!(refusals.iter().any(|r| r.starts_with(&want)), "{want} not in {refusals:?}");
+    }
+    let seen = proxy.seen.lock().expect("lock");
+    assert!(seen.iter().any(|s| s.status == 422) && seen.iter().any(|s| s.status == 503));
+    drop(prom);
 }

@@ -253,3 +253,160 @@ fn a_password_in_the_server_url_never_reaches_any_log_line() {
     // The credentials went as basic auth (Go's HTTP client does the same with URL user info).
     assert!(sim.requests().iter().all(|q| q.authorization));
 }
+
+const PROM_TOKEN: &str = "bizo-prom-token-6d1f0a9c3b";
+const PROM_TENANT: &str = "bizo-prom-tenant-2c7e51";
+
+/// A private CA and a certificate for 127.0.0.1 signed by it (openssl), in `dir`:
+/// (ca.pem, server.pem, server.key).
+fn private_ca(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let [ca, ca_key, cert, key, csr] =
+        ["ca.pem", "ca.key", "server.pem", "server.key", "server.csr"].map(|f| dir.join(f));
+    let ext = dir.join("san.cnf");
+    std::fs::write(&ext, "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n").expect("ext");
+    let openssl = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("openssl (apt-get install openssl)");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let p = |x: &std::path::PathBuf| x.display().to_string();
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=bizo test CA",
+        "-keyout",
+        &p(&ca_key),
+        "-out",
+        &p(&ca),
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        &p(&key),
+        "-out",
+        &p(&csr),
+    ]);
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &p(&csr),
+        "-CA",
+        &p(&ca),
+        "-CAkey",
+        &p(&ca_key),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        &p(&ext),
+        "-out",
+        &p(&cert),
+    ]);
+    (ca, cert, key)
+}
+
+// Fault matrix: Prometheus TLS error
+#[test]
+fn prometheus_over_tls_trusts_the_ca_file_and_no_token_or_header_appears_at_any_verbosity() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (ca, cert, key) = private_ca(dir.path());
+    let web = dir.path().join("web.yml");
+    std::fs::write(
+        &web,
+        format!("tls_server_config:\n  cert_file: {}\n  key_file: {}\n", cert.display(), key.display()),
+    )
+    .expect("web config");
+    let prom = crate::prometheus::start_prometheus_with(
+        dir.path(),
+        &dir.path().join("tsdb"),
+        &[&format!("--web.config.file={}", web.display())],
+    );
+    assert!(prom.url.starts_with("https://"), "{}", prom.url);
+    let token = dir.path().join("token");
+    std::fs::write(&token, PROM_TOKEN).expect("token");
+    let profile = crate::common::fixture("profiles/history.yaml");
+    let header = format!("X-Scope-OrgID: {PROM_TENANT}");
+    let (ca_s, token_s, profile_s) =
+        (ca.display().to_string(), token.display().to_string(), profile.display().to_string());
+    let args = [
+        "check",
+        "-p",
+        &profile_s,
+        "--profile-only",
+        "--capacity",
+        "16Gi",
+        "--no-tiers",
+        "-o",
+        "json",
+        "--prometheus",
+        &prom.url,
+        "--prometheus-bearer-token-file",
+        &token_s,
+        "--prometheus-header",
+        &header,
+    ];
+    for verbosity in ["", "-v", "-vv", "RUST_LOG=trace"] {
+        let mut cmd = bizo(dir.path());
+        match verbosity {
+            "" => {}
+            "RUST_LOG=trace" => {
+                cmd.env("RUST_LOG", "trace");
+            }
+            v => {
+                cmd.arg(v);
+            }
+        }
+        let out = cmd
+            .args(args)
+            .args(["--prometheus-ca-file", &ca_s])
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .expect("run");
+        let all =
+            format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{verbosity}: {all}");
+        // Verified against the private CA: read (an empty Prometheus answers empty vectors).
+        assert!(all.contains("\"status\": \"ok\""), "{verbosity}: {all}");
+        if verbosity == "-v" {
+            assert!(all.contains(&format!("POST {}/api/v1/query (cardinality) -> 200", prom.url)), "{all}");
+        }
+        for secret in [PROM_TOKEN, PROM_TENANT] {
+            assert!(!all.contains(secret), "{verbosity}: {secret} leaked:\n{all}");
+        }
+    }
+    // Without the CA file the certificate is not trusted: a TLS error, degraded, never skipped.
+    let out = bizo(dir.path()).args(args).timeout(std::time::Duration::from_secs(60)).output().expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    let missing = v["missingInputs"][0].as_str().unwrap_or_default();
+    assert!(
+        missing.starts_with(&format!("Prometheus at {}: unreachable (", prom.url))
+            && (missing.contains("UnknownIssuer") || missing.contains("certificate")),
+        "{missing}"
+    );
+    // An http:// URL with a CA file is a mistake worth saying.
+    let out = bizo(dir.path())
+        .args(["check", "-p", &profile_s, "--profile-only", "--capacity", "16Gi", "--no-tiers", "-o", "json"])
+        .args(["--prometheus", "http://127.0.0.1:1", "--prometheus-ca-file", &ca_s])
+        .output()
+        .expect("run");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("--prometheus-ca-file is given but the URL is http://")
+    );
+    drop(prom);
+}
