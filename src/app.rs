@@ -793,7 +793,7 @@ fn render_options(o: &OutputArgs) -> RenderOptions {
     let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let width = o
         .width
-        .or_else(|| if tty { comfy_table::Table::new().width() } else { None })
+        .or_else(|| if tty { terminal_size::terminal_size().map(|(w, _)| w.0) } else { None })
         .or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse().ok()))
         .unwrap_or(120)
         .max(40);

@@ -1,269 +1,158 @@
-//! Markdown for pull-request comments.
+//! The Markdown backend: a [`Document`] for a pull-request comment (GitHub-flavoured tables).
+//! Every column is kept (a comment scrolls); text from profiles and the API is escaped so that
+//! it can neither format nor inject markup.
 
-use super::RenderOptions;
-use crate::report::check::CheckReport;
+use super::doc::{Block, Document, LineKind, Place, Section, Style, Table, Text, Tone};
 
-fn esc(s: &str) -> String {
-    s.replace('|', "\\|")
-}
-
-fn table(out: &mut String, header: &[&str], rows: Vec<Vec<String>>) {
-    out.push_str(&format!("| {} |\n", header.join(" | ")));
-    out.push_str(&format!("|{}|\n", header.iter().map(|_| "---").collect::<Vec<_>>().join("|")));
-    for r in rows {
-        out.push_str(&format!("| {} |\n", r.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" | ")));
-    }
-}
-
-/// The `check` report as Markdown.
-pub fn check(r: &CheckReport, origin: &str, opts: &RenderOptions) -> String {
+/// Renders a document as Markdown.
+pub fn render(d: &Document) -> String {
     let mut out = String::new();
-    let v = &r.verdict;
-    out.push_str(&format!("## bizo-plan check: **{}**\n\n", v.status.as_str()));
-    out.push_str(&format!(
-        "Profile `{}` ({}). Baseline: {}.\n\n",
-        r.profile,
-        esc(origin),
-        r.baseline_description
-    ));
-    for reason in &v.reasons {
-        out.push_str(&format!("- {reason}\n"));
-    }
-    for g in &v.gates {
-        out.push_str(&format!(
-            "- gate `{}`: {} ({})\n",
-            g.gate,
-            if g.passed { "passed" } else { "**FAILED**" },
-            g.detail
-        ));
-    }
-    for n in &r.notes {
-        out.push_str(&format!("- note: {n}\n"));
-    }
-    if let Some(w) = &r.what_if {
-        out.push_str(&format!("\n### What-if: {}\n\n", esc(&w.scenario)));
-        let rows = w
-            .changes
-            .iter()
-            .map(|c| {
-                let dash = |m: &Option<crate::model::figure::MemFig>| {
-                    m.as_ref().map_or("-".to_string(), |m| m.display.clone())
-                };
-                vec![
-                    c.change.to_string(),
-                    match &c.replacement {
-                        Some(r) => format!("{} -> {r}", c.service),
-                        None => c.service.clone(),
-                    },
-                    dash(&c.memory_before),
-                    dash(&c.memory_after),
-                    c.delta.display.clone(),
-                ]
-            })
-            .collect();
-        table(&mut out, &["Change", "Service", "Counted now", "Planned", "Delta"], rows);
-        out.push_str(&format!("\n**{}**\n", w.conclusion));
-    }
-    let w = &r.workload;
-    let h = &r.host;
-    let hr = &r.headroom;
-    out.push_str("\n### Memory\n\n");
-    let mut rows = vec![
-        vec![
-            format!("Current workload ({} deployed)", w.deployed_services),
-            w.current.display.clone(),
-            String::new(),
-        ],
-        vec![format!("Planned ({} services)", w.planned_services), w.planned.display.clone(), String::new()],
-        vec!["Projected workload".into(), w.projected.display.clone(), String::new()],
-        vec!["Host total".into(), h.total.display.clone(), String::new()],
-        vec!["Host used now".into(), h.used.display.clone(), h.used_percent.display.clone()],
-        vec![
-            "Projected used".into(),
-            h.projected_used.display.clone(),
-            h.projected_used_percent.display.clone(),
-        ],
-        vec![
-            "Projected available".into(),
-            h.projected_available.display.clone(),
-            format!("{} unavailable", h.projected_unavailable_percent.display),
-        ],
-        vec!["Peak used".into(), h.peak_used.display.clone(), h.peak_used_percent.display.clone()],
-        vec![
-            format!("Headroom to warn ({})", hr.warn_percent.display),
-            hr.to_warn.display.clone(),
-            String::new(),
-        ],
-    ];
-    if let (Some(avg), Some(n)) = (&hr.average_service, hr.more_services_fit) {
-        rows.push(vec![format!("More services of {} that fit", avg.display), n.to_string(), String::new()]);
-    }
-    table(&mut out, &["Figure", "Value", "Share of total"], rows);
+    document(&mut out, d, 2);
+    out
+}
 
-    if let Some(h) = &r.history
-        && h.error.is_none()
-    {
-        out.push_str(&format!(
-            "\n### History from {}\n\n{} quantile and peak over {} (step {}) at {}, per replica (the largest pod).\n\n",
-            esc(&h.source),
-            h.quantile,
-            h.window,
-            h.step,
-            h.at
-        ));
-        let dash = |f: Option<&String>| f.cloned().unwrap_or_else(|| "-".into());
-        let rows = h
-            .services
-            .iter()
-            .map(|s| {
-                vec![
-                    s.name.clone(),
-                    s.pods.len().to_string(),
-                    dash(s.memory.as_ref().map(|m| &m.display)),
-                    dash(s.memory_peak.as_ref().map(|m| &m.display)),
-                    dash(s.cpu.as_ref().map(|c| &c.display)),
-                    format!(
-                        "{} / {} / {}",
-                        s.profile_memory.display,
-                        dash(s.profile_memory_peak.as_ref().map(|m| &m.display)),
-                        dash(s.profile_cpu.as_ref().map(|c| &c.display))
-                    ),
-                ]
-            })
-            .collect();
-        table(
-            &mut out,
-            &[
-                "Service",
-                "Pods",
-                "Memory (quantile)",
-                "Peak (max)",
-                "CPU (quantile)",
-                "Profile memory / peak / cpu",
-            ],
-            rows,
-        );
-        if !h.without_figures.is_empty() {
-            out.push_str(&format!("\nNo figures (profile kept): {}\n", h.without_figures.join(", ")));
+fn document(out: &mut String, d: &Document, level: usize) {
+    out.push_str(&format!("{} {}\n\n", "#".repeat(level), text(&d.heading, true)));
+    for b in &d.lead {
+        block(out, b, "");
+    }
+    // The answer first: what a reviewer reads before scrolling.
+    let (answer, rest): (Vec<&Section>, Vec<&Section>) =
+        d.sections.iter().partition(|s| s.place == Place::Answer);
+    for s in answer {
+        section(out, s, level + 1, true);
+    }
+    for s in rest {
+        section(out, s, level + 1, false);
+    }
+    for p in &d.parts {
+        out.push_str("---\n\n");
+        document(out, &p.doc, level + 1);
+    }
+}
+
+fn section(out: &mut String, s: &Section, level: usize, answer: bool) {
+    let title = text(&s.title, true);
+    // The answer's heading is bold text, not a heading: it belongs to the title above it.
+    if answer {
+        out.push_str(&format!("**{}**\n\n", text(&s.title, false)));
+    } else {
+        out.push_str(&format!("{} {title}\n\n", "#".repeat(level.min(6))));
+    }
+    let plain_title = s.title.plain();
+    for b in &s.blocks {
+        block(out, b, &plain_title);
+    }
+}
+
+/// Escapes text so that Markdown shows it as it is (no emphasis, links, HTML or table cells).
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '<' | '>' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push(' '),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c => out.push(c),
         }
-    }
-
-    if let Some(c) = &r.cluster {
-        out.push_str(&format!("\n### Cluster `{}` ({})\n\n", c.context, esc(&c.server)));
-        for m in &c.missing {
-            out.push_str(&format!("- **could not {m}**\n"));
-        }
-        let shown = super::table::shown_nodes(c, opts);
-        let rows = shown
-            .iter()
-            .map(|n| {
-                vec![
-                    n.name.clone(),
-                    n.allocatable_memory.display.clone(),
-                    format!("{} ({})", n.requested_memory.display, n.requested_memory_percent.display),
-                    n.used_memory.as_ref().map_or("n/a".into(), |u| u.display.clone()),
-                    n.free_memory.display.clone(),
-                    n.excluded.clone().map_or("schedulable".into(), |e| format!("excluded: {e}")),
-                ]
-            })
-            .collect();
-        table(&mut out, &["Node", "Allocatable", "Requested", "Used", "Free", "Status"], rows);
-        if shown.len() < c.nodes.len() {
-            out.push('\n');
-            out.push_str(&super::table::hidden_nodes_note(c, &shown));
-        }
-        if !c.drift.is_empty() {
-            out.push('\n');
-            let rows = c
-                .drift
-                .iter()
-                .map(|d| {
-                    vec![
-                        d.service.clone(),
-                        d.profile_memory.display.clone(),
-                        d.live_memory.display.clone(),
-                        d.drift.clone(),
-                    ]
-                })
-                .collect();
-            table(&mut out, &["Service", "Profile", "Live", "Drift"], rows);
-        }
-    }
-
-    if !r.tiers.is_empty() {
-        out.push_str("\n### Tiers\n\n");
-        let rows = r
-            .tiers
-            .iter()
-            .map(|e| {
-                vec![
-                    e.name.clone(),
-                    e.monthly.clone(),
-                    if e.passes { "yes".into() } else { "no".into() },
-                    format!("{} / {}", e.memory_headroom.display, e.cpu_headroom.display),
-                    e.limiting.to_string(),
-                    e.reasons.join("; "),
-                ]
-            })
-            .collect();
-        table(&mut out, &["Tier", "Monthly", "Passes", "Headroom mem/cpu", "Limiting", "Why not"], rows);
-    }
-
-    out.push_str("\n### Services\n\n");
-    let rows = r
-        .services
-        .iter()
-        .map(|s| {
-            vec![
-                s.name.clone(),
-                s.group.clone(),
-                s.status.to_string(),
-                s.replicas.to_string(),
-                s.memory.display.clone(),
-                s.cpu.as_ref().map(|c| c.display.clone()).unwrap_or_else(|| "-".into()),
-            ]
-        })
-        .collect();
-    table(&mut out, &["Service", "Group", "Status", "Replicas", "Memory", "CPU"], rows);
-
-    if opts.explain {
-        out.push_str("\n### How each figure was computed\n\n");
-        let rows = r.explain.iter().map(|e| vec![format!("`{}`", e.figure), e.arithmetic.clone()]).collect();
-        table(&mut out, &["Figure", "Arithmetic"], rows);
     }
     out
 }
 
-/// A several-cluster check as Markdown: the worst verdict, then each cluster's report.
-pub fn checks(r: &crate::report::check::ClustersReport, origin: &str, opts: &RenderOptions) -> String {
-    let mut out = format!(
-        "## bizo-plan check: **{}** across {} clusters\n\n",
-        r.verdict.status.as_str(),
-        r.clusters.len()
-    );
-    for reason in &r.verdict.reasons {
-        out.push_str(&format!("- {reason}\n"));
-    }
-    let rows = r
-        .contexts
-        .iter()
-        .map(|c| {
-            vec![
-                c.context.clone(),
-                c.nodes.to_string(),
-                c.allocatable_memory.display.clone(),
-                c.used_memory.display.clone(),
-                c.error.clone().map_or("read".into(), |e| format!("**not read**: {e}")),
-            ]
+/// A code span around `s` (its backticks fenced by a longer run).
+fn code(s: &str) -> String {
+    let s = s.replace(['\n', '\r'], " ");
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') { " " } else { "" };
+    format!("{fence}{pad}{}{pad}{fence}", s.replace('|', "\\|"))
+}
+
+fn text(t: &Text, tones: bool) -> String {
+    t.0.iter()
+        .map(|s| match s.style {
+            Style::Plain => esc(&s.text),
+            Style::Code => code(&s.text),
+            Style::Strong => format!("**{}**", esc(&s.text)),
+            Style::Tone(Tone::Plain | Tone::Muted) => esc(&s.text),
+            Style::Tone(_) if tones => format!("**{}**", esc(&s.text)),
+            Style::Tone(_) => esc(&s.text),
         })
-        .collect();
-    out.push('\n');
-    table(&mut out, &["Context", "Nodes", "Allocatable", "Used", "Status"], rows);
-    for c in &r.clusters {
-        if let Some(rep) = &c.report {
-            out.push_str(&format!("\n---\n\n### Cluster `{}`\n\n", c.context));
-            out.push_str(&check(rep, origin, opts));
+        .collect()
+}
+
+fn block(out: &mut String, b: &Block, section_title: &str) {
+    match b {
+        Block::Para(t) => out.push_str(&format!("{}\n\n", text(t, true))),
+        Block::Lines(lines) => {
+            for l in lines {
+                let lead = match l.kind {
+                    LineKind::Plain => "",
+                    LineKind::Note => "note: ",
+                    LineKind::Warning => "**warning**: ",
+                    LineKind::Missing => "**missing**: ",
+                };
+                out.push_str(&format!("- {lead}{}\n", text(&l.text, true)));
+            }
+            out.push('\n');
+        }
+        Block::List(items) => {
+            for i in items {
+                out.push_str(&format!("- {}\n", text(i, true)));
+            }
+            out.push('\n');
+        }
+        Block::Figures(_) => {}
+        Block::Table(t) => table(out, t, section_title),
+        Block::Chart(c) => {
+            if let Some(t) = &c.text {
+                out.push_str(&format!("```text\n{t}"));
+                if !t.ends_with('\n') {
+                    out.push('\n');
+                }
+                out.push_str("```\n\n");
+            }
         }
     }
-    out
+}
+
+fn table(out: &mut String, t: &Table, section_title: &str) {
+    if !t.caption.is_empty() && t.caption != section_title {
+        out.push_str(&format!("*{}*\n\n", esc(&t.caption)));
+    }
+    let header: Vec<String> = t.columns.iter().map(|c| esc(&c.header)).collect();
+    out.push_str(&format!("| {} |\n", header.join(" | ")));
+    let rule: Vec<&str> =
+        t.columns.iter().map(|c| if c.align == super::doc::Align::Right { "---:" } else { "---" }).collect();
+    out.push_str(&format!("|{}|\n", rule.join("|")));
+    for r in &t.rows {
+        let cells: Vec<String> = r
+            .iter()
+            .map(|c| match c.tone {
+                Tone::Bad | Tone::Warn if !c.text.is_empty() => format!("**{}**", esc(&c.text)),
+                _ => esc(&c.text),
+            })
+            .collect();
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+    out.push('\n');
+    for n in &t.notes {
+        out.push_str(&format!("{}\n\n", text(n, true)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_in_names_is_shown_not_interpreted() {
+        assert_eq!(esc("<img src=x onerror=alert(1)>"), "\\<img src=x onerror=alert(1)\\>");
+        assert_eq!(esc("a|b *c* _d_ [e](f)"), "a\\|b \\*c\\* \\_d\\_ \\[e\\](f)");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("x|y"), "`x\\|y`");
+    }
 }

@@ -1,13 +1,21 @@
 //! Rendering: a report in, a `String` out. No computing, no I/O, no clock.
+//!
+//! Each report is laid out once as a [`doc::Document`] (`check.rs`, `plan.rs`, `forecast.rs`);
+//! the text, Markdown and HTML backends (`text.rs`, `markdown.rs`, `html.rs`) render any
+//! document; the charts are drawn in one place (`charts.rs` over `svg.rs`). JSON and YAML are
+//! the reports themselves, serialized.
 
+mod charts;
+mod check;
+pub mod doc;
 mod forecast;
-pub mod html;
-mod markdown;
-mod recommend;
+mod html;
+pub mod markdown;
+mod plan;
 mod svg;
-mod table;
+pub mod text;
 
-pub use html::forecast_chart;
+pub use charts::forecast_chart;
 
 use serde::Serialize;
 
@@ -101,13 +109,9 @@ pub fn recommend(
         catalog_origin,
         body: r,
     };
-    match opts.format {
-        Format::Table => {
-            terminal_safe(&recommend::table(r, profile_origin, catalog_origin, show_rejected, opts), false)
-        }
-        Format::Markdown => terminal_safe(&recommend::markdown(r, profile_origin), false),
-        Format::Html => html::recommend(r, profile_origin, catalog_origin, show_rejected, opts),
-        Format::Json | Format::Yaml => machine(&env, opts.format).unwrap_or_default(),
+    match machine(&env, opts.format) {
+        Some(m) => m,
+        None => human(&plan::document(r, profile_origin, catalog_origin, show_rejected, opts), opts),
     }
 }
 
@@ -125,11 +129,9 @@ pub fn forecast(
         catalog_origin,
         body: f,
     };
-    match opts.format {
-        Format::Table => terminal_safe(&forecast::table(f, profile_origin, catalog_origin, opts), false),
-        Format::Markdown => terminal_safe(&forecast::markdown(f, profile_origin), false),
-        Format::Html => html::forecast(f, profile_origin, catalog_origin, opts),
-        Format::Json | Format::Yaml => machine(&env, opts.format).unwrap_or_default(),
+    match machine(&env, opts.format) {
+        Some(m) => m,
+        None => human(&forecast::document(f, profile_origin, catalog_origin, opts), opts),
     }
 }
 
@@ -154,18 +156,23 @@ pub fn write_checks(
     let envelope =
         ClustersEnvelope { schema_version: SCHEMA_VERSION, command: "check", profile_origin: origin, report };
     match opts.format {
-        Format::Table => {
-            w.write_all(terminal_safe(&table::checks(report, origin, opts), opts.color).as_bytes())
+        Format::Table | Format::Markdown | Format::Html => {
+            w.write_all(human(&check::clusters_document(report, origin, opts), opts).as_bytes())
         }
-        Format::Markdown => {
-            w.write_all(terminal_safe(&markdown::checks(report, origin, opts), false).as_bytes())
-        }
-        Format::Html => w.write_all(html::checks(report, origin, opts).as_bytes()),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *w, &envelope).map_err(json_io)?;
             w.write_all(b"\n")
         }
         Format::Yaml => crate::yaml::to_writer(&mut *w, &envelope),
+    }
+}
+
+/// A document in one of the human formats (table, Markdown, HTML).
+fn human(d: &doc::Document, opts: &RenderOptions) -> String {
+    match opts.format {
+        Format::Markdown => markdown::render(d),
+        Format::Html => html::render(d),
+        _ => text::render(d, usize::from(opts.width), opts.color),
     }
 }
 
@@ -213,8 +220,8 @@ pub fn check(report: &CheckReport, origin: &str, opts: &RenderOptions) -> String
 }
 
 /// Renders a `check` report into a writer. JSON and YAML are streamed as they are serialized,
-/// so a 5,000-node report is never held in memory as text; tables, Markdown and HTML are built
-/// as a `String` (they show at most [`MAX_ROWS`] nodes unless `all_rows` is set).
+/// so a 5,000-node report is never held in memory as text; tables, Markdown and HTML are laid
+/// out as a document first (they show at most [`MAX_ROWS`] nodes unless `all_rows` is set).
 pub fn write_check(
     report: &CheckReport,
     origin: &str,
@@ -224,13 +231,9 @@ pub fn write_check(
     let envelope =
         Envelope { schema_version: SCHEMA_VERSION, command: "check", profile_origin: origin, report };
     match opts.format {
-        Format::Table => {
-            w.write_all(terminal_safe(&table::check(report, origin, opts), opts.color).as_bytes())
+        Format::Table | Format::Markdown | Format::Html => {
+            w.write_all(human(&check::document(report, origin, opts), opts).as_bytes())
         }
-        Format::Markdown => {
-            w.write_all(terminal_safe(&markdown::check(report, origin, opts), false).as_bytes())
-        }
-        Format::Html => w.write_all(html::check(report, origin, opts).as_bytes()),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *w, &envelope).map_err(json_io)?;
             w.write_all(b"\n")

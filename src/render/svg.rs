@@ -155,6 +155,8 @@ pub struct Key {
 /// A horizontal bar chart.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RowsChart {
+    /// What it shows (`data-chart`): the same for the same chart of every cluster.
+    pub name: String,
     /// Element id prefix (unique in the page).
     pub id: String,
     /// Accessible title.
@@ -256,8 +258,9 @@ pub fn rows_chart(c: &RowsChart) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="{id}" id="{id}-svg" role="img" aria-labelledby="{id}-title {id}-desc" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" font-family="system-ui, sans-serif" font-size="12" fill="{INK}"><title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="{name}" id="{id}-svg" role="img" aria-labelledby="{id}-title {id}-desc" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" font-family="system-ui, sans-serif" font-size="12" fill="{INK}"><title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>"#,
         id = esc(&c.id),
+        name = esc(&c.name),
         title = esc(&c.title),
         desc = esc(&c.desc),
     );

@@ -58,10 +58,16 @@ pub fn rejection_text(r: &Rejection, currency: &str) -> String {
                 (Some(d), Some(r)) => format!("{d} {r}"),
                 _ => "the node".to_string(),
             };
-            format!(
-                "{what} needs about {overhead} on {node}; the node has {allocatable} allocatable, which leaves {} for pods: no room for the largest replica ({service}, {largest})",
-                allocatable.saturating_sub(*overhead)
-            )
+            if overhead.0 == 0 {
+                format!(
+                    "{node} has {allocatable} allocatable for pods: no room for the largest replica ({service}, {largest})"
+                )
+            } else {
+                format!(
+                    "{what} needs about {overhead} on {node}; the node has {allocatable} allocatable, which leaves {} for pods: no room for the largest replica ({service}, {largest})",
+                    allocatable.saturating_sub(*overhead)
+                )
+            }
         }
         Rejection::Exceeds { memory, cpu, pods } => {
             let mut short = Vec::new();

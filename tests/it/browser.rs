@@ -315,6 +315,16 @@ impl Tab {
             .expect("base64")
     }
 
+    /// Lays the page out as printed (`@media print`) on a `width` px wide page: A4 at 96 px per
+    /// inch is 794 px, less Chromium's default margins of 0.4 in on each side, 718 px.
+    pub fn emulate_print(&mut self, width: u32) {
+        self.call("Emulation.setEmulatedMedia", json!({"media": "print"}));
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": 1100, "deviceScaleFactor": 1, "mobile": false}),
+        );
+    }
+
     /// What the page logged so far: console messages, exceptions and the browser's own entries
     /// (a Content Security Policy violation is a "security" entry).
     pub fn logs(&mut self) -> Vec<String> {

@@ -61,7 +61,46 @@ fn replay_table_snapshot() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Verdict: TIGHT"));
     assert!(!out.contains("\x1b["), "no colour when stdout is not a terminal");
-    insta::assert_snapshot!("replay_table", out);
+}
+
+/// Every line fits the width (box-drawing characters are one column each) and no word of the
+/// output is longer than it would be unbroken: checked on the text, whatever the snapshot says.
+fn assert_fits(what: &str, out: &str, width: usize) {
+    for (i, l) in out.lines().enumerate() {
+        let w = l.chars().count();
+        assert!(w <= width, "{what} at {width}: line {} is {w} columns: {l:?}\n{out}", i + 1);
+    }
+}
+
+/// The table output of every command at 80, 100, 120 and 160 columns, as snapshots; every line
+/// of it, prose included, fits.
+#[test]
+fn every_command_fits_80_100_120_and_160_columns() {
+    let scenario = fixture("../examples/scenarios/vault-upgrade.yaml");
+    let scenario = scenario.to_str().expect("utf-8 path");
+    let commands: [(&str, Vec<&str>); 5] = [
+        ("check", vec!["check", "--replay"]),
+        ("whatif", vec!["check", "--replay", "--scenario", scenario]),
+        ("recommend", vec!["recommend", "--budget", "80"]),
+        ("recommend_ha", vec!["recommend", "--budget", "80", "--ha"]),
+        ("forecast", vec!["forecast", "--growth", "15%/month", "--months", "12"]),
+    ];
+    for (name, args) in &commands {
+        for width in [80usize, 100, 120, 160] {
+            let w = width.to_string();
+            let mut a = args.clone();
+            a.extend(["--width", w.as_str()]);
+            let (code, out, err) = run(&a);
+            assert!(code == 0 || code == 1, "{a:?} exited {code}: {err}");
+            assert_fits(name, &out, width);
+            insta::assert_snapshot!(format!("table_{name}_{width}"), out);
+        }
+        // --explain's arithmetic is prose too.
+        let mut a = args.clone();
+        a.extend(["--width", "80", "--explain"]);
+        let (_, out, _) = run(&a);
+        assert_fits(&format!("{name} --explain"), &out, 80);
+    }
 }
 
 #[test]
@@ -95,9 +134,15 @@ fn markdown_output_for_a_pull_request() {
     let (code, out, _) = run(&["check", "--replay", "-o", "markdown", "--explain"]);
     assert_eq!(code, 0);
     assert!(out.starts_with("## bizo-plan check: **TIGHT**\n"), "{out}");
-    assert!(out.contains("| Projected workload | 930Mi |  |"), "{out}");
-    assert!(out.contains("| Projected available | 1.58Gi | 79.51% unavailable |"), "{out}");
-    assert!(out.contains("| strategy-agent | ai-agents | planned | 1 | 50Mi | 50m |"), "{out}");
+    // The verdict first, then the figures with their exact bytes.
+    assert!(out.contains("\n**Verdict: TIGHT**\n\n- projected used memory is 75.61% of 7.7Gi"), "{out}");
+    assert!(out.find("**Verdict: TIGHT**") < out.find("### Headroom"), "{out}");
+    assert!(out.contains("| Projected workload | 930Mi | 975175680 |  |"), "{out}");
+    assert!(out.contains("| Projected available | 1.58Gi | 1694079386 | 79.51% unavailable |"), "{out}");
+    assert!(
+        out.contains("| strategy-agent | ai-agents | planned | 30311 | 1 | 50Mi | 100Mi | 50m | profile; peak: typical x peakMultiplier |"),
+        "{out}"
+    );
     assert!(out.contains("### How each figure was computed"));
 }
 

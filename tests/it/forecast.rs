@@ -107,7 +107,8 @@ fn clients_grow_and_add_their_per_client_cost() {
 fn the_table_has_a_chart_and_bad_rates_are_bad_input() {
     let (code, out, err) = run(&["forecast", "--growth", "15%/month", "--months", "12", "--width", "140"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("Phases (the cheapest tier that holds each month)"), "{out}");
+    assert!(out.contains("Timeline (the cheapest option that holds each month)"), "{out}");
+    assert!(out.contains("  - months 8-11: strategy-3-multi-node-ha"), "{out}");
     let chart: Vec<&str> = out
         .lines()
         .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()) && l.matches('|').count() == 2)

@@ -134,7 +134,9 @@ fn self_contained(page: &str) -> Vec<String> {
 fn replay_page_is_self_contained_with_a_chart_per_question() {
     let page = html(&["check", "--replay", "-o", "html"]);
     assert_eq!(self_contained(&page), vec!["groups", "capacity"]);
-    assert!(page.contains(r#"<h2 id="verdict-h">Verdict: TIGHT</h2>"#));
+    assert!(page.contains(
+        r#"<section id="verdict" class="verdict v-warn" aria-labelledby="verdict-h"><h2 id="verdict-h">Verdict: <span class="status s-warn">TIGHT</span></h2>"#
+    ));
     assert!(page.contains("projected used memory is 75.61% of 7.7Gi"));
     // Human form shown, exact value in the tooltip.
     assert!(page.contains(r#"<span title="975175680 bytes">930Mi</span>"#));
@@ -193,7 +195,7 @@ services:
     assert!(page.contains("&lt;img src=x onerror=alert(2)&gt;"));
     assert!(page.contains("&quot;&gt;&lt;svg onload=alert(3)&gt;"));
     assert!(page.contains(
-        "<title>bizo-plan check: HEALTHY (profile &lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt;)</title>"
+        "<title>bizo-plan check: HEALTHY (profile &lt;script&gt;alert('name')&lt;/script&gt;)</title>"
     ));
 }
 
@@ -202,7 +204,7 @@ fn recommend_page_draws_the_options_and_the_picks_nodes() {
     let page = html(&["recommend", "-o", "html"]);
     assert_eq!(self_contained(&page), vec!["pick-nodes", "options"]);
     assert!(page.contains(
-        "bizo-plan recommend: <span class=\"status s-healthy\">hetzner CX33 at 9.17 USD per month</span>"
+        "bizo-plan recommend: <span class=\"status s-good\">hetzner CX33 at 9.17 USD per month</span>"
     ));
     // The pick, its 10 alternatives and the 10 cheapest rejected (--show-rejected default).
     assert_eq!(page.matches(r#"<g data-bar="option""#).count(), 21);
@@ -500,4 +502,81 @@ fn chromium_draws_several_clusters() {
         charts.iter().filter(|c| c["chart"] == "nodes").map(|c| drawn_bars(c, "node")).collect();
     assert_eq!(nodes.len(), 2, "a nodes chart per cluster");
     assert!(nodes[0] == 1 && nodes[1] > 1, "laptop's one node, the multinode cluster's several: {nodes:?}");
+}
+
+/// What overflows its box horizontally: the page itself, or any table, chart, card grid or
+/// table wrapper whose content is wider than the box (`scrollWidth > clientWidth`), named by
+/// its section and caption.
+const OVERFLOW: &str = r#"(function () {
+  var out = [];
+  var d = document.documentElement;
+  if (d.scrollWidth > d.clientWidth) out.push('page: ' + d.scrollWidth + ' > ' + d.clientWidth);
+  document.querySelectorAll('.tw, table, figure, .cards, section, article').forEach(function (e) {
+    if (e.scrollWidth > e.clientWidth) {
+      var s = e.closest('section');
+      var c = e.querySelector('caption, figcaption');
+      out.push((s ? s.id : '-') + ' ' + e.tagName.toLowerCase() + (c ? ' "' + c.textContent.slice(0, 50) + '"' : '')
+        + ': ' + e.scrollWidth + ' > ' + e.clientWidth);
+    }
+  });
+  return out;
+})()"#;
+
+/// The page laid out on a 1280 px screen and printed on A4: nothing overflows.
+fn fits(name: &str, page: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(dir.path(), "report.html", page);
+    let mut tab = Tab::open(&file, 1280, 900);
+    let tables = tab.eval("document.querySelectorAll('table').length").as_u64().expect("count");
+    assert!(tables > 0, "{name}: no table to measure");
+    let screen = tab.eval(OVERFLOW);
+    assert_eq!(screen, serde_json::json!([]), "{name} at 1280 px");
+    tab.emulate_print(718);
+    assert_eq!(tab.eval("matchMedia('print').matches"), Value::Bool(true), "{name}: print media");
+    let print = tab.eval(OVERFLOW);
+    assert_eq!(print, serde_json::json!([]), "{name} printed on A4 (718 px)");
+}
+
+#[test]
+fn the_overflow_check_sees_a_table_wider_than_the_page() {
+    let wide = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>wide</title><style>table {{ width: 2000px }}</style></head><body><section id=\"s\"><div class=\"tw\" style=\"overflow-x: auto\"><table><caption>wide</caption><tr><td>{}</td></tr></table></div></section></body></html>",
+        "x".repeat(10)
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(dir.path(), "wide.html", &wide);
+    let mut tab = Tab::open(&file, 1280, 900);
+    let out = tab.eval(OVERFLOW);
+    let found: Vec<&str> = out.as_array().expect("array").iter().filter_map(Value::as_str).collect();
+    assert!(found.iter().any(|l| l.starts_with("s div \"wide\": 2000 > ")), "{found:?}");
+}
+
+#[test]
+fn every_page_fits_1280_px_and_a4_print() {
+    let scenario = crate::common::fixture("../examples/scenarios/vault-upgrade.yaml");
+    let scenario = scenario.to_str().expect("utf-8 path");
+    fits("check --replay --explain", &html(&["check", "--replay", "--explain", "-o", "html"]));
+    fits("check --replay --scenario", &html(&["check", "--replay", "--scenario", scenario, "-o", "html"]));
+    fits("recommend", &html(&["recommend", "-o", "html", "--show-rejected", "40", "--explain"]));
+    fits("recommend --ha", &html(&["recommend", "--ha", "-o", "html", "--budget", "80"]));
+    fits("recommend --budget 1", &html(&["recommend", "-o", "html", "--budget", "1"]));
+    fits(
+        "forecast",
+        &html(&["forecast", "--growth", "15%/month", "--months", "12", "-o", "html", "--explain"]),
+    );
+    let sim = Sim::start(SimConfig::generated(40, 30)).expect("simulator");
+    fits("check, 40 nodes", &cluster_html(&sim, &["--all-rows", "--explain"]));
+    let laptop = Sim::start(SimConfig::laptop()).expect("simulator");
+    fits("check, laptop", &cluster_html(&laptop, &["--explain"]));
+    let multi = Sim::start(SimConfig::multinode()).expect("simulator");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kc = dir.path().join("kubeconfig");
+    multi_kubeconfig(&kc, &[("laptop", laptop.url()), ("multi", multi.url())]);
+    let kc = kc.to_str().expect("utf-8 path");
+    let (code, page) = run(
+        dir.path(),
+        &["check", "-o", "html", "--kubeconfig", kc, "--context", "laptop", "--context", "multi"],
+    );
+    assert!(code == 0 || code == 1, "exit {code}");
+    fits("check, two clusters", &page);
 }

@@ -152,7 +152,8 @@ fn ha_needs_three_nodes_that_survive_a_loss() {
 fn nothing_within_budget_exits_1_naming_the_cheapest_that_fits() {
     let (code, out, _) = run(&["recommend", "--budget", "5", "--width", "200"]);
     assert_eq!(code, 1);
-    assert!(out.contains("Nothing passes within the budget."), "{out}");
+    assert!(out.contains("\nNothing passes within the budget\n───"), "{out}");
+    assert!(!out.contains("none passes"), "no table of shapes that says nothing: {out}");
     assert!(
         out.contains(
             "The cheapest option that would fit: hetzner CX33 at 9.17 USD per month (1 x 8.49 EUR)."
@@ -266,9 +267,17 @@ fn max_used_is_the_headroom_gate_of_check() {
 fn markdown_and_table_name_the_pick() {
     let (code, out, _) = run(&["recommend", "--budget", "80", "-o", "markdown"]);
     assert_eq!(code, 0);
-    assert!(out.starts_with("## bizo-plan recommend: **hetzner CX33** at 9.17 USD per month\n"), "{out}");
+    assert!(out.starts_with("## bizo-plan recommend: **hetzner CX33 at 9.17 USD per month**\n"), "{out}");
+    // The answer comes first in Markdown, with its price breakdown.
+    assert!(
+        out.contains("\n**Recommended: hetzner CX33 at 9.17 USD per month**\n\nPriced as 1 x 8.49 EUR.\n"),
+        "{out}"
+    );
+    assert!(out.find("**Recommended:") < out.find("### Options"), "{out}");
     let (code, out, _) = run(&["recommend", "--budget", "80", "--width", "200"]);
     assert_eq!(code, 0);
-    assert!(out.contains("Recommended: hetzner CX33 at 9.17 USD per month (1 x 8.49 EUR)"), "{out}");
-    assert!(out.contains("  ha           hetzner CX23 x3 at 23.62 USD"), "{out}");
+    // In a terminal it comes last, where the eye lands when the command returns.
+    assert!(out.contains("\nRecommended: hetzner CX33 at 9.17 USD per month\n───"), "{out}");
+    assert!(out.contains("Priced as 1 x 8.49 EUR."), "{out}");
+    assert!(out.contains("│ ha (survives the loss of a node) ┆ hetzner CX23 x3 ┆ 23.62 USD │"), "{out}");
 }
