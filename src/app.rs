@@ -164,7 +164,7 @@ fn assessment_notes(g: &Gathered, a: &Assessed) -> Vec<String> {
             .control_plane
             .iter()
             .chain(&l.worker)
-            .map(|p| format!("{} {}", crate::report::node::origin_text(&p.origin), p.memory))
+            .map(|p| format!("{} ({})", p.memory, crate::report::node::origin_text(&p.origin)))
             .collect();
         notes.push(format!(
             "node overhead learned from the cluster and used for every plan: {}{}",

@@ -27,7 +27,7 @@ pub fn render(d: &Document) -> String {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta http-equiv="Content-Security-Policy" content=(CSP);
                 meta name="generator" content="bizo-plan";
-                title { (d.title) }
+                title { (v(&d.title)) }
                 style { (PreEscaped(CSS)) }
             }
             body {
@@ -40,6 +40,12 @@ pub fn render(d: &Document) -> String {
         }
     };
     format!("<!DOCTYPE html>\n{}\n", page.into_string())
+}
+
+/// Text as shown: control characters (an escape sequence in a service name) made visible, as
+/// in the terminal; maud escapes the markup.
+fn v(s: &str) -> String {
+    super::terminal_safe(s, false)
 }
 
 fn tone_class(t: Tone) -> &'static str {
@@ -96,12 +102,12 @@ fn text(t: &Text, badges: bool) -> Markup {
     html! {
         @for s in &t.0 {
             @match s.style {
-                Style::Plain => (s.text),
-                Style::Code => code { (s.text) },
-                Style::Strong => strong { (s.text) },
-                Style::Tone(tone) if badges => span class=(format!("status s-{}", tone_class(tone))) { (s.text) },
-                Style::Tone(Tone::Plain) => (s.text),
-                Style::Tone(tone) => span class=(tone_class(tone)) { (s.text) },
+                Style::Plain => (v(&s.text)),
+                Style::Code => code { (v(&s.text)) },
+                Style::Strong => strong { (v(&s.text)) },
+                Style::Tone(tone) if badges => span class=(format!("status s-{}", tone_class(tone))) { (v(&s.text)) },
+                Style::Tone(Tone::Plain) => (v(&s.text)),
+                Style::Tone(tone) => span class=(tone_class(tone)) { (v(&s.text)) },
             }
         }
     }
@@ -111,9 +117,9 @@ fn cell(c: &Cell) -> Markup {
     let class = (c.tone != Tone::Plain).then(|| tone_class(c.tone));
     html! {
         @if c.exact.is_some() || class.is_some() {
-            span title=[c.exact.as_deref()] class=[class] { (c.text) }
+            span title=[c.exact.as_deref()] class=[class] { (v(&c.text)) }
         } @else {
-            (c.text)
+            (v(&c.text))
         }
     }
 }
@@ -136,7 +142,7 @@ fn block(b: &Block) -> Markup {
             div class="cards" {
                 @for f in figs {
                     div class="card" {
-                        span class="k" { (f.label) }
+                        span class="k" { (v(&f.label)) }
                         span class="v" { (cell(&f.value)) }
                         span class="x" {
                             @for (i, d) in f.detail.iter().enumerate() {
@@ -150,7 +156,7 @@ fn block(b: &Block) -> Markup {
         },
         Block::Table(t) => table(t),
         Block::Chart(c) => html! {
-            figure { figcaption { (c.caption) } (PreEscaped(&c.svg)) }
+            figure { figcaption { (v(&c.caption)) } (PreEscaped(&c.svg)) }
         },
     }
 }
@@ -160,8 +166,8 @@ fn table(t: &Table) -> Markup {
     html! {
         div class="tw" {
             table {
-                @if !t.caption.is_empty() { caption { (t.caption) } }
-                thead { tr { @for (i, c) in t.columns.iter().enumerate() { th scope="col" class=[num(i)] { (c.header) } } } }
+                @if !t.caption.is_empty() { caption { (v(&t.caption)) } }
+                thead { tr { @for (i, c) in t.columns.iter().enumerate() { th scope="col" class=[num(i)] { (v(&c.header)) } } } }
                 tbody {
                     @for r in &t.rows {
                         tr {

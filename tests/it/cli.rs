@@ -426,6 +426,22 @@ fn control_characters_from_a_profile_never_reach_the_terminal() {
     assert!(!out.contains('\x1b') && !out.contains('\r') && !out.contains('\x07'), "{out:?}");
     assert!(out.contains("api\\x1b[2J\\rX"), "{out}");
     assert!(out.contains("evil\\x1b]0;title\\x07"), "{out}");
+    // Markdown and HTML (text and charts) show them the same way.
+    for format in ["markdown", "html"] {
+        let (code, out, err) = run(&[
+            "check",
+            "-p",
+            p.to_str().expect("utf-8"),
+            "--profile-only",
+            "--capacity",
+            "8Gi",
+            "-o",
+            format,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert!(!out.contains('\x1b') && !out.contains('\r') && !out.contains('\x07'), "{format}: {out:?}");
+        assert!(out.contains("x1b"), "{format}: {out}");
+    }
     // JSON keeps the exact text (escaped by JSON itself).
     let (_, v) = json(&[
         "check",

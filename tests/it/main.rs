@@ -16,6 +16,7 @@ mod layers;
 mod malformed;
 mod prometheus;
 mod properties;
+mod readme;
 mod recommend;
 mod samples;
 mod secrets;
