@@ -177,9 +177,11 @@ impl Renderer {
             self.row(&l, t, &shown, false);
         }
         self.out.push_str(&rule("└", "┴", "┘", "─"));
-        if l.kept.len() < t.columns.len() {
-            let left: Vec<&str> =
-                (0..t.columns.len()).filter(|c| !l.kept.contains(c)).map(|c| headers[c].as_str()).collect();
+        let left: Vec<&str> = (0..t.columns.len())
+            .filter(|c| !l.kept.contains(c) && !l.empty.contains(c))
+            .map(|c| headers[c].as_str())
+            .collect();
+        if !left.is_empty() {
             let text = format!(
                 "({} left out at {} columns; --width {} or -o json shows {})",
                 left.join(", "),
@@ -271,6 +273,8 @@ struct Layout {
     widths: Vec<usize>,
     /// The width at which every column is shown.
     full_width: usize,
+    /// The columns left out because no row has anything in them.
+    empty: Vec<usize>,
     /// Whether a word had to be cut (only when one is wider than the whole table can be).
     cut: bool,
 }
@@ -291,8 +295,11 @@ fn layout(t: &Table, headers: &[String], cells: &[Vec<String>], width: usize) ->
             body.max(longest_word(&headers[c])).max(1)
         })
         .collect();
-    let full_width = min.iter().sum::<usize>() + frame(n);
-    let mut kept: Vec<usize> = (0..n).collect();
+    // A column with nothing in any row says nothing: it is left out first, without a note.
+    let mut kept: Vec<usize> =
+        (0..n).filter(|&c| cells.is_empty() || col(c).any(|s| !s.trim().is_empty())).collect();
+    let empty: Vec<usize> = (0..n).filter(|c| !kept.contains(c)).collect();
+    let full_width = kept.iter().map(|&c| min[c]).sum::<usize>() + frame(kept.len());
     // Leave out optional columns, the least important (then the rightmost) first, until the
     // words fit.
     while kept.iter().map(|&c| min[c]).sum::<usize>() + frame(kept.len()) > width {
@@ -348,7 +355,7 @@ fn layout(t: &Table, headers: &[String], cells: &[Vec<String>], width: usize) ->
             left -= 1;
         }
     }
-    Layout { kept, widths, full_width, cut }
+    Layout { kept, widths, full_width, empty, cut }
 }
 
 fn wrap_cell(s: &str, width: usize, cut: bool) -> Vec<String> {
