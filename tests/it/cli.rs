@@ -412,46 +412,26 @@ fn control_characters_from_a_profile_never_reach_the_terminal() {
         "name: \"evil\\e]0;title\\a\"\nservices:\n  - {name: \"api\\e[2J\\rX\", group: core, status: deployed, memory: {typical: 10Mi}}\n",
     )
     .expect("write");
-    let (code, out, err) = run(&[
-        "check",
-        "-p",
-        p.to_str().expect("utf-8"),
-        "--profile-only",
-        "--capacity",
-        "8Gi",
-        "--width",
-        "120",
-    ]);
+    let profile = p.to_str().expect("utf-8");
+    let check = |more: &[&str]| {
+        let mut args = vec!["check", "-p", profile, "--profile-only", "--capacity", "8Gi"];
+        args.extend_from_slice(more);
+        run(&args)
+    };
+    let (code, out, err) = check(&["--width", "120"]);
     assert_eq!(code, 0, "{err}");
     assert!(!out.contains('\x1b') && !out.contains('\r') && !out.contains('\x07'), "{out:?}");
     assert!(out.contains("api\\x1b[2J\\rX"), "{out}");
     assert!(out.contains("evil\\x1b]0;title\\x07"), "{out}");
     // Markdown and HTML (text and charts) show them the same way.
     for format in ["markdown", "html"] {
-        let (code, out, err) = run(&[
-            "check",
-            "-p",
-            p.to_str().expect("utf-8"),
-            "--profile-only",
-            "--capacity",
-            "8Gi",
-            "-o",
-            format,
-        ]);
+        let (code, out, err) = check(&["-o", format]);
         assert_eq!(code, 0, "{err}");
         assert!(!out.contains('\x1b') && !out.contains('\r') && !out.contains('\x07'), "{format}: {out:?}");
         assert!(out.contains("x1b"), "{format}: {out}");
     }
     // JSON keeps the exact text (escaped by JSON itself).
-    let (_, v) = json(&[
-        "check",
-        "-p",
-        p.to_str().expect("utf-8"),
-        "--profile-only",
-        "--capacity",
-        "8Gi",
-        "-o",
-        "json",
-    ]);
+    let (_, out, _) = check(&["-o", "json"]);
+    let v: Value = serde_json::from_str(&out).expect("json");
     assert_eq!(v["services"][0]["name"], "api\u{1b}[2J\rX");
 }

@@ -470,10 +470,8 @@ fn multi_kubeconfig(path: &Path, contexts: &[(&str, String)]) {
     std::fs::write(path, y).expect("write kubeconfig");
 }
 
-#[test]
-fn chromium_draws_several_clusters() {
-    let laptop = Sim::start(SimConfig::laptop()).expect("simulator");
-    let multi = Sim::start(SimConfig::multinode()).expect("simulator");
+/// `check -o html` over two contexts, `laptop` and `multi`.
+fn two_clusters_html(laptop: &Sim, multi: &Sim) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
     let kc = dir.path().join("kubeconfig");
     multi_kubeconfig(&kc, &[("laptop", laptop.url()), ("multi", multi.url())]);
@@ -483,6 +481,14 @@ fn chromium_draws_several_clusters() {
         &["check", "-o", "html", "--kubeconfig", kc, "--context", "laptop", "--context", "multi"],
     );
     assert!(code == 0 || code == 1, "exit {code}");
+    page
+}
+
+#[test]
+fn chromium_draws_several_clusters() {
+    let laptop = Sim::start(SimConfig::laptop()).expect("simulator");
+    let multi = Sim::start(SimConfig::multinode()).expect("simulator");
+    let page = two_clusters_html(&laptop, &multi);
     // The contexts, then each cluster's own report (its own verdict and charts).
     assert_eq!(
         self_contained(&page),
@@ -569,14 +575,5 @@ fn every_page_fits_1280_px_and_a4_print() {
     let laptop = Sim::start(SimConfig::laptop()).expect("simulator");
     fits("check, laptop", &cluster_html(&laptop, &["--explain"]));
     let multi = Sim::start(SimConfig::multinode()).expect("simulator");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let kc = dir.path().join("kubeconfig");
-    multi_kubeconfig(&kc, &[("laptop", laptop.url()), ("multi", multi.url())]);
-    let kc = kc.to_str().expect("utf-8 path");
-    let (code, page) = run(
-        dir.path(),
-        &["check", "-o", "html", "--kubeconfig", kc, "--context", "laptop", "--context", "multi"],
-    );
-    assert!(code == 0 || code == 1, "exit {code}");
-    fits("check, two clusters", &page);
+    fits("check, two clusters", &two_clusters_html(&laptop, &multi));
 }
