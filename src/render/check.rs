@@ -1,7 +1,9 @@
 //! `check` laid out as a [`Document`]: one layout for the text, Markdown and HTML backends.
 
 use super::charts;
-use super::doc::{Block, Cell, Chart, Column, Document, Figure, Line, Part, Section, Table, Text, Tone};
+use super::doc::{
+    Block, Cell, Chart, Column, Document, Figure, Line, LineKind, Part, Section, Table, Text, Tone,
+};
 use super::plan::{evaluations_table, failing_reasons};
 use super::{MAX_ROWS, RenderOptions};
 use crate::analysis::check::Status;
@@ -58,10 +60,28 @@ pub fn clusters_document(r: &ClustersReport, origin: &str, opts: &RenderOptions)
         .answer(tone),
     );
     d.sections.push(contexts_section(&r.contexts));
+    // Notes of the run (every cluster's report carries them, "2 of 3 clusters read") are said
+    // once, at the top, not again in each cluster's part.
+    let reports: Vec<_> = r.clusters.iter().filter_map(|c| c.report.as_ref()).collect();
+    let shared: Vec<&String> = reports
+        .first()
+        .map(|first| first.notes.iter().filter(|n| reports.iter().all(|o| o.notes.contains(n))).collect())
+        .unwrap_or_default();
+    if !shared.is_empty() {
+        d.lead.push(Block::Lines(shared.iter().map(|n| Line::note(n.as_str())).collect()));
+    }
     for (i, c) in r.clusters.iter().enumerate() {
         let doc = match &c.report {
             Some(rep) => {
                 let mut doc = body(rep, origin, opts, &format!("c{i}-"));
+                for b in &mut doc.lead {
+                    if let Block::Lines(lines) = b {
+                        lines.retain(|l| {
+                            l.kind != LineKind::Note || !shared.iter().any(|n| **n == l.text.plain())
+                        });
+                    }
+                }
+                doc.lead.retain(|b| !matches!(b, Block::Lines(l) if l.is_empty()));
                 let s = rep.verdict.status;
                 doc.heading =
                     Text::new().t("Cluster ").code(&c.context).t(": ").tone(s.as_str(), status_tone(s));

@@ -595,6 +595,17 @@ fn several_clusters_each_get_their_own_verdict_and_the_worst_decides() {
         v["clusters"].as_array().expect("clusters").iter().find(|c| c["context"] == "down").expect("down");
     assert!(down["error"].as_str().expect("error").contains("is unreachable"), "{down}");
     assert!(v["missingInputs"][0].as_str().expect("missing").starts_with("cluster down: "), "{v}");
+    // In the table, the run's note is said once, above the clusters, not again in each.
+    let out = bizo(dir.path())
+        .args(["check", "--no-tiers", "--connect-timeout", "2", "--width", "200", "--kubeconfig"])
+        .arg(&kc)
+        .arg("--all-contexts")
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .expect("run");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(table.matches("Note: 3 of 4 clusters read").count(), 1, "{table}");
+    assert!(table.find("Note: 3 of 4 clusters read") < table.find("=== Cluster laptop"), "{table}");
     // --all-contexts --require-cluster: any unreadable context fails (exit 3) ...
     let (code, _, err) = run(&["--all-contexts", "--require-cluster"]);
     assert_eq!(code, 3, "{err}");
