@@ -641,7 +641,7 @@ mod tests {
         assert_eq!(where_is(&items, &bins, &p, "z"), vec!["a"]);
         let f = fills(&items, &bins, &p, true);
         assert_eq!(f[0].placed_memory.bytes, 1000 * MI);
-        assert_eq!(f[0].memory_percent.display, "100%");
+        assert_eq!(f[0].memory_percent.display(), "100%");
         assert_eq!(f[1].headroom_memory.bytes, 200 * MI);
     }
 

@@ -351,7 +351,9 @@ enum Slot {
 }
 
 /// The pods seen, as (key, slot) pairs: 16 bytes per pod. Appended while pages arrive, sorted
-/// once on the first metrics lookup; a pod listed twice keeps its last slot.
+/// in place once on the first metrics lookup (no second copy of the index, as a stable sort
+/// would make); a pod listed twice (by a server that repeats items) keeps one slot, the greatest,
+/// so its usage is counted once, wherever the listings went.
 #[derive(Debug, Default, Clone)]
 struct PodIndex {
     entries: Vec<(u64, PodSlot)>,
@@ -366,8 +368,8 @@ impl PodIndex {
 
     fn get(&mut self, key: u64) -> Option<PodSlot> {
         if !self.sorted {
-            // Stable sort, then keep the last of equal keys (the most recent listing).
-            self.entries.sort_by_key(|e| e.0);
+            // In place, by key then slot; of equal keys the last (the greatest slot) is kept.
+            self.entries.sort_unstable_by_key(|e| (e.0, e.1.0));
             let mut out = 0;
             for i in 0..self.entries.len() {
                 if out > 0 && self.entries[out - 1].0 == self.entries[i].0 {
@@ -956,11 +958,12 @@ mod tests {
     }
 
     #[test]
-    fn the_pod_index_keeps_the_last_listing_of_a_pod() {
+    fn the_pod_index_keeps_one_listing_of_a_pod_the_greatest_slot() {
         let mut ix = PodIndex::default();
         ix.push(9, PodSlot::new(Some(1), Slot::Service(0)));
         ix.push(3, PodSlot::new(None, Slot::Unmatched(2)));
         ix.push(9, PodSlot::new(Some(4), Slot::Service(1)));
+        ix.push(9, PodSlot::new(Some(2), Slot::Service(7)));
         assert_eq!(ix.len(), 2);
         assert_eq!(ix.get(9), Some(PodSlot::new(Some(4), Slot::Service(1))));
         assert_eq!(ix.get(3), Some(PodSlot::new(None, Slot::Unmatched(2))));

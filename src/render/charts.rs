@@ -41,7 +41,7 @@ pub const PALETTE: [&str; 6] = ["#CC79A7", "#332288", "#F0E442", "#882255", "#99
 
 /// A memory figure as chart-tooltip text: `930Mi (975175680 bytes)`.
 fn mem_t(f: &MemFig) -> String {
-    format!("{} ({} bytes)", f.display, f.bytes)
+    format!("{} ({} bytes)", f.display(), f.bytes)
 }
 fn color(i: usize) -> &'static str {
     PALETTE[i % PALETTE.len()]
@@ -93,7 +93,7 @@ pub fn groups_chart(r: &CheckReport, prefix: &str) -> String {
                     },
                 ],
             }],
-            note: format!("{} projected", g.projected.display),
+            note: format!("{} projected", g.projected.display()),
             ..Default::default()
         })
         .collect();
@@ -105,9 +105,9 @@ pub fn groups_chart(r: &CheckReport, prefix: &str) -> String {
         desc: format!(
             "For each of {} groups, deployed memory (solid) and planned memory (hatched); together {} current + {} planned = {} projected.",
             r.groups.len(),
-            w.current.display,
-            w.planned.display,
-            w.projected.display
+            w.current.display(),
+            w.planned.display(),
+            w.projected.display()
         ),
         rows,
         legend: vec![
@@ -160,13 +160,13 @@ pub fn capacity_chart(r: &CheckReport, prefix: &str) -> String {
         label: format!("Projected workload ({} + {} services)", w.deployed_services, w.planned_services),
         kind: "workload",
         lanes: vec![Lane { segments: workload }],
-        note: format!("{} projected", w.projected.display),
+        note: format!("{} projected", w.projected.display()),
         ..Default::default()
     });
     let mut base = vec![Segment {
         bytes: h.used.bytes,
         fill: USED_NOW.into(),
-        title: format!("used now: {} ({})", mem_t(&h.used), h.used_percent.display),
+        title: format!("used now: {} ({})", mem_t(&h.used), h.used_percent.display()),
     }];
     for (i, g) in r.groups.iter().enumerate() {
         base.push(Segment {
@@ -184,15 +184,15 @@ pub fn capacity_chart(r: &CheckReport, prefix: &str) -> String {
             Mark {
                 bytes: hr.warn_limit.bytes,
                 color: WARN_MARK,
-                title: format!("warn limit {}: {}", hr.warn_percent.display, mem_t(&hr.warn_limit)),
+                title: format!("warn limit {}: {}", hr.warn_percent.display(), mem_t(&hr.warn_limit)),
             },
             Mark {
                 bytes: hr.fail_limit.bytes,
                 color: FAIL_MARK,
-                title: format!("fail limit {}: {}", hr.fail_percent.display, mem_t(&hr.fail_limit)),
+                title: format!("fail limit {}: {}", hr.fail_percent.display(), mem_t(&hr.fail_limit)),
             },
         ],
-        note: format!("{} used", h.projected_used_percent.display),
+        note: format!("{} used", h.projected_used_percent.display()),
         muted: false,
     });
     for e in &r.tiers {
@@ -209,8 +209,8 @@ pub fn capacity_chart(r: &CheckReport, prefix: &str) -> String {
                         "{}: load at the policy's size {} of {}; {} memory headroom",
                         e.name,
                         mem_t(&e.demand_memory),
-                        e.capacity_memory.display,
-                        e.memory_headroom.display
+                        e.capacity_memory.display(),
+                        e.memory_headroom.display()
                     ),
                 }],
             }],
@@ -220,7 +220,8 @@ pub fn capacity_chart(r: &CheckReport, prefix: &str) -> String {
                     color: WARN_MARK,
                     title: format!(
                         "warn threshold: {} of {} (headroom is checked on each node)",
-                        hr.warn_percent.display, e.capacity_memory.display
+                        hr.warn_percent.display(),
+                        e.capacity_memory.display()
                     ),
                 },
                 Mark {
@@ -228,7 +229,8 @@ pub fn capacity_chart(r: &CheckReport, prefix: &str) -> String {
                     color: FAIL_MARK,
                     title: format!(
                         "fail threshold: {} of {}",
-                        hr.fail_percent.display, e.capacity_memory.display
+                        hr.fail_percent.display(),
+                        e.capacity_memory.display()
                     ),
                 },
             ],
@@ -254,12 +256,12 @@ pub fn capacity_chart(r: &CheckReport, prefix: &str) -> String {
     }
     legend.push(Key {
         fill: WARN_MARK.into(),
-        label: format!("warn {}", hr.warn_percent.display),
+        label: format!("warn {}", hr.warn_percent.display()),
         line: true,
     });
     legend.push(Key {
         fill: FAIL_MARK.into(),
-        label: format!("fail {}", hr.fail_percent.display),
+        label: format!("fail {}", hr.fail_percent.display()),
         line: true,
     });
     svg::rows_chart(&RowsChart {
@@ -268,16 +270,16 @@ pub fn capacity_chart(r: &CheckReport, prefix: &str) -> String {
         title: "Projected memory against capacity".into(),
         desc: format!(
             "The projected workload ({}) stacked by group; {}: {} used now plus {} planned = {} of {} total, warn limit {} ({}), fail limit {} ({}); {} tier(s) with the load at the policy's size against their capacity.",
-            w.projected.display,
+            w.projected.display(),
             baseline_label(r),
-            h.used.display,
-            w.planned.display,
-            h.projected_used.display,
-            h.total.display,
-            hr.warn_limit.display,
-            hr.warn_percent.display,
-            hr.fail_limit.display,
-            hr.fail_percent.display,
+            h.used.display(),
+            w.planned.display(),
+            h.projected_used.display(),
+            h.total.display(),
+            hr.warn_limit.display(),
+            hr.warn_percent.display(),
+            hr.fail_limit.display(),
+            hr.fail_percent.display(),
             r.tiers.len()
         ),
         rows,
@@ -296,8 +298,8 @@ fn eval_fill(e: &Evaluation) -> &'static str {
 
 fn eval_note(e: &Evaluation) -> String {
     match (e.fits, e.passes) {
-        (true, true) => format!("passes, {} free", e.memory_headroom.display),
-        (true, false) => format!("fits, fails: {} free", e.memory_headroom.display),
+        (true, true) => format!("passes, {} free", e.memory_headroom.display()),
+        (true, false) => format!("fits, fails: {} free", e.memory_headroom.display()),
         (false, _) => "does not fit".into(),
     }
 }
@@ -315,7 +317,7 @@ pub fn nodes_chart(c: &ClusterView, shown: &[&NodeRow], prefix: &str) -> String 
                         "{}: requested {} ({} of allocatable)",
                         n.name,
                         mem_t(&n.requested_memory),
-                        n.requested_memory_percent.display
+                        n.requested_memory_percent.display()
                     ),
                 }],
             }];
@@ -330,7 +332,7 @@ pub fn nodes_chart(c: &ClusterView, shown: &[&NodeRow], prefix: &str) -> String 
                             "{}: used {} ({} of allocatable, NodeMetrics)",
                             n.name,
                             mem_t(u),
-                            n.used_memory_percent.as_ref().map_or("n/a", |p| p.display.as_str())
+                            n.used_memory_percent.as_ref().map_or_else(|| "n/a".to_string(), |p| p.display())
                         ),
                     })
                     .collect(),
@@ -348,8 +350,8 @@ pub fn nodes_chart(c: &ClusterView, shown: &[&NodeRow], prefix: &str) -> String 
                 lanes,
                 marks: Vec::new(),
                 note: match &n.used_memory_percent {
-                    Some(u) => format!("req {} · used {}", n.requested_memory_percent.display, u.display),
-                    None => format!("req {} · no metrics", n.requested_memory_percent.display),
+                    Some(u) => format!("req {} · used {}", n.requested_memory_percent.display(), u.display()),
+                    None => format!("req {} · no metrics", n.requested_memory_percent.display()),
                 },
                 muted: n.excluded.is_some(),
             }
@@ -445,9 +447,9 @@ pub fn options_chart(id: &str, title: &str, evals: &[&Evaluation]) -> String {
                         "{}: load {} of {}; headroom {} memory, {} cpu; {}",
                         e.name,
                         mem_t(&e.demand_memory),
-                        e.capacity_memory.display,
-                        e.memory_headroom.display,
-                        e.cpu_headroom.display,
+                        e.capacity_memory.display(),
+                        e.memory_headroom.display(),
+                        e.cpu_headroom.display(),
                         e.monthly
                     ),
                 }],
@@ -494,12 +496,12 @@ pub fn fill_chart(e: &Evaluation) -> String {
                         "{}: {} placed ({}), {} pods",
                         f.node,
                         mem_t(&f.placed_memory),
-                        f.memory_percent.display,
+                        f.memory_percent.display(),
                         f.pods
                     ),
                 }],
             }],
-            note: format!("{} mem · {} cpu", f.memory_percent.display, f.cpu_percent.display),
+            note: format!("{} mem · {} cpu", f.memory_percent.display(), f.cpu_percent.display()),
             ..Default::default()
         })
         .collect();

@@ -280,13 +280,13 @@ fn headroom_section(r: &CheckReport, id: &str) -> Section {
         Cell { text: format!("{} unavailable", unavailable.text), ..unavailable },
     );
     row("Peak used (every service at peak)".into(), Cell::mem(&h.peak_used), Cell::pct(&h.peak_used_percent));
-    row(format!("Warn limit ({})", hr.warn_percent.display), Cell::mem(&hr.warn_limit), Cell::default());
+    row(format!("Warn limit ({})", hr.warn_percent.display()), Cell::mem(&hr.warn_limit), Cell::default());
     row("Headroom to warn".into(), Cell::smem(&hr.to_warn), Cell::default());
-    row(format!("Fail limit ({})", hr.fail_percent.display), Cell::mem(&hr.fail_limit), Cell::default());
+    row(format!("Fail limit ({})", hr.fail_percent.display()), Cell::mem(&hr.fail_limit), Cell::default());
     row("Headroom to fail".into(), Cell::smem(&hr.to_fail), Cell::default());
     if let (Some(avg), Some(n)) = (&hr.average_service, hr.more_services_fit) {
         row(
-            format!("More services of {} that fit before warn", avg.display),
+            format!("More services of {} that fit before warn", avg.display()),
             Cell::new(n.to_string()),
             Cell::default(),
         );
@@ -478,17 +478,17 @@ fn cluster_section(c: &ClusterView, opts: &RenderOptions, id: &str, prefix: &str
         tt.pods,
         tt.pods_unscheduled,
         tt.pods_on_unlisted_nodes,
-        tt.allocatable_memory.display,
-        tt.requested_memory.display
+        tt.allocatable_memory.display(),
+        tt.requested_memory.display()
     );
     if let Some(u) = &tt.node_usage_memory {
-        totals.push_str(&format!(", used {} by NodeMetrics", u.display));
+        totals.push_str(&format!(", used {} by NodeMetrics", u.display()));
     }
     if let Some(u) = &tt.pod_usage_memory {
-        totals.push_str(&format!(", {} by the pods", u.display));
+        totals.push_str(&format!(", {} by the pods", u.display()));
     }
     if let Some(o) = &tt.system_overhead_memory {
-        totals.push_str(&format!(" (system overhead {})", o.display));
+        totals.push_str(&format!(" (system overhead {})", o.display()));
     }
     totals.push('.');
     blocks.push(Block::Para(Text::from(totals)));
@@ -634,7 +634,7 @@ fn history_section(h: &HistoryReport, id: &str) -> Section {
             Column::num("Profile memory / peak / cpu").optional(1),
         ],
     );
-    let fig = |f: Option<&String>| f.cloned().unwrap_or_else(|| "-".into());
+    let fig = |f: Option<String>| f.unwrap_or_else(|| "-".into());
     for s in &h.services {
         t.row(vec![
             Cell::new(&s.name),
@@ -644,9 +644,9 @@ fn history_section(h: &HistoryReport, id: &str) -> Section {
             s.cpu.as_ref().map_or_else(|| Cell::new("-"), Cell::cpu),
             Cell::new(format!(
                 "{} / {} / {}",
-                s.profile_memory.display,
-                fig(s.profile_memory_peak.as_ref().map(|m| &m.display)),
-                fig(s.profile_cpu.as_ref().map(|c| &c.display))
+                s.profile_memory.display(),
+                fig(s.profile_memory_peak.as_ref().map(|m| m.display())),
+                fig(s.profile_cpu.as_ref().map(|c| c.display()))
             )),
         ]);
     }
@@ -760,7 +760,7 @@ fn what_if_section(w: &crate::report::whatif::WhatIf, id: &str) -> Section {
     }
     blocks.push(Block::Table(t));
     let mut t = Table::new(
-        format!("Before and after (change in projected used: {})", w.delta.display),
+        format!("Before and after (change in projected used: {})", w.delta.display()),
         vec![
             Column::text("Plan"),
             Column::num("Projected used"),

@@ -323,23 +323,23 @@ impl Cell {
 
     /// A memory figure (exact: bytes).
     pub fn mem(f: &MemFig) -> Cell {
-        Cell::exact(f.display.clone(), format!("{} bytes", f.bytes))
+        Cell::exact(f.display(), format!("{} bytes", f.bytes))
     }
 
     /// A signed memory figure; negative is bad.
     pub fn smem(f: &SignedMemFig) -> Cell {
-        let c = Cell::exact(f.display.clone(), format!("{} bytes", f.bytes));
+        let c = Cell::exact(f.display(), format!("{} bytes", f.bytes));
         if f.bytes < 0 { c.tone(Tone::Bad) } else { c }
     }
 
     /// A cpu figure (exact: millicores).
     pub fn cpu(f: &CpuFig) -> Cell {
-        Cell::exact(f.display.clone(), format!("{} millicores", f.millicores))
+        Cell::exact(f.display(), format!("{} millicores", f.millicores))
     }
 
     /// A percentage (exact: basis points).
     pub fn pct(f: &PctFig) -> Cell {
-        Cell::exact(f.display.clone(), format!("{} basis points", f.basis_points))
+        Cell::exact(f.display(), format!("{} basis points", f.basis_points))
     }
 
     /// An optional memory figure, else `none`.

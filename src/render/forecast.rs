@@ -65,7 +65,7 @@ pub fn text_chart(f: &Forecast, width: usize) -> String {
         })
         .collect();
     let month_w = f.months.iter().map(|m| m.month.to_string().len()).max().unwrap_or(1).max(5);
-    let demand_w = f.months.iter().map(|m| m.demand.display.len()).max().unwrap_or(1).max(9);
+    let demand_w = f.months.iter().map(|m| m.demand.display().len()).max().unwrap_or(1).max(9);
     let note_w = notes.iter().map(String::len).max().unwrap_or(0);
     // `month demand |bars|note`
     let bars = width.saturating_sub(month_w + demand_w + 4 + note_w).clamp(4, CHART_WIDTH);
@@ -85,7 +85,7 @@ pub fn text_chart(f: &Forecast, width: usize) -> String {
         "",
     );
     for (i, t) in f.targets.iter().enumerate() {
-        let key = format!("{} = {} (usable {})", label(i), t.name, t.usable.display);
+        let key = format!("{} = {} (usable {})", label(i), t.name, t.usable.display());
         push_wrapped(&mut out, &key, width, "  ", "      ");
     }
     for (m, note) in f.months.iter().zip(&notes) {
@@ -97,7 +97,7 @@ pub fn text_chart(f: &Forecast, width: usize) -> String {
             line[at] = if gone { 'x' } else { label(i) };
         }
         let bar: String = line.into_iter().collect();
-        out.push_str(&format!("{:>month_w$} {:>demand_w$} |{bar}|{note}\n", m.month, m.demand.display));
+        out.push_str(&format!("{:>month_w$} {:>demand_w$} |{bar}|{note}\n", m.month, m.demand.display()));
     }
     out
 }
@@ -109,11 +109,11 @@ pub fn document(f: &Forecast, profile: &str, catalog: &str, opts: &RenderOptions
         Block::Para(Text::new().t("Profile ").code(profile).t(", catalog ").code(catalog)),
         Block::Para(Text::from(format!(
             "Load growth {} a month{}; headroom {} per node; months 0 to {horizon}.",
-            f.growth.display,
+            f.growth.display(),
             f.client_growth
                 .as_ref()
-                .map_or(String::new(), |g| format!(", clients growth {} a month", g.display)),
-            f.headroom.display
+                .map_or(String::new(), |g| format!(", clients growth {} a month", g.display())),
+            f.headroom.display()
         ))),
         Block::Para(Text::from(format!("Demand: {}", f.demand_source))),
     ];

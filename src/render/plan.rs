@@ -89,7 +89,7 @@ pub fn failing_reasons(evals: &[OptionRow]) -> Vec<Text> {
 }
 
 fn load_text(r: &RecommendReport) -> String {
-    format!("{} replicas, {} memory, {} cpu", r.replicas, r.demand_memory.display, r.demand_cpu.display)
+    format!("{} replicas, {} memory, {} cpu", r.replicas, r.demand_memory.display(), r.demand_cpu.display())
 }
 
 fn requirements_text(r: &RecommendReport) -> String {
@@ -192,22 +192,22 @@ fn pick_section(r: &RecommendReport, tone: Tone) -> Section {
     ];
     let mut items = vec![Text::from(format!(
         "memory: services {} + system pods {} + what the nodes run {} = {} of {} allocatable",
-        p.services_memory.display,
-        p.system_pods_memory.display,
-        p.overhead_memory.display,
+        p.services_memory.display(),
+        p.system_pods_memory.display(),
+        p.overhead_memory.display(),
         placed,
-        p.capacity_memory.display,
+        p.capacity_memory.display(),
     ))];
     if !p.node_budgets.is_empty() {
         items.push(Text::from(format!("each node runs: {}", p.roles_text())));
     }
     items.push(Text::from(format!(
         "headroom on the fullest node: memory {}, cpu {} (cpu {} placed + {} the nodes run, of {}); limiting {}",
-        p.memory_headroom.display,
-        p.cpu_headroom.display,
-        p.demand_cpu.display,
-        p.overhead_cpu.display,
-        p.capacity_cpu.display,
+        p.memory_headroom.display(),
+        p.cpu_headroom.display(),
+        p.demand_cpu.display(),
+        p.overhead_cpu.display(),
+        p.capacity_cpu.display(),
         p.limiting
     )));
     if let Some(c) = &p.confidence {
@@ -372,7 +372,7 @@ fn explain_section(r: &RecommendReport) -> Section {
             ]);
             lines.extend(b.explain.iter().map(|e| Text::from(format!("{node}: {e}"))));
             lines.extend(b.parts.iter().map(|part| {
-                Text::from(format!("{node}: {} {}: {}", part.part, part.memory.display, part.source))
+                Text::from(format!("{node}: {} {}: {}", part.part, part.memory.display(), part.source))
             }));
         }
         blocks.push(Block::Table(t));

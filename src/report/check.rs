@@ -513,7 +513,7 @@ impl CheckReport {
                 "projected used / total = {} / {} = {}",
                 pr.projected_used.0,
                 total.0,
-                pct(pr.projected_used.0, total.0).display
+                pct(pr.projected_used.0, total.0).display()
             ),
         );
         ex(
@@ -523,7 +523,7 @@ impl CheckReport {
                 total.0,
                 pr.projected_available,
                 total.0,
-                pct(pr.projected_unavailable, total.0).display
+                pct(pr.projected_unavailable, total.0).display()
             ),
         );
         ex(
@@ -534,7 +534,7 @@ impl CheckReport {
                 pr.current,
                 pr.planned_peak,
                 pr.peak_used,
-                pct(pr.peak_used.0, total.0).display
+                pct(pr.peak_used.0, total.0).display()
             ),
         );
         ex(
@@ -546,14 +546,14 @@ impl CheckReport {
                 total,
                 pr.kubernetes_share,
                 pr.projected,
-                pct(pr.projected.0, pr.kubernetes_share.0).display
+                pct(pr.projected.0, pr.kubernetes_share.0).display()
             ),
         );
         if let Some(s) = system {
             for line in &s.parts {
                 ex(
                     &format!("system.{}", line.part),
-                    format!("{} = {} ({})", line.part, line.memory.display, line.source),
+                    format!("{} = {} ({})", line.part, line.memory.display(), line.source),
                 );
             }
             ex(
@@ -630,9 +630,12 @@ impl CheckReport {
                 match (&c.used, &c.projected) {
                     (Some(u), Some(p)) => format!(
                         "used + planned = {} + {} = {} of {} capacity",
-                        u.display, c.planned.display, p.display, c.capacity.display
+                        u.display(),
+                        c.planned.display(),
+                        p.display(),
+                        c.capacity.display()
                     ),
-                    _ => format!("cpu in use unknown; planned services add {}", c.planned.display),
+                    _ => format!("cpu in use unknown; planned services add {}", c.planned.display()),
                 },
             );
         }
@@ -652,12 +655,12 @@ impl CheckReport {
                 Reason::AboveTotal => format!("projected used {} is above the total {total}", pr.projected_used),
                 Reason::AtFail => format!(
                     "{measure_name} memory is {} of {total}, at or above the {} fail threshold",
-                    gated_pct.display,
+                    gated_pct.display(),
                     policy.fail_used_percent.percent_string()
                 ),
                 Reason::AboveWarn => format!(
                     "{measure_name} memory is {} of {total} ({used} used + {} planned = {}), above the {} warn threshold ({}); over it by {}",
-                    gated_pct.display,
+                    gated_pct.display(),
                     pr.planned,
                     pr.projected_used,
                     policy.warn_used_percent.percent_string(),
@@ -671,9 +674,9 @@ impl CheckReport {
                 Reason::CpuOver => match &cpu {
                     Some(c) => format!(
                         "projected cpu {} is {} of the {} capacity: services will be throttled",
-                        c.projected.as_ref().map_or(String::new(), |p| p.display.clone()),
-                        c.projected_percent.as_ref().map_or(String::new(), |p| p.display.clone()),
-                        c.capacity.display
+                        c.projected.as_ref().map_or(String::new(), |p| p.display()),
+                        c.projected_percent.as_ref().map_or(String::new(), |p| p.display()),
+                        c.capacity.display()
                     ),
                     None => "projected cpu is above the capacity".to_string(),
                 },
@@ -686,7 +689,7 @@ impl CheckReport {
                 ),
                 Reason::Below => format!(
                     "{measure_name} memory is {} of {total}, below the {} warn threshold with {} to spare",
-                    gated_pct.display,
+                    gated_pct.display(),
                     policy.warn_used_percent.percent_string(),
                     human_bytes_signed(pr.to_warn)
                 ),
@@ -701,7 +704,7 @@ impl CheckReport {
                 pr.verdict.status.as_str(),
                 policy.warn_used_percent.percent_string(),
                 policy.fail_used_percent.percent_string(),
-                gated_pct.display,
+                gated_pct.display(),
                 if pr.verdict.failed { 1 } else { 0 }
             ),
         );
@@ -767,7 +770,7 @@ fn gate_result(g: &GateOutcome, pr: &Projection, measure_name: &str, gated: &Pct
         Gate::MaxUsed(max) => GateResult {
             gate: format!("--max-used {}", max.percent_string()),
             passed: g.passed,
-            detail: format!("{measure_name} is {} of {}", gated.display, pr.total),
+            detail: format!("{measure_name} is {} of {}", gated.display(), pr.total),
         },
         Gate::MinAvailable(min) => GateResult {
             gate: format!("--min-available {min}"),

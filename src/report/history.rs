@@ -20,7 +20,7 @@ pub fn explain(h: &HistoryReport) -> Vec<Explain> {
                 figure: format!("history.{}.memory", s.name),
                 arithmetic: format!(
                     "the largest of {n} pod(s)' quantile_over_time({}) of the working set {over}: {pod} = {} ({} bytes, rounded up) per replica; replaces the profile's typical {}",
-                    h.quantile, m.display, m.bytes, s.profile_memory.display
+                    h.quantile, m.display(), m.bytes, s.profile_memory.display()
                 ),
             });
         }
@@ -29,9 +29,9 @@ pub fn explain(h: &HistoryReport) -> Vec<Explain> {
                 figure: format!("history.{}.memoryPeak", s.name),
                 arithmetic: format!(
                     "the largest of {n} pod(s)' max_over_time of the working set {over}: {pod} = {} ({} bytes) per replica; replaces the profile's peak {}",
-                    m.display,
+                    m.display(),
                     m.bytes,
-                    s.profile_memory_peak.as_ref().map_or("(typical x peakMultiplier)".to_string(), |p| p.display.clone())
+                    s.profile_memory_peak.as_ref().map_or("(typical x peakMultiplier)".to_string(), |p| p.display())
                 ),
             });
         }
@@ -41,9 +41,9 @@ pub fn explain(h: &HistoryReport) -> Vec<Explain> {
                 arithmetic: format!(
                     "the largest of {n} pod(s)' quantile_over_time({}) of the 5m cpu usage rate {over}: {pod} = {} ({} millicores, rounded up from cores x 1000) per replica; replaces the profile's typical {}",
                     h.quantile,
-                    c.display,
+                    c.display(),
                     c.millicores,
-                    s.profile_cpu.as_ref().map_or("(none)".to_string(), |p| p.display.clone())
+                    s.profile_cpu.as_ref().map_or("(none)".to_string(), |p| p.display())
                 ),
             });
         }

@@ -292,7 +292,7 @@ impl OptionRow {
             .iter()
             .map(|b| {
                 let parts: Vec<String> =
-                    b.parts.iter().map(|p| format!("{} {}", p.part, p.memory.display)).collect();
+                    b.parts.iter().map(|p| format!("{} {}", p.part, p.memory.display())).collect();
                 format!(
                     "{}{}: {}",
                     b.node,

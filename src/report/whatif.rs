@@ -114,15 +114,15 @@ impl WhatIf {
         let conclusion = format!(
             "{}: projected memory {} -> {} ({} -> {}, {}); {} the {} threshold{}",
             scenario,
-            b.projected_used.display,
-            a.projected_used.display,
-            b.gated_percent.display,
-            a.gated_percent.display,
-            delta.display,
+            b.projected_used.display(),
+            a.projected_used.display(),
+            b.gated_percent.display(),
+            a.gated_percent.display(),
+            delta.display(),
             if c.stays_under_threshold { "stays under" } else { "does NOT stay under" },
             c.threshold.percent_string(),
             if c.stays_under_threshold && !c.peak_stays_under_threshold {
-                format!(", but at peak ({}) it does not", a.peak_used_percent.display)
+                format!(", but at peak ({}) it does not", a.peak_used_percent.display())
             } else {
                 String::new()
             }
@@ -217,9 +217,9 @@ impl RecommendWhatIf {
             demand_after: after.demand_memory.clone(),
             conclusion: format!(
                 "{scenario}: demand {} -> {} ({}); {} -> {}: {verdict}",
-                before.demand_memory.display,
-                after.demand_memory.display,
-                delta.display,
+                before.demand_memory.display(),
+                after.demand_memory.display(),
+                delta.display(),
                 text(&pb),
                 text(&pa)
             ),

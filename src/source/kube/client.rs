@@ -657,6 +657,9 @@ async fn read_list<T: serde::de::DeserializeOwned>(
     use http_body_util::BodyExt;
     let mut body = res.into_body();
     let mut dec = stream::ListDecoder::new(kind);
+    if let Some(rule) = super::convert::kept_fields(kind) {
+        dec = dec.keeping(rule);
+    }
     let mut received = 0u64;
     let decode_failure = |e: stream::DecodeError| match e {
         stream::DecodeError::Truncated { .. } => {

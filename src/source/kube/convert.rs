@@ -7,11 +7,67 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
+use super::keep::Keep;
+
 use crate::model::inventory::{
     ContainerRes, InvalidQuantity, NodeInfo, PodInfo, Res, Taint, effective_limit_mem, effective_requests,
     top_owner,
 };
 use crate::model::quantity::{Bytes, Millicores};
+
+/// What planning reads of a Pod: exactly the fields of [`Pod`] (the list decoder hands serde
+/// only these; a test checks that filtered and whole pods convert alike).
+pub static POD_FIELDS: Keep = Keep::Fields(&[
+    ("metadata", META_FIELDS),
+    (
+        "spec",
+        Keep::Fields(&[
+            ("nodeName", Keep::All),
+            ("containers", Keep::Each(&CONTAINER_FIELDS)),
+            ("initContainers", Keep::Each(&CONTAINER_FIELDS)),
+            ("overhead", Keep::All),
+        ]),
+    ),
+    ("status", Keep::Fields(&[("phase", Keep::All)])),
+]);
+
+static CONTAINER_FIELDS: Keep =
+    Keep::Fields(&[("name", Keep::All), ("resources", Keep::All), ("restartPolicy", Keep::All)]);
+
+const META_FIELDS: Keep = Keep::Fields(&[
+    ("name", Keep::All),
+    ("namespace", Keep::All),
+    ("labels", Keep::All),
+    ("ownerReferences", Keep::All),
+]);
+
+/// What planning reads of a Node: the fields of [`Node`].
+pub static NODE_FIELDS: Keep = Keep::Fields(&[
+    ("metadata", META_FIELDS),
+    ("spec", Keep::Fields(&[("unschedulable", Keep::All), ("taints", Keep::All)])),
+    (
+        "status",
+        Keep::Fields(&[
+            ("capacity", Keep::All),
+            ("allocatable", Keep::All),
+            ("conditions", Keep::Each(&Keep::Fields(&[("type", Keep::All), ("status", Keep::All)]))),
+        ]),
+    ),
+]);
+
+/// What planning reads of a NodeMetrics or PodMetrics: the fields of [`Metrics`].
+pub static METRICS_FIELDS: Keep =
+    Keep::Fields(&[("metadata", META_FIELDS), ("usage", Keep::All), ("containers", Keep::All)]);
+
+/// The fields to keep of the items of a list of `kind`.
+pub fn kept_fields(kind: &str) -> Option<&'static Keep> {
+    match kind {
+        "PodList" => Some(&POD_FIELDS),
+        "NodeList" => Some(&NODE_FIELDS),
+        "PodMetricsList" | "NodeMetricsList" => Some(&METRICS_FIELDS),
+        _ => None,
+    }
+}
 
 /// A LIST response page.
 #[derive(Debug, Deserialize)]
@@ -440,4 +496,152 @@ pub fn pod_usage(m: &Metrics, warnings: &mut Vec<String>) -> Res {
             warnings,
         ))
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::source::kube::stream::{Event, ListDecoder};
+
+    /// Items decoded with the field filter and without, in chunks of `chunk` bytes.
+    fn both<T: serde::de::DeserializeOwned>(body: &str, kind: &str, chunk: usize) -> (Vec<T>, Vec<T>) {
+        let run = |filtered: bool| {
+            let mut d = ListDecoder::new(kind);
+            if filtered {
+                d = d.keeping(kept_fields(kind).unwrap());
+            }
+            let mut items = Vec::new();
+            let mut on = |e: Event<T>| {
+                if let Event::Item(t) = e {
+                    items.push(t);
+                }
+                Ok(())
+            };
+            for c in body.as_bytes().chunks(chunk) {
+                d.feed(c, &mut on).unwrap();
+            }
+            d.finish(&mut on).unwrap();
+            items
+        };
+        (run(true), run(false))
+    }
+
+    const POD: &str = r#"{"metadata":{"name":"api-7d9f-x2","generateName":"api-7d9f-","namespace":"shop","uid":"u1",
+      "resourceVersion":"42","creationTimestamp":"2026-12-01T10:00:00Z","labels":{"app":"api","pod-template-hash":"7d9f"},
+      "annotations":{"note":"{\"a\":[1,2]}"},"ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"api-7d9f",
+      "uid":"u0","controller":true,"blockOwnerDeletion":true}],"managedFields":[{"manager":"kube-controller-manager",
+      "operation":"Update","apiVersion":"v1","time":"2026-12-01T10:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:metadata":
+      {"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"api\"}":{".":{},"f:resources":{}}}}}}]},
+      "spec":{"volumes":[{"name":"kube-api-access","projected":{"sources":[{"serviceAccountToken":{"expirationSeconds":3607,
+      "path":"token"}}],"defaultMode":420}}],"initContainers":[{"name":"migrate","image":"m:1","resources":{"requests":
+      {"cpu":"200m","memory":"300Mi"}}},{"name":"proxy","image":"p:1","restartPolicy":"Always","resources":{"requests":
+      {"cpu":"50m","memory":"64Mi"},"limits":{"memory":"128Mi"}}}],"containers":[{"name":"api","image":"api:2","ports":
+      [{"containerPort":8080,"protocol":"TCP"}],"env":[{"name":"A","value":"x\\y"}],"resources":{"limits":{"cpu":"1",
+      "memory":"512Mi"},"requests":{"cpu":"250m","memory":"256Mi","ephemeral-storage":"1Gi"}},"restartPolicy":null}],
+      "overhead":{"cpu":"10m","memory":"20Mi"},"nodeName":"worker-1","schedulerName":"default-scheduler","priority":0},
+      "status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}],"hostIP":"10.0.0.2","podIP":"10.42.0.9",
+      "containerStatuses":[{"name":"api","ready":true,"restartCount":3,"image":"api:2","started":true,
+      "state":{"running":{"startedAt":"2026-12-01T10:00:05Z"}}}],"qosClass":"Burstable"}}"#;
+
+    const NODE: &str = r#"{"metadata":{"name":"worker-1","labels":{"node-role.kubernetes.io/worker":"","kubernetes.io/os":"linux"},
+      "managedFields":[{"manager":"kubelet","fieldsV1":{"f:status":{"f:images":{}}}}]},"spec":{"podCIDR":"10.42.0.0/24",
+      "unschedulable":true,"taints":[{"key":"dedicated","value":"db","effect":"NoSchedule"}]},"status":{"capacity":
+      {"cpu":"4","memory":"8029972Ki","pods":"110","ephemeral-storage":"100Gi"},"allocatable":{"cpu":"3800m","memory":
+      "7500Mi","pods":"110"},"conditions":[{"type":"MemoryPressure","status":"False","reason":"KubeletHasSufficientMemory",
+      "lastHeartbeatTime":"2026-12-01T10:00:00Z"},{"type":"Ready","status":"True","message":"kubelet is ready"}],
+      "images":[{"names":["docker.io/library/api@sha256:abc","docker.io/library/api:2"],"sizeBytes":123456789}],
+      "nodeInfo":{"kubeletVersion":"v1.31.4+k3s1"}}}"#;
+
+    const METRICS: &str = r#"{"metadata":{"name":"api-7d9f-x2","namespace":"shop","creationTimestamp":"2026-12-01T10:00:00Z",
+      "labels":{"app":"api"}},"timestamp":"2026-12-01T10:00:00Z","window":"15.01s","containers":[{"name":"api","usage":
+      {"cpu":"12345678n","memory":"200Mi"}},{"name":"proxy","usage":{"cpu":"1m","memory":"20480Ki"}}],"usage":{"cpu":"7m","memory":"9Mi"}}"#;
+
+    fn list(kind: &str, item: &str) -> String {
+        format!(
+            r#"{{"kind":"{kind}","apiVersion":"v1","metadata":{{"resourceVersion":"9"}},"items":[{item},{item}, {item}]}}"#
+        )
+    }
+
+    #[test]
+    fn filtered_items_convert_as_whole_ones() {
+        for chunk in [7, 100, 1 << 20] {
+            let (f, w) = both::<Pod>(&list("PodList", POD), "PodList", chunk);
+            let conv = |ps: Vec<Pod>| {
+                let mut warnings = Vec::new();
+                let infos: Vec<PodInfo> = ps.into_iter().map(|p| pod_info(p, &mut warnings)).collect();
+                (infos, warnings)
+            };
+            let (f, w) = (conv(f), conv(w));
+            assert_eq!(f, w, "chunk {chunk}");
+            let p = &f.0[0];
+            assert_eq!(
+                (p.namespace.as_str(), p.name.as_str(), p.node.as_deref()),
+                ("shop", "api-7d9f-x2", Some("worker-1"))
+            );
+            // max(init 200m+50m, sidecar 50m + app 250m) + overhead 10m; memory likewise.
+            assert_eq!(p.requests.cpu, Millicores(310));
+            assert_eq!(p.requests.mem, Bytes((64 + 256 + 20) << 20));
+            assert_eq!(f.0.len(), 3);
+
+            let (f, w) = both::<Node>(&list("NodeList", NODE), "NodeList", chunk);
+            let (f, w): (Vec<NodeInfo>, Vec<NodeInfo>) =
+                (f.iter().map(node_info).collect(), w.iter().map(node_info).collect());
+            assert_eq!(f, w);
+            assert!(f[0].ready && f[0].unschedulable && f[0].taints.len() == 1 && f[0].roles == ["worker"]);
+            assert_eq!(f[0].allocatable.cpu, Millicores(3800));
+
+            let (f, w) = both::<Metrics>(&list("PodMetricsList", METRICS), "PodMetricsList", chunk);
+            let mut warnings = Vec::new();
+            let usage =
+                |ms: &[Metrics], warnings: &mut Vec<String>| -> Vec<(Res, Result<Res, InvalidQuantity>)> {
+                    ms.iter().map(|m| (pod_usage(m, warnings), node_usage(m))).collect()
+                };
+            assert_eq!(usage(&f, &mut warnings), usage(&w, &mut warnings));
+            assert_eq!(usage(&f, &mut warnings)[0].0.mem, Bytes((200 << 20) + (20 << 20)));
+            assert_eq!(warnings, Vec::<String>::new());
+        }
+    }
+
+    #[test]
+    fn the_filter_hands_serde_only_the_fields_read() {
+        let mut out = Vec::new();
+        assert_eq!(super::super::keep::filter(POD.as_bytes(), 0, &POD_FIELDS, &mut out), Ok(POD.len()));
+        let out = String::from_utf8(out).unwrap();
+        for gone in
+            ["managedFields", "annotations", "volumes", "containerStatuses", "image", "env", "conditions"]
+        {
+            assert!(!out.contains(gone), "{gone} in {out}");
+        }
+        for kept in
+            ["\"restartPolicy\":\"Always\"", "\"ephemeral-storage\"", "\"overhead\"", "\"phase\":\"Running\""]
+        {
+            assert!(out.contains(kept), "{kept} not in {out}");
+        }
+        assert!(out.len() * 2 < POD.len(), "{} of {} bytes", out.len(), POD.len());
+    }
+
+    #[test]
+    fn a_filtered_item_that_does_not_deserialize_gives_serde_error_on_what_was_sent() {
+        let bad = r#"{"metadata":{"name":5,"managedFields":[]}}"#;
+        let body = list("PodList", bad);
+        let run = |filtered: bool| {
+            let mut d = ListDecoder::new("PodList");
+            if filtered {
+                d = d.keeping(&POD_FIELDS);
+            }
+            let mut on = |_: Event<Pod>| Ok(());
+            d.feed(body.as_bytes(), &mut on)
+                .and_then(|()| d.finish(&mut on).map(|_| ()))
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(run(true), run(false));
+        assert!(
+            run(true)
+                .starts_with("items[0]: invalid type: integer `5`, expected a string at line 1 column 21"),
+            "{}",
+            run(true)
+        );
+    }
 }

@@ -12,6 +12,7 @@
 //! and other pure users build without kube, k8s-openapi and tokio.
 
 pub mod convert;
+pub mod keep;
 pub mod stream;
 
 #[cfg(feature = "cluster")]

@@ -15,6 +15,7 @@
 use serde::de::DeserializeOwned;
 
 use super::convert::ListMeta;
+use super::keep::{self, Keep, Miss};
 
 /// The largest single item accepted (a pod is 4-8 KB; a hostile or broken server could send
 /// one endless object): past it the body is refused, memory stays bounded.
@@ -32,7 +33,7 @@ pub enum Event<T> {
 /// An item is parsed in place once at least this many bytes of the body are buffered after its
 /// start (or the body has ended): most items are then complete and parsed in one pass; one
 /// that is cut by the end of the buffer is scanned for its end first, then parsed.
-pub const MIN_BATCH: usize = 64 << 10;
+pub const MIN_BATCH: usize = 32 << 10;
 
 /// Why a body is not a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,6 +157,10 @@ pub struct ListDecoder {
     items: u64,
     /// The body has ended (no more bytes will come).
     ended: bool,
+    /// What of each item to hand to serde ([`ListDecoder::keeping`]); all of it when `None`.
+    keep: Option<&'static Keep>,
+    /// The filtered item (reused).
+    scratch: Vec<u8>,
 }
 
 /// What a complete list body held besides its items.
@@ -194,7 +199,17 @@ impl ListDecoder {
             saw_items: false,
             items: 0,
             ended: false,
+            keep: None,
+            scratch: Vec::new(),
         }
+    }
+
+    /// Hands serde only what `keep` names of each item (see [`keep`]): the rest is skipped by
+    /// a byte scanner instead of being parsed. An item the filter cannot read is parsed whole,
+    /// so errors are the same as without it.
+    pub fn keeping(mut self, keep: &'static Keep) -> ListDecoder {
+        self.keep = Some(keep);
+        self
     }
 
     fn at(&self, i: usize) -> u64 {
@@ -220,9 +235,11 @@ impl ListDecoder {
         }
         self.buf.extend_from_slice(chunk);
         let r = self.run(on);
-        // Keep only what is not consumed yet (the value being scanned, or nothing).
+        // Keep only what is not consumed yet (the value being scanned, or nothing): moved to the
+        // front once the consumed bytes are three times what is kept, so each byte of the body
+        // is moved at most a third of a time on average.
         let keep_from = self.scan.map_or(self.pos, |s| s.start).min(self.pos);
-        if keep_from > 0 && keep_from * 2 >= self.buf.len() {
+        if keep_from > 0 && keep_from >= 3 * (self.buf.len() - keep_from) {
             self.buf.drain(..keep_from);
             self.dropped += keep_from as u64;
             self.pos -= keep_from;
@@ -369,21 +386,46 @@ impl ListDecoder {
                                 return Ok(());
                             }
                             let index = self.items;
-                            let mut it =
-                                serde_json::Deserializer::from_slice(&self.buf[self.pos..]).into_iter::<T>();
-                            match it.next() {
-                                Some(Ok(v)) => {
-                                    let used = it.byte_offset();
-                                    on(Event::Item(v)).map_err(|what| DecodeError::Item { index, what })?;
-                                    self.items += 1;
-                                    self.pos += used;
-                                    self.state = State::Items { first: false };
-                                    continue;
+                            let mut cut = false;
+                            if let Some(rule) = self.keep {
+                                self.scratch.clear();
+                                match keep::filter(&self.buf, self.pos, rule, &mut self.scratch) {
+                                    Ok(end) => {
+                                        let v =
+                                            from_filtered(&self.scratch, &self.buf[self.pos..end], index)?;
+                                        on(Event::Item(v))
+                                            .map_err(|what| DecodeError::Item { index, what })?;
+                                        self.items += 1;
+                                        self.pos = end;
+                                        self.state = State::Items { first: false };
+                                        continue;
+                                    }
+                                    // Cut by the end of the buffer: find its end first (below).
+                                    Err(Miss::More) if !self.ended => cut = true,
+                                    // Parsed whole in place, for serde's error.
+                                    Err(_) => {}
                                 }
-                                // Cut by the end of the buffer: find its end, then parse it.
-                                Some(Err(e)) if e.is_eof() => {}
-                                Some(Err(e)) => return Err(DecodeError::Item { index, what: e.to_string() }),
-                                None => return Err(self.syntax(self.pos, "expected an item")),
+                            }
+                            if !cut {
+                                let mut it = serde_json::Deserializer::from_slice(&self.buf[self.pos..])
+                                    .into_iter::<T>();
+                                match it.next() {
+                                    Some(Ok(v)) => {
+                                        let used = it.byte_offset();
+                                        on(Event::Item(v))
+                                            .map_err(|what| DecodeError::Item { index, what })?;
+                                        self.items += 1;
+                                        self.pos += used;
+                                        self.state = State::Items { first: false };
+                                        continue;
+                                    }
+                                    // Cut by the end of the buffer: find its end, then parse it.
+                                    Some(Err(e)) if e.is_eof() => {}
+                                    Some(Err(e)) => {
+                                        return Err(DecodeError::Item { index, what: e.to_string() });
+                                    }
+                                    None => return Err(self.syntax(self.pos, "expected an item")),
+                                }
                             }
                         }
                     }
@@ -392,8 +434,16 @@ impl ListDecoder {
                         return Ok(());
                     };
                     let index = self.items;
-                    let v: T = serde_json::from_slice(&self.buf[s..e])
-                        .map_err(|err| DecodeError::Item { index, what: err.to_string() })?;
+                    let filtered = self.keep.and_then(|rule| {
+                        self.scratch.clear();
+                        let end = keep::filter(&self.buf[..e], s, rule, &mut self.scratch);
+                        (end == Ok(e)).then_some(())
+                    });
+                    let v: T = match filtered {
+                        Some(()) => from_filtered(&self.scratch, &self.buf[s..e], index)?,
+                        None => serde_json::from_slice(&self.buf[s..e])
+                            .map_err(|err| DecodeError::Item { index, what: err.to_string() })?,
+                    };
                     on(Event::Item(v)).map_err(|what| DecodeError::Item { index, what })?;
                     self.items += 1;
                     self.pos = e;
@@ -516,6 +566,14 @@ impl ListDecoder {
             }
         }
     }
+}
+
+/// An item from its filtered JSON; when that does not deserialize, from the item as sent (so
+/// the error, with its position, is serde's on what the server sent).
+fn from_filtered<T: DeserializeOwned>(filtered: &[u8], item: &[u8], index: u64) -> Result<T, DecodeError> {
+    serde_json::from_slice(filtered)
+        .or_else(|_| serde_json::from_slice(item))
+        .map_err(|err| DecodeError::Item { index, what: err.to_string() })
 }
 
 /// Decodes a whole body in chunks of `chunk` bytes: (meta events, items as JSON text).
@@ -660,8 +718,8 @@ mod tests {
         }
         d.finish(&mut on).unwrap();
         assert_eq!(n, 2000);
-        // MIN_BATCH (64 KiB) ahead of the item being parsed, a chunk, and the consumed prefix
-        // until it is half the buffer: a constant, whatever the body's size.
+        // MIN_BATCH (32 KiB) ahead of the item being parsed, a chunk, and the consumed prefix
+        // until it is three quarters of the buffer: a constant, whatever the body's size.
         assert!(peak <= 256 * 1024, "buffer grew to {peak} bytes for a {} byte body", body.len());
     }
 }

@@ -1,0 +1,271 @@
+//! A field filter for list items: copies the parts of one JSON object that planning reads
+//! (a tree of key paths, [`Keep`]) into a small buffer and skips the rest with a byte scanner,
+//! so that serde then parses a few hundred bytes of a 4-8 KB pod instead of all of it.
+//!
+//! Most of a pod's or a node's JSON is what planning never reads (`managedFields`, status
+//! conditions, container statuses, env, volumes, a node's image list). serde_json skips an
+//! unknown field by parsing it (every key and string decoded, every number checked); this
+//! scanner finds the end of a skipped value by searching strings eight bytes at a time for
+//! their closing quote and counting brackets outside them. The kept values are copied byte for byte, so serde sees exactly the JSON the
+//! server sent for every field it reads and reports its errors as before.
+//!
+//! Skipped values are not validated (a malformed number inside `managedFields` goes unnoticed,
+//! as in any lazy JSON reader); the structure of the object, its keys and everything kept are.
+//! A key with an escape sequence is decoded before it is compared. Pure: no I/O.
+
+/// What to keep of a value.
+#[derive(Debug)]
+pub enum Keep {
+    /// The whole value, as sent.
+    All,
+    /// Of an object, these keys (each with what to keep of its value); other keys are skipped.
+    /// A value that is not an object is kept whole (serde then names the type error).
+    Fields(&'static [(&'static str, Keep)]),
+    /// Of an array, each element filtered by the inner rule; a value that is not an array is
+    /// kept whole.
+    Each(&'static Keep),
+}
+
+/// Why an item was not filtered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Miss {
+    /// The buffer ended inside the item: more bytes are needed.
+    More,
+    /// Not well-formed JSON where the filter reads structure: the caller parses the item with
+    /// serde, unfiltered, for its error.
+    Invalid,
+}
+
+fn ws(buf: &[u8], mut i: usize) -> Result<usize, Miss> {
+    while i < buf.len() {
+        if !matches!(buf[i], b' ' | b'\t' | b'\n' | b'\r') {
+            return Ok(i);
+        }
+        i += 1;
+    }
+    Err(Miss::More)
+}
+
+/// The end of the string whose opening quote is at `i` (one past its closing quote). Most
+/// strings of an API object are short (keys, `f:name`), so the search for `"` or `\\` is done
+/// here eight bytes at a time rather than by a call to `memchr` per string.
+fn string_end(buf: &[u8], i: usize) -> Result<usize, Miss> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of `w` equal to `b` (exact for the lowest such byte).
+    let has = |w: u64, b: u8| {
+        let x = w ^ (ONES * u64::from(b));
+        x.wrapping_sub(ONES) & !x & HIGH
+    };
+    let n = buf.len();
+    let mut j = i + 1;
+    loop {
+        if let Some(word) = buf.get(j..j + 8) {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(word);
+            let w = u64::from_le_bytes(bytes);
+            let m = has(w, b'"') | has(w, b'\\');
+            if m == 0 {
+                j += 8;
+                continue;
+            }
+            j += (m.trailing_zeros() / 8) as usize;
+        } else {
+            if j >= n {
+                return Err(Miss::More);
+            }
+            if !matches!(buf[j], b'"' | b'\\') {
+                j += 1;
+                continue;
+            }
+        }
+        if buf[j] == b'"' {
+            return Ok(j + 1);
+        }
+        // A backslash escapes the next byte, whatever it is.
+        j += 2;
+    }
+}
+
+/// The end of the value starting at `i` (not whitespace): brackets counted, strings jumped.
+/// Scalars end at a delimiter. Matches the list splitter's own scan, so both find the same end.
+pub fn skip(buf: &[u8], i: usize) -> Result<usize, Miss> {
+    let n = buf.len();
+    match buf[i] {
+        b'"' => string_end(buf, i),
+        b'{' | b'[' => {
+            let mut depth = 0u32;
+            let mut j = i;
+            while j < n {
+                match buf[j] {
+                    b'"' => {
+                        j = string_end(buf, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Ok(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            Err(Miss::More)
+        }
+        b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => {
+            let mut j = i;
+            while j < n {
+                if matches!(buf[j], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                    return Ok(j);
+                }
+                j += 1;
+            }
+            Err(Miss::More)
+        }
+        _ => Err(Miss::Invalid),
+    }
+}
+
+/// Filters the value at `buf[i..]` (not whitespace) into `out` by `keep`; returns where the
+/// value ends in `buf`.
+pub fn filter(buf: &[u8], i: usize, keep: &Keep, out: &mut Vec<u8>) -> Result<usize, Miss> {
+    match (keep, buf[i]) {
+        (Keep::Fields(fields), b'{') => object(buf, i, fields, out),
+        (Keep::Each(inner), b'[') => array(buf, i, inner, out),
+        _ => {
+            let end = skip(buf, i)?;
+            out.extend_from_slice(&buf[i..end]);
+            Ok(end)
+        }
+    }
+}
+
+fn object(buf: &[u8], i: usize, fields: &[(&str, Keep)], out: &mut Vec<u8>) -> Result<usize, Miss> {
+    out.push(b'{');
+    let mut first = true;
+    let mut i = ws(buf, i + 1)?;
+    if buf[i] == b'}' {
+        out.push(b'}');
+        return Ok(i + 1);
+    }
+    loop {
+        if buf[i] != b'"' {
+            return Err(Miss::Invalid);
+        }
+        let key_end = string_end(buf, i)?;
+        let key = &buf[i..key_end];
+        let colon = ws(buf, key_end)?;
+        if buf[colon] != b':' {
+            return Err(Miss::Invalid);
+        }
+        let v = ws(buf, colon + 1)?;
+        let end = match wanted(key, fields)? {
+            Some(sub) => {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                out.extend_from_slice(key);
+                out.push(b':');
+                filter(buf, v, sub, out)?
+            }
+            None => skip(buf, v)?,
+        };
+        let next = ws(buf, end)?;
+        match buf[next] {
+            b',' => i = ws(buf, next + 1)?,
+            b'}' => {
+                out.push(b'}');
+                return Ok(next + 1);
+            }
+            _ => return Err(Miss::Invalid),
+        }
+    }
+}
+
+fn array(buf: &[u8], i: usize, inner: &Keep, out: &mut Vec<u8>) -> Result<usize, Miss> {
+    out.push(b'[');
+    let mut i = ws(buf, i + 1)?;
+    if buf[i] == b']' {
+        out.push(b']');
+        return Ok(i + 1);
+    }
+    loop {
+        let end = filter(buf, i, inner, out)?;
+        let next = ws(buf, end)?;
+        match buf[next] {
+            b',' => {
+                out.push(b',');
+                i = ws(buf, next + 1)?;
+            }
+            b']' => {
+                out.push(b']');
+                return Ok(next + 1);
+            }
+            _ => return Err(Miss::Invalid),
+        }
+    }
+}
+
+/// The rule for a key (given with its quotes), if it is one to keep.
+fn wanted<'a>(key: &[u8], fields: &'a [(&str, Keep)]) -> Result<Option<&'a Keep>, Miss> {
+    let inner = &key[1..key.len() - 1];
+    if !inner.contains(&b'\\') {
+        return Ok(fields.iter().find(|(k, _)| k.as_bytes() == inner).map(|(_, keep)| keep));
+    }
+    let decoded: String = serde_json::from_slice(key).map_err(|_| Miss::Invalid)?;
+    Ok(fields.iter().find(|(k, _)| *k == decoded).map(|(_, keep)| keep))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    static RULE: Keep = Keep::Fields(&[
+        ("metadata", Keep::Fields(&[("name", Keep::All), ("labels", Keep::All)])),
+        ("spec", Keep::Fields(&[("containers", Keep::Each(&Keep::Fields(&[("name", Keep::All)])))])),
+    ]);
+
+    fn run(text: &str) -> Result<(String, usize), Miss> {
+        let mut out = Vec::new();
+        let end = filter(text.as_bytes(), 0, &RULE, &mut out)?;
+        Ok((String::from_utf8(out).unwrap(), end))
+    }
+
+    #[test]
+    fn keeps_the_paths_and_skips_the_rest() {
+        let text = r#"{ "apiVersion" : "v1", "metadata": {"managedFields":[{"f:x":{"}":"]"}}],
+            "name":"a\"b", "labels":{"app":"x"}, "uid": 12.5e3},
+            "spec":{"containers":[{"name":"c","env":[{"name":"E","value":"\\"}]}, {"image":"i"}, 7],
+            "volumes":[true,false,null]}, "status":{"phase":"Running"}} tail"#;
+        let (out, end) = run(text).unwrap();
+        assert_eq!(
+            out,
+            r#"{"metadata":{"name":"a\"b","labels":{"app":"x"}},"spec":{"containers":[{"name":"c"},{},7]}}"#
+        );
+        assert_eq!(&text[end..], " tail");
+        // A value of another shape than the rule expects is kept whole.
+        assert_eq!(run(r#"{"metadata":"x","spec":[1]}"#).unwrap().0, r#"{"metadata":"x","spec":[1]}"#);
+        // An escaped key is decoded before it is compared.
+        assert_eq!(run(r#"{"met\u0061data":{"name":"n"}}"#).unwrap().0, r#"{"met\u0061data":{"name":"n"}}"#);
+        assert_eq!(run("{}").unwrap().0, "{}");
+    }
+
+    #[test]
+    fn a_cut_item_needs_more_and_broken_structure_is_invalid() {
+        let text = r#"{"metadata":{"name":"a"},"spec":{"containers":[{"name":"c"}]}}"#;
+        for cut in 1..text.len() {
+            assert_eq!(run(&text[..cut]), Err(Miss::More), "cut at {cut}");
+        }
+        assert_eq!(run(text).unwrap().1, text.len());
+        for bad in
+            [r#"{"a" 1}"#, r#"{"a":1 "b":2}"#, r#"{7:1}"#, r#"{"a":}"#, r#"{"spec":{"containers":[1 2]}}"#]
+        {
+            assert_eq!(run(bad), Err(Miss::Invalid), "{bad}");
+        }
+    }
+}
