@@ -1,5 +1,5 @@
-//! Report figures: an exact integer plus its display string, so machine output carries the
-//! exact value and people read the short form.
+//! Report figures: an exact integer, serialized with its display string, so machine output
+//! carries the exact value and people read the short form.
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
@@ -9,38 +9,43 @@ use crate::model::ratio::Ratio;
 // Each figure holds its number only; the display string is made from it when it is shown or
 // serialized (a report of 5,000 nodes holds 60,000 figures: 8 bytes each, not 8 plus a string).
 
-/// Serializes `{<number field>: n, "display": text}`.
-fn two_fields<S: Serializer, N: Serialize>(
-    s: S,
-    name: &'static str,
-    field: &'static str,
-    n: N,
-    display: String,
-) -> Result<S::Ok, S::Error> {
-    let mut st = s.serialize_struct(name, 2)?;
-    st.serialize_field(field, &n)?;
-    st.serialize_field("display", &display)?;
-    st.end()
+/// A figure type: the struct with its one number field, `display()` made by `$show`, and a
+/// Serialize of `{<json name>: n, "display": text}`.
+macro_rules! figure {
+    ($(#[$doc:meta])* $name:ident { $(#[$fdoc:meta])* $field:ident: $ty:ty, $json:literal } $show:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name {
+            $(#[$fdoc])*
+            pub $field: $ty,
+        }
+
+        impl $name {
+            /// Human form.
+            pub fn display(&self) -> String {
+                let show: fn($ty) -> String = $show;
+                show(self.$field)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut st = s.serialize_struct(stringify!($name), 2)?;
+                st.serialize_field($json, &self.$field)?;
+                st.serialize_field("display", &self.display())?;
+                st.end()
+            }
+        }
+    };
 }
 
-/// Memory: exact bytes and a binary-unit display (`930Mi`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MemFig {
-    /// Exact bytes.
-    pub bytes: u64,
-}
-
-impl MemFig {
-    /// Human form.
-    pub fn display(&self) -> String {
-        Bytes(self.bytes).human()
+figure! {
+    /// Memory: exact bytes and a binary-unit display (`930Mi`).
+    MemFig {
+        /// Exact bytes.
+        bytes: u64, "bytes"
     }
-}
-
-impl Serialize for MemFig {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        two_fields(s, "MemFig", "bytes", self.bytes, self.display())
-    }
+    |b| Bytes(b).human()
 }
 
 impl From<Bytes> for MemFig {
@@ -49,24 +54,13 @@ impl From<Bytes> for MemFig {
     }
 }
 
-/// Memory that may be negative (a shortfall).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignedMemFig {
-    /// Exact bytes, negative for a shortfall.
-    pub bytes: i64,
-}
-
-impl SignedMemFig {
-    /// Human form with a sign when negative.
-    pub fn display(&self) -> String {
-        human_bytes_signed(i128::from(self.bytes))
+figure! {
+    /// Memory that may be negative (a shortfall); the display has a sign when negative.
+    SignedMemFig {
+        /// Exact bytes, negative for a shortfall.
+        bytes: i64, "bytes"
     }
-}
-
-impl Serialize for SignedMemFig {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        two_fields(s, "SignedMemFig", "bytes", self.bytes, self.display())
-    }
+    |b| human_bytes_signed(i128::from(b))
 }
 
 impl From<i128> for SignedMemFig {
@@ -76,24 +70,13 @@ impl From<i128> for SignedMemFig {
     }
 }
 
-/// CPU: exact millicores and a display (`600m`, `1.5`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CpuFig {
-    /// Exact millicores.
-    pub millicores: u64,
-}
-
-impl CpuFig {
-    /// Human form.
-    pub fn display(&self) -> String {
-        Millicores(self.millicores).human()
+figure! {
+    /// CPU: exact millicores and a display (`600m`, `1.5`).
+    CpuFig {
+        /// Exact millicores.
+        millicores: u64, "millicores"
     }
-}
-
-impl Serialize for CpuFig {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        two_fields(s, "CpuFig", "millicores", self.millicores, self.display())
-    }
+    |m| Millicores(m).human()
 }
 
 impl From<Millicores> for CpuFig {
@@ -102,24 +85,13 @@ impl From<Millicores> for CpuFig {
     }
 }
 
-/// A percentage: exact basis points and a display (`75.61%`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PctFig {
-    /// Basis points (1/100 of a percent), rounded half up.
-    pub basis_points: u64,
-}
-
-impl PctFig {
-    /// Human form.
-    pub fn display(&self) -> String {
-        Ratio(self.basis_points).percent_string()
+figure! {
+    /// A percentage: exact basis points and a display (`75.61%`).
+    PctFig {
+        /// Basis points (1/100 of a percent), rounded half up.
+        basis_points: u64, "basisPoints"
     }
-}
-
-impl Serialize for PctFig {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        two_fields(s, "PctFig", "basisPoints", self.basis_points, self.display())
-    }
+    |bp| Ratio(bp).percent_string()
 }
 
 impl From<Ratio> for PctFig {

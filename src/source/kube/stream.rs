@@ -393,11 +393,7 @@ impl ListDecoder {
                                     Ok(end) => {
                                         let v =
                                             from_filtered(&self.scratch, &self.buf[self.pos..end], index)?;
-                                        on(Event::Item(v))
-                                            .map_err(|what| DecodeError::Item { index, what })?;
-                                        self.items += 1;
-                                        self.pos = end;
-                                        self.state = State::Items { first: false };
+                                        self.hand_over(v, end, on)?;
                                         continue;
                                     }
                                     // Cut by the end of the buffer: find its end first (below).
@@ -411,12 +407,8 @@ impl ListDecoder {
                                     .into_iter::<T>();
                                 match it.next() {
                                     Some(Ok(v)) => {
-                                        let used = it.byte_offset();
-                                        on(Event::Item(v))
-                                            .map_err(|what| DecodeError::Item { index, what })?;
-                                        self.items += 1;
-                                        self.pos += used;
-                                        self.state = State::Items { first: false };
+                                        let end = self.pos + it.byte_offset();
+                                        self.hand_over(v, end, on)?;
                                         continue;
                                     }
                                     // Cut by the end of the buffer: find its end, then parse it.
@@ -434,20 +426,17 @@ impl ListDecoder {
                         return Ok(());
                     };
                     let index = self.items;
-                    let filtered = self.keep.and_then(|rule| {
+                    let filtered = self.keep.is_some_and(|rule| {
                         self.scratch.clear();
-                        let end = keep::filter(&self.buf[..e], s, rule, &mut self.scratch);
-                        (end == Ok(e)).then_some(())
+                        keep::filter(&self.buf[..e], s, rule, &mut self.scratch) == Ok(e)
                     });
-                    let v: T = match filtered {
-                        Some(()) => from_filtered(&self.scratch, &self.buf[s..e], index)?,
-                        None => serde_json::from_slice(&self.buf[s..e])
-                            .map_err(|err| DecodeError::Item { index, what: err.to_string() })?,
+                    let v: T = if filtered {
+                        from_filtered(&self.scratch, &self.buf[s..e], index)?
+                    } else {
+                        serde_json::from_slice(&self.buf[s..e])
+                            .map_err(|err| DecodeError::Item { index, what: err.to_string() })?
                     };
-                    on(Event::Item(v)).map_err(|what| DecodeError::Item { index, what })?;
-                    self.items += 1;
-                    self.pos = e;
-                    self.state = State::Items { first: false };
+                    self.hand_over(v, e, on)?;
                 }
                 State::After => match self.buf[self.pos] {
                     b',' => {
@@ -465,6 +454,21 @@ impl ListDecoder {
                 }
             }
         }
+    }
+
+    /// Hands item `v`, which ends at `end` of the buffer, to `on`, and moves past it.
+    fn hand_over<T>(
+        &mut self,
+        v: T,
+        end: usize,
+        on: &mut dyn FnMut(Event<T>) -> Result<(), String>,
+    ) -> Result<(), DecodeError> {
+        let index = self.items;
+        on(Event::Item(v)).map_err(|what| DecodeError::Item { index, what })?;
+        self.items += 1;
+        self.pos = end;
+        self.state = State::Items { first: false };
+        Ok(())
     }
 
     /// A complete top-level value other than `items`.
