@@ -15,4 +15,5 @@ pub mod history;
 pub mod node;
 pub mod placement;
 pub mod plan;
+pub mod rightsize;
 pub mod whatif;

@@ -17,3 +17,4 @@ pub mod quantity;
 pub mod ratio;
 pub mod recording;
 pub mod reservation;
+pub mod usage;
