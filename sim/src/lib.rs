@@ -28,6 +28,7 @@ mod render;
 mod scenario;
 mod selector;
 mod server;
+pub mod usage;
 mod util;
 
 use std::fs::File;

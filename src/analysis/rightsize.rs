@@ -498,7 +498,8 @@ fn generation(pod: &str) -> &str {
 }
 
 const BIZO_DAYS: i64 = 7;
-const BIZO_MARGIN_PCT: u64 = 10;
+const BIZO_MEMORY_MARGIN_PCT: u64 = 10;
+const BIZO_CPU_MARGIN_PCT: u64 = 10;
 const BIZO_LIMIT_PCT: u64 = 125;
 const BIZO_CPU_MIN_MILLI: u64 = 10;
 const BIZO_MEMORY_MIN: u64 = 16 * MIB;
@@ -570,11 +571,11 @@ fn bizo(c: &ContainerUsage, hpa: bool, at_ms: i64) -> Recommendation {
     } else {
         None
     };
-    let margin = |v: u64| {
-        u64::try_from((u128::from(v) * u128::from(100 + BIZO_MARGIN_PCT)).div_ceil(100)).unwrap_or(u64::MAX)
+    let margin = |v: u64, pct: u64| {
+        u64::try_from((u128::from(v) * u128::from(100 + pct)).div_ceil(100)).unwrap_or(u64::MAX)
     };
     let memory = mem_peak.map(|peak| {
-        let base = margin(peak.max(trend.unwrap_or(0)));
+        let base = margin(peak.max(trend.unwrap_or(0)), BIZO_MEMORY_MARGIN_PCT);
         let oom = oom_limit.map_or(0, |l| u64::try_from(u128::from(l.0) * 12 / 10).unwrap_or(u64::MAX));
         ceil_mib(base.max(oom)).max(BIZO_MEMORY_MIN)
     });
@@ -584,7 +585,9 @@ fn bizo(c: &ContainerUsage, hpa: bool, at_ms: i64) -> Recommendation {
     let cpu = if hpa {
         c.current.cpu_request
     } else {
-        cpu_p95.map(|q| Millicores(margin(q).div_ceil(MICRO_PER_MILLI).max(BIZO_CPU_MIN_MILLI)))
+        cpu_p95.map(|q| {
+            Millicores(margin(q, BIZO_CPU_MARGIN_PCT).div_ceil(MICRO_PER_MILLI).max(BIZO_CPU_MIN_MILLI))
+        })
     };
     Recommendation {
         strategy: Strategy::Bizo,

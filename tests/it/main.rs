@@ -18,6 +18,7 @@ mod prometheus;
 mod properties;
 mod readme;
 mod recommend;
+mod rightsize;
 mod samples;
 mod secrets;
 mod whatif;
