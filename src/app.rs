@@ -160,25 +160,7 @@ fn assessment_notes(g: &Gathered, a: &Assessed) -> Vec<String> {
         }
     }
     if let Some(l) = &a.learned {
-        let parts: Vec<String> = l
-            .control_plane
-            .iter()
-            .chain(&l.worker)
-            .map(|p| format!("{} ({})", p.memory, crate::report::node::origin_text(&p.origin)))
-            .collect();
-        notes.push(format!(
-            "node overhead learned from the cluster and used for every plan: {}{}",
-            if parts.is_empty() { "no node measured".to_string() } else { parts.join("; ") },
-            if l.pods.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "; {} system pod group(s) of {}",
-                    l.pods.len(),
-                    a.system.system_namespaces().join(", ")
-                )
-            }
-        ));
+        notes.push(crate::report::node::learned_note(l, &a.system.system_namespaces()));
     }
     notes
 }

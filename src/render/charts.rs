@@ -149,13 +149,18 @@ pub fn capacity_chart(r: &CheckReport, prefix: &str) -> String {
             title: format!("{} deployed: {}", g.group, mem_t(&g.deployed)),
         });
     }
-    for (i, g) in r.groups.iter().enumerate() {
-        workload.push(Segment {
+    // The planned part of each group, on the workload row and again on top of the baseline.
+    let planned: Vec<Segment> = r
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| Segment {
             bytes: g.planned.bytes,
             fill: format!("url(#{prefix}capacity-planned-{i})"),
             title: format!("{} planned: {}", g.group, mem_t(&g.planned)),
-        });
-    }
+        })
+        .collect();
+    workload.extend(planned.iter().cloned());
     rows.push(Row {
         label: format!("Projected workload ({} + {} services)", w.deployed_services, w.planned_services),
         kind: "workload",
@@ -168,13 +173,7 @@ pub fn capacity_chart(r: &CheckReport, prefix: &str) -> String {
         fill: USED_NOW.into(),
         title: format!("used now: {} ({})", mem_t(&h.used), h.used_percent.display()),
     }];
-    for (i, g) in r.groups.iter().enumerate() {
-        base.push(Segment {
-            bytes: g.planned.bytes,
-            fill: format!("url(#{prefix}capacity-planned-{i})"),
-            title: format!("{} planned: {}", g.group, mem_t(&g.planned)),
-        });
-    }
+    base.extend(planned);
     rows.push(Row {
         label: baseline_label(r).into(),
         kind: "baseline",

@@ -23,6 +23,26 @@ pub struct OverheadLine {
     pub source: String,
 }
 
+/// The run's note on the node overhead learned from a cluster (used for every plan): what each
+/// node kind was measured at, and the system pod groups of which namespaces.
+pub fn learned_note(l: &crate::analysis::node::Learned, system_namespaces: &[String]) -> String {
+    let parts: Vec<String> = l
+        .control_plane
+        .iter()
+        .chain(&l.worker)
+        .map(|p| format!("{} ({})", p.memory, origin_text(&p.origin)))
+        .collect();
+    format!(
+        "node overhead learned from the cluster and used for every plan: {}{}",
+        if parts.is_empty() { "no node measured".to_string() } else { parts.join("; ") },
+        if l.pods.is_empty() {
+            String::new()
+        } else {
+            format!("; {} system pod group(s) of {}", l.pods.len(), system_namespaces.join(", "))
+        }
+    )
+}
+
 /// The source of a part in words.
 pub fn origin_text(o: &Origin) -> String {
     match o {
