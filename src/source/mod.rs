@@ -6,3 +6,4 @@ pub mod host;
 pub mod kube;
 pub mod prometheus;
 pub mod shard;
+pub mod usage;

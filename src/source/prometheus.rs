@@ -223,6 +223,17 @@ pub fn form_body(query: &str, time: &str, timeout_secs: u64) -> String {
     format!("query={}&time={}&timeout={timeout_secs}s", encode_query_value(query), encode_query_value(time))
 }
 
+/// The form body of one range query (`POST /api/v1/query_range`).
+pub fn range_form_body(query: &str, start: &str, end: &str, step: &str, timeout_secs: u64) -> String {
+    format!(
+        "query={}&start={}&end={}&step={}&timeout={timeout_secs}s",
+        encode_query_value(query),
+        encode_query_value(start),
+        encode_query_value(end),
+        encode_query_value(step)
+    )
+}
+
 /// Why Prometheus could not be read (for one query, or the whole read).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
@@ -340,8 +351,8 @@ fn limit_text(e: &str) -> bool {
         .any(|w| e.contains(w))
 }
 
-/// Classifies one HTTP answer of `/api/v1/query`: an instant vector with its labels, or why not.
-pub fn parse_labelled(status: u16, body: &[u8]) -> Result<LabelledVector, Failure> {
+/// The data of a successful answer and its warnings, or why there is none.
+fn answer_data(status: u16, body: &[u8]) -> Result<(Data, Vec<String>), Failure> {
     let snippet = || {
         let s: String = String::from_utf8_lossy(body).chars().take(200).collect();
         s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -376,14 +387,50 @@ pub fn parse_labelled(status: u16, body: &[u8]) -> Result<LabelledVector, Failur
         return Err(Failure::Status(status, snippet()));
     }
     let data = answer.data.ok_or_else(|| Failure::Query("a success answer without data".into()))?;
+    Ok((data, answer.warnings))
+}
+
+/// Classifies one HTTP answer of `/api/v1/query`: an instant vector with its labels, or why not.
+pub fn parse_labelled(status: u16, body: &[u8]) -> Result<LabelledVector, Failure> {
+    let (data, warnings) = answer_data(status, body)?;
     if data.result_type != "vector" {
         return Err(Failure::Query(format!("expected an instant vector, got a {}", data.result_type)));
     }
     let items: Vec<VectorItem> = serde_json::from_value(data.result)
         .map_err(|e| Failure::Query(format!("malformed vector result: {e}")))?;
-    Ok(LabelledVector {
-        items: items.into_iter().map(|it| (it.metric, it.value.1)).collect(),
-        warnings: answer.warnings,
+    Ok(LabelledVector { items: items.into_iter().map(|it| (it.metric, it.value.1)).collect(), warnings })
+}
+
+#[derive(Deserialize)]
+struct MatrixItem {
+    #[serde(default)]
+    metric: BTreeMap<String, String>,
+    values: Vec<(f64, String)>,
+}
+
+/// An answered range query: per series its labels and `(unix ms, value text)` points.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Matrix {
+    /// The series.
+    pub series: Vec<(BTreeMap<String, String>, Vec<(i64, String)>)>,
+    /// The backend's warnings.
+    pub warnings: Vec<String>,
+}
+
+/// Classifies one HTTP answer of `/api/v1/query_range`: a matrix, or why not.
+pub fn parse_matrix(status: u16, body: &[u8]) -> Result<Matrix, Failure> {
+    let (data, warnings) = answer_data(status, body)?;
+    if data.result_type != "matrix" {
+        return Err(Failure::Query(format!("expected a range matrix, got a {}", data.result_type)));
+    }
+    let items: Vec<MatrixItem> = serde_json::from_value(data.result)
+        .map_err(|e| Failure::Query(format!("malformed matrix result: {e}")))?;
+    Ok(Matrix {
+        series: items
+            .into_iter()
+            .map(|it| (it.metric, it.values.into_iter().map(|(t, v)| ((t * 1000.0).round() as i64, v)).collect()))
+            .collect(),
+        warnings,
     })
 }
 
@@ -709,6 +756,191 @@ mod fetch {
                 Ok(Err(msg))
             }
         }
+    }
+
+    /// How right-sizing's read went.
+    #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct UsageStats {
+        /// Queries sent.
+        pub queries: u64,
+        /// Shards of the range queries.
+        pub shards: u64,
+        /// Memory series counted at the end of the window.
+        pub series: u64,
+        /// Points per series (window / step + 1).
+        pub steps: u64,
+        /// Points received over all range answers.
+        pub points: u64,
+    }
+
+    /// Right-sizing's read: the per-container series over `[at - window, at]` at `step` and
+    /// kube-state-metrics' resources, owners and autoscalers ([`crate::source::usage`]). A
+    /// backend that cannot be read is an error (exit 3): there is nothing to right-size from.
+    pub fn read_usage(opts: &Options) -> anyhow::Result<(crate::source::usage::RawUsage, UsageStats)> {
+        let ep = endpoint_for(opts)?;
+        let spec = opts.spec(&ep);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| anyhow::anyhow!("starting the runtime: {e}"))?;
+        let result = runtime.block_on(async {
+            if ep.https {
+                let https = https_connector(&ep, opts.ca_file.as_deref())?;
+                read_usage_with(&Client::builder(TokioExecutor::new()).build(https), &ep, &spec, opts).await
+            } else {
+                if opts.ca_file.is_some() {
+                    return Err(Failure::Unreachable(
+                        "--prometheus-ca-file is given but the URL is http://, not https://".into(),
+                    ));
+                }
+                read_usage_with(&Client::builder(TokioExecutor::new()).build(HttpConnector::new()), &ep, &spec, opts)
+                    .await
+            }
+        });
+        match result {
+            Ok(r) => Ok(r),
+            Err(Failure::Rejected(e)) => Err(InputError::Usage(format!(
+                "{} rejected the query: {e} (check --window {} and --step {})",
+                spec.source, spec.window, spec.step
+            ))
+            .into()),
+            Err(f) => Err(Unreachable(f.message(&spec.source)).into()),
+        }
+    }
+
+    /// Which series a range query is for.
+    #[derive(Debug, Clone, Copy)]
+    enum Series {
+        Memory,
+        Cpu,
+        Oom,
+    }
+
+    async fn read_usage_with<C: Connect + Clone + Send + Sync + 'static>(
+        client: &Client<C, Full<Bytes>>,
+        ep: &Endpoint,
+        spec: &Spec,
+        opts: &Options,
+    ) -> Result<(crate::source::usage::RawUsage, UsageStats), Failure> {
+        use crate::source::usage as q;
+        let time = spec.time_param();
+        let window_ms = history::duration_ms(&spec.window).unwrap_or(0) as i64;
+        let step_ms = history::duration_ms(&spec.step).unwrap_or(60_000).max(1) as i64;
+        let start = Spec { at_ms: spec.at_ms - window_ms, ..spec.clone() }.time_param();
+        let step = format!("{}s", step_ms as f64 / 1000.0);
+        let rate_window = format!("{}s", 2.0 * step_ms as f64 / 1000.0);
+        let steps = u64::try_from(window_ms / step_ms + 1).unwrap_or(u64::MAX);
+        let mut stats = UsageStats { steps, ..UsageStats::default() };
+        // 1. Size: memory series per namespace at the end of the window.
+        stats.queries += 1;
+        let v = post(client, ep, "cardinality", &history::count_by_namespace(), &time, opts.timeout)
+            .await
+            .map_err(Failure::into_plain)?;
+        let namespaces: Vec<(String, u64)> =
+            super::counts(&v, &["namespace"]).into_iter().map(|(mut k, n)| (k.remove(0), n)).collect();
+        stats.series = namespaces.iter().map(|(_, n)| n).sum();
+        let longest = q::oom_query("", &rate_window).len();
+        let budget = Budget {
+            max_samples: opts.max_samples,
+            steps,
+            matcher_len: shard::MAX_QUERY_LEN.saturating_sub(longest + 64),
+        };
+        let mut plan = shard::namespace_plan(&namespaces, &budget);
+        for ns in plan.big_namespaces.clone() {
+            let matcher = Shard { namespaces: vec![Pattern::Exact(ns.clone())], pods: None, weight: 0, keys: Vec::new() }
+                .matchers();
+            stats.queries += 1;
+            let v = post(client, ep, "cardinality per pod", &history::count_by_pod(&matcher), &time, opts.timeout)
+                .await
+                .map_err(Failure::into_plain)?;
+            let pods: Vec<(String, u64)> =
+                super::counts(&v, &["namespace", "pod"]).into_iter().map(|(mut k, n)| (k.remove(1), n)).collect();
+            shard::pod_shards(&mut plan, &ns, &pods, &budget);
+        }
+        stats.shards = plan.shards.len() as u64;
+        // 2. The series, shard by shard, a bounded number at a time (one retry of a transient error).
+        let mut jobs: VecDeque<(Series, String, u32)> = VecDeque::new();
+        for sh in &plan.shards {
+            let m = sh.matchers();
+            jobs.push_back((Series::Memory, q::memory_query(&m), 0));
+            jobs.push_back((Series::Cpu, q::cpu_query(&m, &rate_window), 0));
+            jobs.push_back((Series::Oom, q::oom_query(&m, &rate_window), 0));
+        }
+        let mut raw = q::RawUsage::default();
+        let mut running = FuturesUnordered::new();
+        loop {
+            while running.len() < opts.concurrency.max(1)
+                && let Some((which, query, attempt)) = jobs.pop_front()
+            {
+                stats.queries += 1;
+                let body = super::range_form_body(&query, &start, &time, &step, opts.timeout.as_secs().max(1));
+                running.push(async move {
+                    if attempt > 0 {
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                    let r = post_range(client, ep, "usage series", body, opts.timeout).await;
+                    (which, query, attempt, r)
+                });
+            }
+            let Some((which, query, attempt, result)) = running.next().await else { break };
+            match result {
+                Ok(m) => {
+                    stats.points += m.series.iter().map(|s| s.1.len() as u64).sum::<u64>();
+                    let slot = match which {
+                        Series::Memory => &mut raw.memory,
+                        Series::Cpu => &mut raw.cpu,
+                        Series::Oom => &mut raw.oom,
+                    };
+                    slot.series.extend(m.series);
+                    slot.warnings.extend(m.warnings);
+                }
+                Err(f @ (Failure::Unreachable(_) | Failure::Status(500 | 502, _))) if attempt < 1 => {
+                    tracing::debug!("usage series: {f:?}; retrying");
+                    jobs.push_front((which, query, attempt + 1));
+                }
+                Err(f) if f.too_large() => {
+                    return Err(Failure::Query(format!(
+                        "{}; lower --prometheus-max-samples, shorten --window or raise --step",
+                        f.into_plain().message("").trim_start_matches(": ")
+                    )));
+                }
+                Err(f) => return Err(f),
+            }
+        }
+        // 3. kube-state-metrics: resources, owners, autoscalers (without it: by pod name, none).
+        let w = &spec.window;
+        let meta = [
+            q::resources_query("requests", w),
+            q::resources_query("limits", w),
+            q::owners_query(w),
+            q::replicaset_owners_query(w),
+            q::hpa_query(w),
+        ];
+        let mut answers = Vec::new();
+        for query in &meta {
+            stats.queries += 1;
+            match post(client, ep, "kube-state-metrics", query, &time, opts.timeout).await {
+                Ok(v) => answers.push(v),
+                Err(Failure::Rejected(e)) => return Err(Failure::Rejected(e)),
+                Err(f) => {
+                    raw.memory.warnings.push(format!(
+                        "kube-state-metrics ({}): {}",
+                        query.split('(').nth(2).unwrap_or(query).split('{').next().unwrap_or_default(),
+                        f.into_plain().message("").trim_start_matches(": ")
+                    ));
+                    answers.push(LabelledVector::default());
+                }
+            }
+        }
+        let mut it = answers.into_iter();
+        let mut next = || it.next().unwrap_or_default();
+        raw.requests = next();
+        raw.limits = next();
+        let (pods, rs) = (next(), next());
+        raw.owners = super::owners(&pods, &rs);
+        raw.hpas = next();
+        Ok((raw, stats))
     }
 
     /// The TLS configuration: the kube client's own (`kube::Config` → rustls, the same verifier
@@ -1054,7 +1286,33 @@ mod fetch {
         time: &str,
         timeout: Duration,
     ) -> Result<LabelledVector, Failure> {
-        let uri = format!("{}/api/v1/query", ep.base);
+        let body = super::form_body(query, time, timeout.as_secs().max(1));
+        let (status, body) = post_form(client, ep, "query", what, body, timeout).await?;
+        super::parse_labelled(status, &body)
+    }
+
+    /// One range query by POST, within `timeout`.
+    async fn post_range<C: Connect + Clone + Send + Sync + 'static>(
+        client: &Client<C, Full<Bytes>>,
+        ep: &Endpoint,
+        what: &str,
+        body: String,
+        timeout: Duration,
+    ) -> Result<super::Matrix, Failure> {
+        let (status, body) = post_form(client, ep, "query_range", what, body, timeout).await?;
+        super::parse_matrix(status, &body)
+    }
+
+    /// POSTs a form to `/api/v1/{api}` and reads the whole answer, within `timeout`.
+    async fn post_form<C: Connect + Clone + Send + Sync + 'static>(
+        client: &Client<C, Full<Bytes>>,
+        ep: &Endpoint,
+        api: &str,
+        what: &str,
+        body: String,
+        timeout: Duration,
+    ) -> Result<(u16, Bytes), Failure> {
+        let uri = format!("{}/api/v1/{api}", ep.base);
         let mut req = http::Request::post(&uri)
             .header(http::header::ACCEPT, "application/json")
             .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -1072,7 +1330,6 @@ mod fetch {
             v.set_sensitive(true);
             req = req.header(name.as_str(), v);
         }
-        let body = super::form_body(query, time, timeout.as_secs().max(1));
         let req = req
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| Failure::Unreachable(format!("bad request: {e}")))?;
@@ -1104,7 +1361,7 @@ mod fetch {
             body.len(),
             started.elapsed().as_millis()
         );
-        super::parse_labelled(status, &body)
+        Ok((status, body))
     }
 
     /// An error with its causes (`client error (Connect): tcp connect error: Connection refused`).
