@@ -54,6 +54,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Recommend(args) => run_recommend(&args),
         Command::Forecast(args) => run_forecast(&args),
         Command::Sample(args) => run_sample(&args),
+        Command::Rightsize(args) => run_rightsize(&args),
         Command::Schema { tiers } => {
             let schema = if tiers {
                 schemars::schema_for!(crate::model::catalog::Catalog)
@@ -579,6 +580,110 @@ fn run_forecast(args: &ForecastArgs) -> Result<Exit> {
     report.notes = assessment_notes(&g, &a);
     report.missing_inputs = g.missing.iter().cloned().chain(gap_texts(&g, g.snapshot.as_ref())).collect();
     let text = render::forecast(&report, &origin, &g.catalog_origin, &render_options(&args.output));
+    write_stdout(&text)?;
+    Ok(Exit::Ok)
+}
+
+fn run_rightsize(args: &crate::cli::RightsizeArgs) -> Result<Exit> {
+    use crate::analysis::history::{self, duration_ms, format_rfc3339};
+    use crate::analysis::rightsize::{self, Settings, Strategy};
+    use crate::cli::RightsizeFormat;
+    let loaded = args.profile.as_deref().map(|p| files::load_profile(Some(p))).transpose()?;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let at_ms = args.at.unwrap_or(now_ms);
+    let ms = |flag: &str, v: &str| -> Result<i64> {
+        duration_ms(v)
+            .and_then(|m| i64::try_from(m).ok())
+            .filter(|m| *m > 0)
+            .ok_or_else(|| InputError::Usage(format!("{flag} {v}: expected a duration above zero")).into())
+    };
+    let step_ms = ms("--step", &args.step)?;
+    let (train_ms, test_ms) = (ms("--train", &args.train)?, ms("--test", &args.test)?);
+    let window =
+        if args.backtest { format!("{}s", (train_ms + test_ms) / 1000) } else { args.window.clone() };
+    let opts = crate::source::prometheus::Options {
+        window: window.clone(),
+        step: args.step.clone(),
+        timeout: std::time::Duration::from_secs(args.prometheus_timeout),
+        require: true,
+        max_samples: args.prometheus_max_samples,
+        concurrency: usize::try_from(args.prometheus_concurrency).unwrap_or(4),
+        headers: args.prometheus_header.clone(),
+        bearer_token_file: args.prometheus_bearer_token_file.clone(),
+        ca_file: args.prometheus_ca_file.clone(),
+        ..crate::source::prometheus::Options::new(&args.prometheus, at_ms)
+    };
+    let ep = crate::source::prometheus::endpoint_for(&opts)?;
+    let (raw, stats) = crate::source::prometheus::read_usage(&opts)?;
+    let (workloads, mut warnings) = crate::source::usage::to_workloads(&raw);
+    if workloads.is_empty() {
+        warnings.push(format!(
+            "no container series in the window: does Prometheus scrape cAdvisor (container_memory_working_set_bytes) for {} ending {}?",
+            window,
+            format_rfc3339(at_ms)
+        ));
+    }
+    let settings = Settings { allow_hpa: args.allow_hpa, at_ms };
+    let mut recs = Vec::new();
+    let mut observed = Vec::new();
+    let mut services = Vec::new();
+    for w in &workloads {
+        recs.extend(rightsize::recommend(args.strategy, w, &settings));
+        observed.extend(w.containers.iter().map(|c| rightsize::observe(c, at_ms, step_ms)));
+        let pod = w.containers.iter().flat_map(|c| c.pods.first()).next().map(|p| p.pod.clone());
+        services.push(loaded.as_ref().zip(pod).and_then(|(l, pod)| {
+            history::match_pod(&l.profile, &w.namespace, &pod).map(|i| l.profile.services[i].name.clone())
+        }));
+    }
+    let containers: Vec<&crate::model::usage::ContainerUsage> =
+        workloads.iter().flat_map(|w| &w.containers).collect();
+    let rows: Vec<_> =
+        containers.iter().zip(&recs).zip(&observed).map(|((c, r), o)| (*c, r, o.running)).collect();
+    let totals = rightsize::totals(&rows);
+    let mut report = crate::report::rightsize::RightsizeReport::new(crate::report::rightsize::Inputs {
+        strategy: args.strategy,
+        workloads: &workloads,
+        recommendations: &recs,
+        observed: &observed,
+        services: &services,
+        totals,
+        source: format!("Prometheus at {}", ep.base),
+        window: if args.backtest { format!("{} + {}", args.train, args.test) } else { window },
+        step: args.step.clone(),
+        at: format_rfc3339(at_ms),
+        warnings,
+        read: crate::report::rightsize::ReadSummary {
+            queries: stats.queries,
+            shards: stats.shards,
+            points: stats.points,
+        },
+    });
+    if args.backtest {
+        let scores: Vec<(Strategy, rightsize::Score)> = Strategy::ALL
+            .into_iter()
+            .map(|s| (s, rightsize::backtest(s, &workloads, train_ms, test_ms, &settings)))
+            .collect();
+        report = report.with_backtest(&args.train, &args.test, format_rfc3339(at_ms - test_ms), &scores);
+    }
+    use crate::render::Format;
+    let format = match args.output {
+        RightsizeFormat::Table | RightsizeFormat::Patch => Format::Table,
+        RightsizeFormat::Json => Format::Json,
+        RightsizeFormat::Yaml => Format::Yaml,
+        RightsizeFormat::Markdown => Format::Markdown,
+        RightsizeFormat::Html => Format::Html,
+    };
+    let opts = render_options(&OutputArgs {
+        output: format,
+        explain: args.explain,
+        width: args.width,
+        no_color: args.no_color,
+        all_rows: args.all_rows,
+    });
+    let origin = loaded.as_ref().map_or("none", |l| l.origin.as_str());
+    let text = render::rightsize(&report, origin, args.output == RightsizeFormat::Patch, &opts);
     write_stdout(&text)?;
     Ok(Exit::Ok)
 }

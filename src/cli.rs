@@ -59,6 +59,9 @@ pub enum Command {
     /// Month by month under growth: the load, when each tier runs out of headroom, and the
     /// phase timeline (the cheapest tier that holds each month).
     Forecast(Box<ForecastArgs>),
+    /// Per container: requests and limits recommended from Prometheus history by a strategy
+    /// (bizo, krr-simple, vpa), what they change, a patch, and a backtest of the strategies.
+    Rightsize(Box<RightsizeArgs>),
     /// Record host (and cluster) usage over time, one JSON line per snapshot, for
     /// `check --samples`. Safe to interrupt: what was recorded stays valid.
     Sample(Box<SampleArgs>),
@@ -196,6 +199,124 @@ pub struct RecommendArgs {
     /// Output options.
     #[command(flatten, next_help_heading = "Output")]
     pub output: OutputArgs,
+}
+
+/// `rightsize -o` values: the common formats and `patch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RightsizeFormat {
+    /// Tables for a terminal.
+    Table,
+    /// JSON with stable field names and a schemaVersion.
+    Json,
+    /// The same document as YAML.
+    Yaml,
+    /// Markdown, for a pull-request comment.
+    Markdown,
+    /// One self-contained HTML page.
+    Html,
+    /// Strategic merge patches of the workloads' container resources (YAML documents; never
+    /// applied by bizo-plan).
+    Patch,
+}
+
+/// Options of `rightsize`.
+#[derive(Debug, Args)]
+pub struct RightsizeArgs {
+    /// Profile whose services the workloads are matched to (named in the report).
+    #[arg(help_heading = "Profile", short, long, value_name = "FILE", env = "BIZO_PLAN_PROFILE")]
+    pub profile: Option<PathBuf>,
+
+    /// The strategy: bizo (the default), krr-simple (Robusta KRR's simple) or vpa (the VPA
+    /// recommender's target).
+    #[arg(help_heading = "Right-sizing", long, value_name = "NAME", default_value = "bizo",
+          value_parser = crate::analysis::rightsize::Strategy::parse)]
+    pub strategy: crate::analysis::rightsize::Strategy,
+
+    /// Recommend for HPA-managed workloads too (krr-simple skips them; bizo keeps their cpu).
+    #[arg(help_heading = "Right-sizing", long)]
+    pub allow_hpa: bool,
+
+    /// Score every strategy: recommend from --train, score on the --test window after it
+    /// (ending at --at); the read covers both.
+    #[arg(help_heading = "Right-sizing", long)]
+    pub backtest: bool,
+
+    /// The backtest's training window.
+    #[arg(help_heading = "Right-sizing", long, value_name = "DURATION", default_value = "7d", requires = "backtest",
+          value_parser = crate::analysis::history::check_duration)]
+    pub train: String,
+
+    /// The backtest's test window.
+    #[arg(help_heading = "Right-sizing", long, value_name = "DURATION", default_value = "7d", requires = "backtest",
+          value_parser = crate::analysis::history::check_duration)]
+    pub test: String,
+
+    /// Prometheus base URL (Prometheus, Thanos, Mimir, VictoriaMetrics); user:password@ is sent
+    /// as basic auth, never shown.
+    #[arg(help_heading = "History", long, value_name = "URL")]
+    pub prometheus: String,
+
+    /// How far back to read (KRR's default: 14d); with --backtest, --train + --test instead.
+    #[arg(help_heading = "History", long, value_name = "DURATION", default_value = "14d",
+          value_parser = crate::analysis::history::check_duration)]
+    pub window: String,
+
+    /// Resolution of the series (cpu is the rate over 1.5 steps).
+    #[arg(help_heading = "History", long, value_name = "DURATION", default_value = "5m",
+          value_parser = crate::analysis::history::check_duration)]
+    pub step: String,
+
+    /// End of the window: RFC 3339 or unix seconds (default: now).
+    #[arg(help_heading = "History", long, value_name = "TIME", value_parser = crate::analysis::history::parse_time)]
+    pub at: Option<i64>,
+
+    /// Seconds to wait for each query.
+    #[arg(help_heading = "History", long, value_name = "SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub prometheus_timeout: u64,
+
+    /// Samples one query may hold (series x points); the read is split by namespace, then by
+    /// pod-name batches, to stay under it.
+    #[arg(help_heading = "History", long, value_name = "N", default_value_t = 10_000_000,
+          value_parser = clap::value_parser!(u64).range(10_000..))]
+    pub prometheus_max_samples: u64,
+
+    /// Queries in flight at most.
+    #[arg(help_heading = "History", long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub prometheus_concurrency: u64,
+
+    /// An HTTP header sent with every query, 'Name: value'; repeatable. Values are never shown.
+    #[arg(help_heading = "History", long, value_name = "NAME: VALUE")]
+    pub prometheus_header: Vec<String>,
+
+    /// A file holding a bearer token (never shown).
+    #[arg(help_heading = "History", long, value_name = "FILE")]
+    pub prometheus_bearer_token_file: Option<PathBuf>,
+
+    /// PEM certificates to trust for an https:// Prometheus.
+    #[arg(help_heading = "History", long, value_name = "FILE")]
+    pub prometheus_ca_file: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(help_heading = "Output", short, long, value_enum, default_value = "table")]
+    pub output: RightsizeFormat,
+
+    /// Show how every figure was computed.
+    #[arg(help_heading = "Output", long)]
+    pub explain: bool,
+
+    /// Table width in columns (default: the terminal's, else $COLUMNS, else 120).
+    #[arg(help_heading = "Output", long, value_name = "N")]
+    pub width: Option<u16>,
+
+    /// Never use colours.
+    #[arg(help_heading = "Output", long)]
+    pub no_color: bool,
+
+    /// List every container in tables and Markdown (else the first 25).
+    #[arg(help_heading = "Output", long)]
+    pub all_rows: bool,
 }
 
 /// Options of `sample`.

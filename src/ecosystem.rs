@@ -142,6 +142,7 @@ mod tests {
                 "bizo-plan-check.1",
                 "bizo-plan-recommend.1",
                 "bizo-plan-forecast.1",
+                "bizo-plan-rightsize.1",
                 "bizo-plan-sample.1",
                 "bizo-plan-schema.1",
                 "bizo-plan-profile.1",

@@ -7,7 +7,8 @@
 //! - `steady`: a flat memory level with 2% noise; cpu with a daily cycle (peak 14:00 UTC).
 //! - `diurnal`: memory and cpu follow the daily cycle, 40% lower on Saturdays and Sundays.
 //! - `leak`: memory climbs by 2-8% of its base a day until the container restarts (every 4-14
-//!   days), or until it reaches its limit and is OOM-killed (the kill is recorded).
+//!   days), or until it reaches its limit (set tight, 1.2-1.5x the base) and is OOM-killed (the
+//!   kill is recorded and the memory starts again from the base).
 //! - `bursty`: cpu bursts to 3-6x for 15-45 minutes a few times a day; memory spikes by 20-40%
 //!   for an hour once or twice a week.
 //! - `redeploy`: a new ReplicaSet (new pod names) on a day between 8 and 22, its level 0.7 to
@@ -259,6 +260,13 @@ fn workload(
         containers.push(("proxy".to_string(), set(&sidecar, 2.0)));
     }
     let step = times.get(1).map_or(DAY, |t| t - times[0]) as f64;
+    if scenario == "leak" {
+        // Someone set a tight limit (1.2-1.5x the base): the leak reaches it within days.
+        let limit = round_mib(app.mem * rng.range(1.2, 1.5));
+        let c = &mut containers[0].1;
+        c.memory_limit = Some(limit);
+        c.memory_request = c.memory_request.map(|r| r.min(limit));
+    }
     let mem_limit = containers[0].1.memory_limit.unwrap_or(u64::MAX) as f64;
     for n in pod_names(rng, &hash, replicas) {
         let mut app_s = ContainerSeries { container: "app".into(), ..Default::default() };
@@ -364,6 +372,13 @@ mod tests {
         assert!(by("hpa").hpa);
         assert!(by("hpa").pods.len() > 8, "pods come and go");
         // leak: memory climbs between restarts
+        assert!(
+            f.iter()
+                .filter(|w| w.scenario == "leak")
+                .flat_map(|w| &w.pods)
+                .any(|p| !p.containers[0].oom_kills.is_empty()),
+            "some leak is OOM-killed"
+        );
         let l = &by("leak").pods[0].containers[0].memory;
         let climbs = l.windows(2).filter(|w| w[1].1 > w[0].1).count();
         assert!(climbs > l.len() / 2, "{climbs} of {}", l.len());

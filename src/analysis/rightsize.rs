@@ -31,8 +31,10 @@
 //! The backtest scores per container-day (one pod's container over one UTC day): the day's
 //! memory peak and cpu 95th percentile against the recommended request. Above it is
 //! under-provisioned; a memory peak above the memory limit would have been OOM-killed, a cpu
-//! percentile above the cpu limit throttled. Slack is (request - usage) / request when usage is
-//! below the request.
+//! percentile above the cpu limit throttled. A day with an OOM kill recorded (at the current
+//! limit, beyond which the working set cannot show) counts as under-provisioned and OOM-killed
+//! unless the recommended limit is above the current one. Slack is (request - usage) / request
+//! when usage is below the request.
 //!
 //! Floating point appears only where the reference algorithms use it (percentile interpolation,
 //! the histogram's weights and bucket edges); every recommended figure is a whole millicore or
@@ -612,6 +614,72 @@ fn bizo(c: &ContainerUsage, hpa: bool, at_ms: i64) -> Recommendation {
     }
 }
 
+/// What a container did over the window (the report's "observed" columns).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Observed {
+    /// Pods seen.
+    pub pods: u64,
+    /// Pods with a sample in the window's last two steps (running at its end).
+    pub running: u64,
+    /// The largest working set of any pod.
+    pub memory_peak: Option<Bytes>,
+    /// The 95th percentile of every pod's working-set samples together.
+    pub memory_p95: Option<Bytes>,
+    /// The 95th percentile of every pod's cpu samples together, millicores rounded up.
+    pub cpu_p95: Option<Millicores>,
+    /// The largest cpu sample, millicores rounded up.
+    pub cpu_peak: Option<Millicores>,
+    /// OOM kills.
+    pub oom_kills: u64,
+    /// Samples of both series.
+    pub points: u64,
+}
+
+/// What `c` did over its samples; "running" is having a sample at or after `at - 2 x step`.
+pub fn observe(c: &ContainerUsage, at_ms: i64, step_ms: i64) -> Observed {
+    let mut mem: Vec<u64> = c.memory_samples().map(|p| p.1).collect();
+    let mut cpu: Vec<u64> = c.cpu_samples().map(|p| p.1).collect();
+    let running =
+        c.pods.iter().filter(|p| p.span().is_some_and(|(_, last)| last >= at_ms - 2 * step_ms)).count();
+    Observed {
+        pods: c.pods.len() as u64,
+        running: running as u64,
+        memory_peak: mem.iter().copied().max().map(Bytes),
+        memory_p95: prom_quantile(&mut mem, 0.95).map(|v| Bytes(ceil_u64(v))),
+        cpu_p95: prom_quantile(&mut cpu, 0.95).map(|v| Millicores(ceil_u64(v / MICRO_PER_MILLI as f64))),
+        cpu_peak: cpu.iter().copied().max().map(|v| Millicores(v.div_ceil(MICRO_PER_MILLI))),
+        oom_kills: c.pods.iter().map(|p| p.oom_kills.len() as u64).sum(),
+        points: (mem.len() + cpu.len()) as u64,
+    }
+}
+
+/// Requests summed over the pods running at the window's end, now and right-sized.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Memory requested now.
+    pub memory_before: u128,
+    /// Memory requested with the recommendations (the current request where there is none).
+    pub memory_after: u128,
+    /// cpu requested now, millicores.
+    pub cpu_before: u128,
+    /// cpu requested with the recommendations, millicores.
+    pub cpu_after: u128,
+}
+
+/// The totals of `(container, its recommendation, pods running)`.
+pub fn totals(rows: &[(&ContainerUsage, &Recommendation, u64)]) -> Totals {
+    let mut t = Totals::default();
+    for (c, r, running) in rows {
+        let n = u128::from(*running);
+        let (cpu_req, _, mem_req, _) = effective(r, c);
+        t.memory_before += n * u128::from(c.current.memory_request.map_or(0, |b| b.0));
+        t.memory_after += n * u128::from(mem_req.unwrap_or(0));
+        t.cpu_before += n * u128::from(c.current.cpu_request.map_or(0, |m| m.0));
+        t.cpu_after += n * u128::from(cpu_req.unwrap_or(0) / MICRO_PER_MILLI);
+    }
+    t
+}
+
 /// What a strategy's recommendations would have done over a test window.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -682,12 +750,16 @@ pub fn score(pairs: &[(&Recommendation, &ContainerUsage)]) -> Score {
                 s.container_days += 1;
                 let peak = mem.get(&d).and_then(|v| v.iter().copied().max());
                 let p95 = cpu.get_mut(&d).and_then(|v| prom_quantile(v, 0.95)).map(ceil_u64);
-                let under_m = peak.is_some_and(|u| u > mem_req.unwrap_or(0));
+                // A day with an OOM kill at the current limit: the working set never shows more
+                // than that limit, but needed more; a limit not above it is killed again.
+                let killed = p.oom_kills.iter().any(|t| t.div_euclid(DAY_MS) == d)
+                    && c.current.memory_limit.is_some_and(|cur| mem_lim.is_none_or(|l| l <= cur.0));
+                let under_m = killed || peak.is_some_and(|u| u > mem_req.unwrap_or(0));
                 let under_c = p95.is_some_and(|u| u > cpu_req.unwrap_or(0));
                 s.under_memory += u64::from(under_m);
                 s.under_cpu += u64::from(under_c);
                 s.under += u64::from(under_m || under_c);
-                s.oom += u64::from(peak.is_some_and(|u| mem_lim.is_some_and(|l| u > l)));
+                s.oom += u64::from(killed || peak.is_some_and(|u| mem_lim.is_some_and(|l| u > l)));
                 s.throttled += u64::from(p95.is_some_and(|u| cpu_lim.is_some_and(|l| u > l)));
                 if let (Some(u), Some(r)) = (peak, mem_req) {
                     slack_m.push(slack_bp(r, u));
@@ -910,6 +982,38 @@ mod tests {
         assert_eq!(r.memory_limit, Some(Bytes(289 * MIB)));
         // cpu 50m flat: x 1.1 = 55m
         assert_eq!(r.cpu_request, Some(Millicores(55)));
+    }
+
+    #[test]
+    fn an_oom_day_fails_unless_the_limit_rises_above_the_one_it_was_killed_at() {
+        let mut c = container(vec![PodSeries {
+            pod: "p".into(),
+            memory: vec![(0, 100 * MIB)],
+            cpu: vec![],
+            oom_kills: vec![10],
+        }]);
+        c.current.memory_limit = Some(Bytes(100 * MIB));
+        let rec = |limit: u64| Recommendation {
+            strategy: Strategy::Bizo,
+            cpu_request: None,
+            cpu_limit: None,
+            memory_request: Some(Bytes(110 * MIB)),
+            memory_limit: Some(Bytes(limit)),
+            cpu_skip: None,
+            memory_skip: None,
+            basis: Basis::Bizo {
+                generation_pods: 1,
+                pod_days: 1,
+                memory_peak: None,
+                memory_trend: None,
+                oom_limit: None,
+                cpu_p95_micro: None,
+            },
+        };
+        let at_limit = score(&[(&rec(100 * MIB), &c)]);
+        assert_eq!((at_limit.under, at_limit.under_memory, at_limit.oom), (1, 1, 1));
+        let above = score(&[(&rec(120 * MIB), &c)]);
+        assert_eq!((above.under, above.oom), (0, 0));
     }
 
     #[test]

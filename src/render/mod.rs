@@ -12,6 +12,7 @@ mod forecast;
 mod html;
 pub mod markdown;
 mod plan;
+mod rightsize;
 mod svg;
 pub mod text;
 
@@ -132,6 +133,35 @@ pub fn forecast(
     match machine(&env, opts.format) {
         Some(m) => m,
         None => human(&forecast::document(f, profile_origin, catalog_origin, opts), opts),
+    }
+}
+
+/// The machine-readable document of `rightsize`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RightsizeEnvelope<'a> {
+    schema_version: u32,
+    command: &'static str,
+    profile_origin: &'a str,
+    #[serde(flatten)]
+    report: &'a crate::report::rightsize::RightsizeReport,
+}
+
+/// Renders a `rightsize` report (`patch`: strategic merge patches instead).
+pub fn rightsize(
+    r: &crate::report::rightsize::RightsizeReport,
+    profile_origin: &str,
+    patch: bool,
+    opts: &RenderOptions,
+) -> String {
+    if patch {
+        return rightsize::patch(r);
+    }
+    let env =
+        RightsizeEnvelope { schema_version: SCHEMA_VERSION, command: "rightsize", profile_origin, report: r };
+    match machine(&env, opts.format) {
+        Some(m) => m,
+        None => human(&rightsize::document(r, opts), opts),
     }
 }
 

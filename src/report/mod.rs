@@ -10,4 +10,5 @@ pub mod forecast;
 pub mod history;
 pub mod node;
 pub mod plan;
+pub mod rightsize;
 pub mod whatif;

@@ -408,11 +408,14 @@ struct MatrixItem {
     values: Vec<(f64, String)>,
 }
 
+/// One series of a range answer: its labels and `(unix ms, value text)` points.
+pub type Series = (BTreeMap<String, String>, Vec<(i64, String)>);
+
 /// An answered range query: per series its labels and `(unix ms, value text)` points.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Matrix {
     /// The series.
-    pub series: Vec<(BTreeMap<String, String>, Vec<(i64, String)>)>,
+    pub series: Vec<Series>,
     /// The backend's warnings.
     pub warnings: Vec<String>,
 }
@@ -428,7 +431,9 @@ pub fn parse_matrix(status: u16, body: &[u8]) -> Result<Matrix, Failure> {
     Ok(Matrix {
         series: items
             .into_iter()
-            .map(|it| (it.metric, it.values.into_iter().map(|(t, v)| ((t * 1000.0).round() as i64, v)).collect()))
+            .map(|it| {
+                (it.metric, it.values.into_iter().map(|(t, v)| ((t * 1000.0).round() as i64, v)).collect())
+            })
             .collect(),
         warnings,
     })
@@ -794,8 +799,13 @@ mod fetch {
                         "--prometheus-ca-file is given but the URL is http://, not https://".into(),
                     ));
                 }
-                read_usage_with(&Client::builder(TokioExecutor::new()).build(HttpConnector::new()), &ep, &spec, opts)
-                    .await
+                read_usage_with(
+                    &Client::builder(TokioExecutor::new()).build(HttpConnector::new()),
+                    &ep,
+                    &spec,
+                    opts,
+                )
+                .await
             }
         });
         match result {
@@ -811,7 +821,7 @@ mod fetch {
 
     /// Which series a range query is for.
     #[derive(Debug, Clone, Copy)]
-    enum Series {
+    enum RangeKind {
         Memory,
         Cpu,
         Oom,
@@ -829,7 +839,7 @@ mod fetch {
         let step_ms = history::duration_ms(&spec.step).unwrap_or(60_000).max(1) as i64;
         let start = Spec { at_ms: spec.at_ms - window_ms, ..spec.clone() }.time_param();
         let step = format!("{}s", step_ms as f64 / 1000.0);
-        let rate_window = format!("{}s", 2.0 * step_ms as f64 / 1000.0);
+        let rate_window = format!("{}s", 1.5 * step_ms as f64 / 1000.0);
         let steps = u64::try_from(window_ms / step_ms + 1).unwrap_or(u64::MAX);
         let mut stats = UsageStats { steps, ..UsageStats::default() };
         // 1. Size: memory series per namespace at the end of the window.
@@ -848,33 +858,48 @@ mod fetch {
         };
         let mut plan = shard::namespace_plan(&namespaces, &budget);
         for ns in plan.big_namespaces.clone() {
-            let matcher = Shard { namespaces: vec![Pattern::Exact(ns.clone())], pods: None, weight: 0, keys: Vec::new() }
-                .matchers();
+            let matcher = Shard {
+                namespaces: vec![Pattern::Exact(ns.clone())],
+                pods: None,
+                weight: 0,
+                keys: Vec::new(),
+            }
+            .matchers();
             stats.queries += 1;
-            let v = post(client, ep, "cardinality per pod", &history::count_by_pod(&matcher), &time, opts.timeout)
-                .await
-                .map_err(Failure::into_plain)?;
-            let pods: Vec<(String, u64)> =
-                super::counts(&v, &["namespace", "pod"]).into_iter().map(|(mut k, n)| (k.remove(1), n)).collect();
+            let v = post(
+                client,
+                ep,
+                "cardinality per pod",
+                &history::count_by_pod(&matcher),
+                &time,
+                opts.timeout,
+            )
+            .await
+            .map_err(Failure::into_plain)?;
+            let pods: Vec<(String, u64)> = super::counts(&v, &["namespace", "pod"])
+                .into_iter()
+                .map(|(mut k, n)| (k.remove(1), n))
+                .collect();
             shard::pod_shards(&mut plan, &ns, &pods, &budget);
         }
         stats.shards = plan.shards.len() as u64;
         // 2. The series, shard by shard, a bounded number at a time (one retry of a transient error).
-        let mut jobs: VecDeque<(Series, String, u32)> = VecDeque::new();
+        let mut jobs: VecDeque<(RangeKind, String, u32)> = VecDeque::new();
         for sh in &plan.shards {
             let m = sh.matchers();
-            jobs.push_back((Series::Memory, q::memory_query(&m), 0));
-            jobs.push_back((Series::Cpu, q::cpu_query(&m, &rate_window), 0));
-            jobs.push_back((Series::Oom, q::oom_query(&m, &rate_window), 0));
+            jobs.push_back((RangeKind::Memory, q::memory_query(&m), 0));
+            jobs.push_back((RangeKind::Cpu, q::cpu_query(&m, &rate_window), 0));
+            jobs.push_back((RangeKind::Oom, q::oom_query(&m, &rate_window), 0));
         }
-        let mut raw = q::RawUsage::default();
+        let mut raw = q::RawUsage { step_ms, ..q::RawUsage::default() };
         let mut running = FuturesUnordered::new();
         loop {
             while running.len() < opts.concurrency.max(1)
                 && let Some((which, query, attempt)) = jobs.pop_front()
             {
                 stats.queries += 1;
-                let body = super::range_form_body(&query, &start, &time, &step, opts.timeout.as_secs().max(1));
+                let body =
+                    super::range_form_body(&query, &start, &time, &step, opts.timeout.as_secs().max(1));
                 running.push(async move {
                     if attempt > 0 {
                         tokio::time::sleep(Duration::from_millis(250)).await;
@@ -888,9 +913,9 @@ mod fetch {
                 Ok(m) => {
                     stats.points += m.series.iter().map(|s| s.1.len() as u64).sum::<u64>();
                     let slot = match which {
-                        Series::Memory => &mut raw.memory,
-                        Series::Cpu => &mut raw.cpu,
-                        Series::Oom => &mut raw.oom,
+                        RangeKind::Memory => &mut raw.memory,
+                        RangeKind::Cpu => &mut raw.cpu,
+                        RangeKind::Oom => &mut raw.oom,
                     };
                     slot.series.extend(m.series);
                     slot.warnings.extend(m.warnings);

@@ -7,10 +7,12 @@
 //! `step`:
 //! - memory: `container_memory_working_set_bytes` (what the OOM killer and the eviction manager
 //!   look at), rounded up to a byte;
-//! - cpu: `rate(container_cpu_usage_seconds_total[2 x step])`, the average over the two steps
-//!   before each point (two steps so that a series scraped at the step still has two samples
-//!   in each window), in microcores rounded to the nearest;
-//! - OOM kills: the points where `kube_pod_container_status_restarts_total` rose while
+//! - cpu: `rate(container_cpu_usage_seconds_total[1.5 x step])`, the average over the 1.5
+//!   steps before each point: a series scraped at the step has exactly two samples in each
+//!   window (Prometheus 2's closed and 3's left-open ranges alike), so the rate is the step's;
+//!   in microcores rounded to the nearest;
+//! - OOM kills: the points where `kube_pod_container_status_restarts_total` rose (over the
+//!   same 1.5 steps) while
 //!   `kube_pod_container_status_last_terminated_reason{reason="OOMKilled"}` is 1; a run of
 //!   consecutive points is one kill, at its first point (two kills within two steps count once).
 //!
@@ -100,6 +102,8 @@ pub struct RawUsage {
     pub owners: BTreeMap<(String, String), (String, String)>,
     /// Autoscalers' targets.
     pub hpas: LabelledVector,
+    /// The range queries' step, ms (OOM points one step apart are one kill).
+    pub step_ms: i64,
 }
 
 /// Microcores from a rate in cores, to the nearest (`None` for NaN, infinities, negatives).
@@ -128,6 +132,9 @@ pub fn workload_by_name(pod: &str) -> (String, String) {
     ("Pod".into(), pod.to_string())
 }
 
+/// A container's pods so far, the resources of the pod seen last, and when that was.
+type Gathered = (Vec<PodSeries>, Resources, i64);
+
 /// The answers as workloads (sorted by namespace, workload; containers by name), and warnings
 /// (values that are not numbers, series without labels, workloads named by pod name only).
 pub fn to_workloads(raw: &RawUsage) -> (Vec<WorkloadUsage>, Vec<String>) {
@@ -144,9 +151,10 @@ pub fn to_workloads(raw: &RawUsage) -> (Vec<WorkloadUsage>, Vec<String>) {
                 skipped += 1;
                 continue;
             };
-            let entry = series.entry(k.clone()).or_insert_with(|| PodSeries { pod: k.1.clone(), ..PodSeries::default() });
+            let entry = series
+                .entry(k.clone())
+                .or_insert_with(|| PodSeries { pod: k.1.clone(), ..PodSeries::default() });
             let mut last_oom: Option<i64> = None;
-            let step_gap = points.windows(2).map(|w| w[1].0 - w[0].0).min().unwrap_or(i64::MAX);
             for (t, v) in points {
                 let Ok(x) = v.parse::<f64>() else {
                     skipped += 1;
@@ -163,7 +171,7 @@ pub fn to_workloads(raw: &RawUsage) -> (Vec<WorkloadUsage>, Vec<String>) {
                     },
                     _ => {
                         // A run of consecutive points is one kill, at its first point.
-                        if last_oom.is_none_or(|l| t - l > step_gap) {
+                        if last_oom.is_none_or(|l| t - l > raw.step_ms) {
                             entry.oom_kills.push(*t);
                         }
                         last_oom = Some(*t);
@@ -181,7 +189,8 @@ pub fn to_workloads(raw: &RawUsage) -> (Vec<WorkloadUsage>, Vec<String>) {
     let mut set: BTreeMap<(String, String, String), Resources> = BTreeMap::new();
     for (is_limit, v) in [(false, &raw.requests), (true, &raw.limits)] {
         for (labels, value) in &v.items {
-            let (Some(k), Some(res), Ok(x)) = (key(labels), labels.get("resource"), value.parse::<f64>()) else {
+            let (Some(k), Some(res), Ok(x)) = (key(labels), labels.get("resource"), value.parse::<f64>())
+            else {
                 skipped += 1;
                 continue;
             };
@@ -208,7 +217,7 @@ pub fn to_workloads(raw: &RawUsage) -> (Vec<WorkloadUsage>, Vec<String>) {
         .collect();
     let mut by_name = 0u64;
     // (ns, workload) -> container -> (pods, latest pod's resources and its last time)
-    let mut grouped: BTreeMap<(String, String), BTreeMap<String, (Vec<PodSeries>, Resources, i64)>> = BTreeMap::new();
+    let mut grouped: BTreeMap<(String, String), BTreeMap<String, Gathered>> = BTreeMap::new();
     for ((ns, pod, container), s) in series {
         let (kind, name) = match raw.owners.get(&(ns.clone(), pod.clone())) {
             Some(o) => o.clone(),
@@ -219,7 +228,11 @@ pub fn to_workloads(raw: &RawUsage) -> (Vec<WorkloadUsage>, Vec<String>) {
         };
         let last = s.span().map_or(i64::MIN, |x| x.1);
         let res = set.get(&(ns.clone(), pod.clone(), container.clone())).copied();
-        let c = grouped.entry((ns, format!("{kind}/{name}"))).or_default().entry(container).or_insert_with(|| (Vec::new(), Resources::default(), i64::MIN));
+        let c = grouped
+            .entry((ns, format!("{kind}/{name}")))
+            .or_default()
+            .entry(container)
+            .or_insert_with(|| (Vec::new(), Resources::default(), i64::MIN));
         if let Some(r) = res
             && last >= c.2
         {
@@ -234,7 +247,10 @@ pub fn to_workloads(raw: &RawUsage) -> (Vec<WorkloadUsage>, Vec<String>) {
             hpa: hpa_targets.contains(&(namespace.clone(), workload.clone())),
             namespace,
             workload,
-            containers: cs.into_iter().map(|(name, (pods, current, _))| ContainerUsage { name, current, pods }).collect(),
+            containers: cs
+                .into_iter()
+                .map(|(name, (pods, current, _))| ContainerUsage { name, current, pods })
+                .collect(),
         })
         .collect();
     if skipped > 0 {
@@ -270,42 +286,98 @@ mod tests {
 
     #[test]
     fn answers_become_workloads_with_the_latest_pod_s_resources() {
-        let c = |pod: &str, container: &str| labels(&[("namespace", "shop"), ("pod", pod), ("container", container)]);
+        let c = |pod: &str, container: &str| {
+            labels(&[("namespace", "shop"), ("pod", pod), ("container", container)])
+        };
         let raw = RawUsage {
             memory: Matrix {
                 series: vec![
-                    (c("api-aaaaaaaaa-bbbbb", "app"), vec![(1_000, "1048576".into()), (2_000, "2097152.2".into())]),
+                    (
+                        c("api-aaaaaaaaa-bbbbb", "app"),
+                        vec![(1_000, "1048576".into()), (2_000, "2097152.2".into())],
+                    ),
                     (c("api-ccccccccc-ddddd", "app"), vec![(3_000, "3145728".into())]),
                     (labels(&[("pod", "x")]), vec![(1_000, "1".into())]),
                 ],
                 warnings: vec![],
             },
-            cpu: Matrix { series: vec![(c("api-ccccccccc-ddddd", "app"), vec![(3_000, "0.0123456".into()), (4_000, "NaN".into())])], warnings: vec![] },
-            oom: Matrix { series: vec![(c("api-aaaaaaaaa-bbbbb", "app"), vec![(1_000, "1".into()), (2_000, "1".into()), (9_000, "1".into())])], warnings: vec![] },
+            cpu: Matrix {
+                series: vec![(
+                    c("api-ccccccccc-ddddd", "app"),
+                    vec![(3_000, "0.0123456".into()), (4_000, "NaN".into())],
+                )],
+                warnings: vec![],
+            },
+            oom: Matrix {
+                series: vec![(
+                    c("api-aaaaaaaaa-bbbbb", "app"),
+                    vec![(1_000, "1".into()), (2_000, "1".into()), (9_000, "1".into()), (17_000, "1".into())],
+                )],
+                warnings: vec![],
+            },
             requests: LabelledVector {
                 items: vec![
-                    (labels(&[("namespace", "shop"), ("pod", "api-aaaaaaaaa-bbbbb"), ("container", "app"), ("resource", "memory")]), "1048576".into()),
-                    (labels(&[("namespace", "shop"), ("pod", "api-ccccccccc-ddddd"), ("container", "app"), ("resource", "memory")]), "4194304".into()),
-                    (labels(&[("namespace", "shop"), ("pod", "api-ccccccccc-ddddd"), ("container", "app"), ("resource", "cpu")]), "0.25".into()),
+                    (
+                        labels(&[
+                            ("namespace", "shop"),
+                            ("pod", "api-aaaaaaaaa-bbbbb"),
+                            ("container", "app"),
+                            ("resource", "memory"),
+                        ]),
+                        "1048576".into(),
+                    ),
+                    (
+                        labels(&[
+                            ("namespace", "shop"),
+                            ("pod", "api-ccccccccc-ddddd"),
+                            ("container", "app"),
+                            ("resource", "memory"),
+                        ]),
+                        "4194304".into(),
+                    ),
+                    (
+                        labels(&[
+                            ("namespace", "shop"),
+                            ("pod", "api-ccccccccc-ddddd"),
+                            ("container", "app"),
+                            ("resource", "cpu"),
+                        ]),
+                        "0.25".into(),
+                    ),
                 ],
                 warnings: vec![],
             },
             limits: LabelledVector::default(),
             owners: BTreeMap::new(),
+            step_ms: 1_000,
             hpas: LabelledVector {
-                items: vec![(labels(&[("namespace", "shop"), ("scaletargetref_kind", "Deployment"), ("scaletargetref_name", "api")]), "1".into())],
+                items: vec![(
+                    labels(&[
+                        ("namespace", "shop"),
+                        ("scaletargetref_kind", "Deployment"),
+                        ("scaletargetref_name", "api"),
+                    ]),
+                    "1".into(),
+                )],
                 warnings: vec![],
             },
         };
         let (w, warnings) = to_workloads(&raw);
         assert_eq!(w.len(), 1);
-        assert_eq!((w[0].namespace.as_str(), w[0].workload.as_str(), w[0].hpa), ("shop", "Deployment/api", true));
+        assert_eq!(
+            (w[0].namespace.as_str(), w[0].workload.as_str(), w[0].hpa),
+            ("shop", "Deployment/api", true)
+        );
         let app = &w[0].containers[0];
         assert_eq!(app.current.memory_request, Some(Bytes(4_194_304)), "the pod seen last");
         assert_eq!(app.current.cpu_request, Some(Millicores(250)));
         assert_eq!(app.pods.len(), 2);
         assert_eq!(app.pods[0].memory, vec![(1_000, 1_048_576), (2_000, 2_097_153)]);
-        assert_eq!(app.pods[0].oom_kills, vec![1_000, 9_000], "a run of points is one kill");
+        assert_eq!(
+            app.pods[0].oom_kills,
+            vec![1_000, 9_000, 17_000],
+            "a run of points one step apart is one kill"
+        );
         assert_eq!(app.pods[1].cpu, vec![(3_000, 12_346)]);
         assert!(warnings.iter().any(|x| x.starts_with("2 value(s)")), "{warnings:?}");
         assert!(warnings.iter().any(|x| x.contains("named from the pod name")), "{warnings:?}");

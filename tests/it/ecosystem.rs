@@ -17,6 +17,7 @@ fn help_texts_are_pinned() {
         ("help_check", &["check", "--help"]),
         ("help_recommend", &["recommend", "--help"]),
         ("help_forecast", &["forecast", "--help"]),
+        ("help_rightsize", &["rightsize", "--help"]),
         ("help_sample", &["sample", "--help"]),
         ("help_profile_generate", &["profile", "generate", "--help"]),
         ("help_schema", &["schema", "--help"]),
@@ -351,7 +352,7 @@ fn man_out_writes_a_page_per_subcommand_with_every_option() {
     let top = man_render(&dir.join("bizo-plan.1"));
     let refs: Vec<&str> =
         top.split_whitespace().filter(|w| w.starts_with("bizo-plan-") && w.ends_with("(1)")).collect();
-    assert_eq!(refs.len(), 8, "{refs:?}");
+    assert_eq!(refs.len(), 9, "{refs:?}");
     for r in refs {
         assert!(
             dir.join(format!("{}.1", r.trim_end_matches("(1)"))).is_file(),

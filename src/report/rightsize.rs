@@ -1,0 +1,439 @@
+//! The `rightsize` report: per container its resources now, what it used, what the strategy
+//! recommends and why; the requests summed before and after; with `--backtest`, each
+//! strategy's score side by side.
+
+use serde::Serialize;
+
+use crate::analysis::rightsize::{Basis, Observed, Recommendation, Score, Skip, Strategy, Totals};
+use crate::model::figure::{CpuFig, MemFig, PctFig, SignedMemFig};
+use crate::model::quantity::{Bytes, Millicores};
+use crate::model::ratio::Ratio;
+use crate::model::usage::{ContainerUsage, WorkloadUsage};
+
+/// A strategy's rule in one sentence.
+pub fn rule(s: Strategy) -> &'static str {
+    match s {
+        Strategy::Bizo => {
+            "newest pod generation, last 7 days: memory request = largest daily peak (or its climb extrapolated 7 days) x 1.10, limit = request x 1.25; cpu request = largest daily 95th percentile x 1.10, no cpu limit; HPA-managed cpu kept"
+        }
+        Strategy::KrrSimple => {
+            "Robusta KRR simple: cpu request = largest pod 95th percentile, no cpu limit; memory request = limit = largest peak x 1.15; at least 10m and 100Mi; 100 points needed; HPA-managed skipped"
+        }
+        Strategy::Vpa => {
+            "VPA recommender target: 0.9 percentile of a decaying histogram (24 h half-life; memory one peak per 24 h) x 1.15; at least 25m and 250Mi shared by the pod's containers; limits keep their ratio"
+        }
+    }
+}
+
+/// Resources as shown (`None`: not set).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourcesRow {
+    /// cpu request.
+    pub cpu_request: Option<CpuFig>,
+    /// cpu limit.
+    pub cpu_limit: Option<CpuFig>,
+    /// memory request.
+    pub memory_request: Option<MemFig>,
+    /// memory limit.
+    pub memory_limit: Option<MemFig>,
+}
+
+/// What a container used.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedRow {
+    /// Largest working set.
+    pub memory_peak: Option<MemFig>,
+    /// 95th percentile of the working set.
+    pub memory_p95: Option<MemFig>,
+    /// 95th percentile of the cpu rate.
+    pub cpu_p95: Option<CpuFig>,
+    /// Largest cpu rate.
+    pub cpu_peak: Option<CpuFig>,
+    /// OOM kills.
+    pub oom_kills: u64,
+    /// Samples read.
+    pub points: u64,
+}
+
+/// One container of one workload.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerRow {
+    /// Namespace.
+    pub namespace: String,
+    /// `Kind/name`.
+    pub workload: String,
+    /// Container name.
+    pub container: String,
+    /// The profile service its pods match, if any.
+    pub service: Option<String>,
+    /// Scaled by an HPA.
+    pub hpa: bool,
+    /// Pods seen in the window.
+    pub pods: u64,
+    /// Pods running at its end.
+    pub running: u64,
+    /// Resources now.
+    pub current: ResourcesRow,
+    /// Usage over the window.
+    pub observed: ObservedRow,
+    /// The strategy's figures (the current ones where it gives none).
+    pub recommended: ResourcesRow,
+    /// Memory request change per pod.
+    pub memory_change: Option<SignedMemFig>,
+    /// Why a figure is missing (`cpu: not enough data (42 of 100 points)`).
+    pub skipped: Vec<String>,
+    /// How each figure was computed.
+    pub explain: Vec<String>,
+    /// The numbers behind them.
+    pub basis: Basis,
+}
+
+/// Requests of the pods running at the window's end, now and right-sized.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TotalsRow {
+    /// Memory requested now.
+    pub memory_before: MemFig,
+    /// Memory requested right-sized.
+    pub memory_after: MemFig,
+    /// after - before.
+    pub memory_change: SignedMemFig,
+    /// cpu requested now.
+    pub cpu_before: CpuFig,
+    /// cpu requested right-sized.
+    pub cpu_after: CpuFig,
+    /// after - before, millicores.
+    pub cpu_change_millicores: i64,
+}
+
+/// One strategy's backtest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BacktestRow {
+    /// The strategy.
+    pub strategy: &'static str,
+    /// Container-days scored.
+    pub container_days: u64,
+    /// Under-provisioned days (memory or cpu).
+    pub under: u64,
+    /// Their share.
+    pub under_share: PctFig,
+    /// Days the memory peak was above the request.
+    pub under_memory: u64,
+    /// Days the cpu 95th percentile was above the request.
+    pub under_cpu: u64,
+    /// Days above the memory limit (OOM-killed).
+    pub oom: u64,
+    /// Days above the cpu limit (throttled).
+    pub throttled: u64,
+    /// Median memory slack.
+    pub median_slack_memory: PctFig,
+    /// Median cpu slack.
+    pub median_slack_cpu: PctFig,
+}
+
+/// The backtest section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BacktestReport {
+    /// `--train`.
+    pub train: String,
+    /// `--test`.
+    pub test: String,
+    /// Where the training window ends and the test window starts (RFC 3339).
+    pub split: String,
+    /// One row per strategy, the default first.
+    pub rows: Vec<BacktestRow>,
+    /// How the days are scored.
+    pub rule: String,
+}
+
+/// How the read went.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadSummary {
+    /// Queries sent.
+    pub queries: u64,
+    /// Shards of the range queries.
+    pub shards: u64,
+    /// Points received.
+    pub points: u64,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RightsizeReport {
+    /// The strategy's name.
+    pub strategy: &'static str,
+    /// Its rule.
+    pub rule: &'static str,
+    /// `Prometheus at URL`.
+    pub source: String,
+    /// `--window`.
+    pub window: String,
+    /// `--step`.
+    pub step: String,
+    /// The window's end (RFC 3339).
+    pub at: String,
+    /// Containers, by namespace, workload, container.
+    pub containers: Vec<ContainerRow>,
+    /// Requests before and after.
+    pub totals: TotalsRow,
+    /// With `--backtest`.
+    pub backtest: Option<BacktestReport>,
+    /// What could not be read or was skipped.
+    pub warnings: Vec<String>,
+    /// The read.
+    pub read: ReadSummary,
+}
+
+fn cpu(m: Option<Millicores>) -> Option<CpuFig> {
+    m.map(CpuFig::from)
+}
+
+fn mem(b: Option<Bytes>) -> Option<MemFig> {
+    b.map(MemFig::from)
+}
+
+fn micro(v: f64) -> String {
+    format!("{:.2}m", v / 1000.0)
+}
+
+fn skip_text(what: &str, s: &Skip) -> String {
+    match s {
+        Skip::NoData => format!("{what}: no data"),
+        Skip::NotEnoughData { points, required } => {
+            format!("{what}: not enough data ({points} of {required} points)")
+        }
+        Skip::Hpa => format!("{what}: HPA-managed (kept; krr-simple needs --allow-hpa)"),
+    }
+}
+
+/// The explain lines of a recommendation.
+fn explain(r: &Recommendation) -> Vec<String> {
+    let show_m = |m: Option<Millicores>| m.map_or("none".to_string(), |m| m.human());
+    let show_b = |b: Option<Bytes>| b.map_or("none".to_string(), |b| b.human());
+    match &r.basis {
+        Basis::Krr { cpu_p95_micro, memory_max, cpu_points, memory_points } => vec![
+            format!(
+                "cpu request {} = the largest pod 95th percentile {} ({cpu_points} points), rounded up to a millicore, at least 10m; no cpu limit",
+                show_m(r.cpu_request),
+                cpu_p95_micro.map_or("none".into(), micro)
+            ),
+            format!(
+                "memory request = limit {} = the largest peak {} x 1.15, rounded up to a MiB, at least 100Mi ({memory_points} points)",
+                show_b(r.memory_request),
+                show_b(*memory_max)
+            ),
+        ],
+        Basis::Vpa {
+            cpu_percentile_cores,
+            memory_percentile_bytes,
+            confidence_days,
+            cpu_upper,
+            memory_upper,
+            memory_peaks,
+            oom_kills,
+        } => vec![
+            format!(
+                "cpu request {} = the decaying histogram's 0.9 percentile {:.4} cores (a bucket's upper edge) x 1.15, truncated to a millicore; upper bound {} ({confidence_days:.2} days of history)",
+                show_m(r.cpu_request),
+                cpu_percentile_cores,
+                cpu_upper.human()
+            ),
+            format!(
+                "memory request {} = the 0.9 percentile of {memory_peaks} daily peak(s) ({oom_kills} from OOM kills) {} x 1.15; upper bound {}",
+                show_b(r.memory_request),
+                Bytes(*memory_percentile_bytes as u64).human(),
+                memory_upper.human()
+            ),
+        ],
+        Basis::Bizo { generation_pods, pod_days, memory_peak, memory_trend, oom_limit, cpu_p95_micro } => {
+            let mut v = vec![format!(
+                "memory request {} = {} x 1.10, rounded up to a MiB (largest daily peak {}{}, {pod_days} pod-day(s) of {generation_pods} pod(s) of the newest generation); limit {} = request x 1.25",
+                show_b(r.memory_request),
+                show_b((*memory_peak).max(*memory_trend)),
+                show_b(*memory_peak),
+                memory_trend.map_or(String::new(), |t| format!(", climbing: {} in 7 days", t.human())),
+                show_b(r.memory_limit)
+            )];
+            if let Some(l) = oom_limit {
+                v.push(format!(
+                    "an OOM kill at the {} limit: the request is at least {} x 1.2",
+                    l.human(),
+                    l.human()
+                ));
+            }
+            v.push(format!(
+                "cpu request {} = the largest daily 95th percentile {} x 1.10, at least 10m; no cpu limit",
+                show_m(r.cpu_request),
+                cpu_p95_micro.map_or("none".into(), |v| micro(v as f64))
+            ));
+            v
+        }
+    }
+}
+
+/// Inputs of the report's constructor.
+pub struct Inputs<'a> {
+    /// The strategy.
+    pub strategy: Strategy,
+    /// The workloads read.
+    pub workloads: &'a [WorkloadUsage],
+    /// One recommendation per container, in the workloads' order.
+    pub recommendations: &'a [Recommendation],
+    /// One observation per container.
+    pub observed: &'a [Observed],
+    /// The profile service of each workload, if any.
+    pub services: &'a [Option<String>],
+    /// Requests before and after.
+    pub totals: Totals,
+    /// `Prometheus at URL`, window, step, end.
+    pub source: String,
+    /// `--window`.
+    pub window: String,
+    /// `--step`.
+    pub step: String,
+    /// End of the window, RFC 3339.
+    pub at: String,
+    /// Warnings of the read.
+    pub warnings: Vec<String>,
+    /// The read.
+    pub read: ReadSummary,
+}
+
+fn resources_row(r: &crate::model::usage::Resources) -> ResourcesRow {
+    ResourcesRow {
+        cpu_request: cpu(r.cpu_request),
+        cpu_limit: cpu(r.cpu_limit),
+        memory_request: mem(r.memory_request),
+        memory_limit: mem(r.memory_limit),
+    }
+}
+
+fn clamp_i64(v: i128) -> i64 {
+    v.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+}
+
+impl RightsizeReport {
+    /// Builds the report.
+    pub fn new(i: Inputs<'_>) -> RightsizeReport {
+        let mut rows = Vec::new();
+        let mut k = 0;
+        for (w, service) in i.workloads.iter().zip(i.services) {
+            for c in &w.containers {
+                let (Some(r), Some(o)) = (i.recommendations.get(k), i.observed.get(k)) else { break };
+                k += 1;
+                rows.push(row(w, c, r, o, service.clone()));
+            }
+        }
+        let t = i.totals;
+        let as_u64 = |v: u128| u64::try_from(v).unwrap_or(u64::MAX);
+        RightsizeReport {
+            strategy: i.strategy.name(),
+            rule: rule(i.strategy),
+            source: i.source,
+            window: i.window,
+            step: i.step,
+            at: i.at,
+            containers: rows,
+            totals: TotalsRow {
+                memory_before: MemFig { bytes: as_u64(t.memory_before) },
+                memory_after: MemFig { bytes: as_u64(t.memory_after) },
+                memory_change: SignedMemFig::from(t.memory_after as i128 - t.memory_before as i128),
+                cpu_before: CpuFig { millicores: as_u64(t.cpu_before) },
+                cpu_after: CpuFig { millicores: as_u64(t.cpu_after) },
+                cpu_change_millicores: clamp_i64(t.cpu_after as i128 - t.cpu_before as i128),
+            },
+            backtest: None,
+            warnings: i.warnings,
+            read: i.read,
+        }
+    }
+
+    /// Adds the backtest section.
+    pub fn with_backtest(
+        mut self,
+        train: &str,
+        test: &str,
+        split: String,
+        scores: &[(Strategy, Score)],
+    ) -> Self {
+        let pct = |n: u64, d: u64| PctFig::from(Ratio::of(n, d).unwrap_or_default());
+        self.backtest = Some(BacktestReport {
+            train: train.to_string(),
+            test: test.to_string(),
+            split,
+            rows: scores
+                .iter()
+                .map(|(s, x)| BacktestRow {
+                    strategy: s.name(),
+                    container_days: x.container_days,
+                    under: x.under,
+                    under_share: pct(x.under, x.container_days),
+                    under_memory: x.under_memory,
+                    under_cpu: x.under_cpu,
+                    oom: x.oom,
+                    throttled: x.throttled,
+                    median_slack_memory: PctFig::from(Ratio(x.median_slack_memory)),
+                    median_slack_cpu: PctFig::from(Ratio(x.median_slack_cpu)),
+                })
+                .collect(),
+            rule: "recommended from the training window, scored on the test window per container-day (one pod's container over one UTC day): under-provisioned when the day's memory peak or cpu 95th percentile is above the request (above the memory limit: OOM-killed; above the cpu limit: throttled); slack = (request - usage) / request".into(),
+        });
+        self
+    }
+}
+
+fn row(
+    w: &WorkloadUsage,
+    c: &ContainerUsage,
+    r: &Recommendation,
+    o: &Observed,
+    service: Option<String>,
+) -> ContainerRow {
+    let cur = c.current;
+    let rec = crate::model::usage::Resources {
+        cpu_request: r.cpu_request.or(cur.cpu_request),
+        cpu_limit: if r.cpu_request.is_some() { r.cpu_limit } else { cur.cpu_limit },
+        memory_request: r.memory_request.or(cur.memory_request),
+        memory_limit: if r.memory_request.is_some() { r.memory_limit } else { cur.memory_limit },
+    };
+    let mut skipped = Vec::new();
+    if let Some(s) = &r.cpu_skip {
+        skipped.push(skip_text("cpu", s));
+    }
+    if let Some(s) = &r.memory_skip {
+        skipped.push(skip_text("memory", s));
+    }
+    ContainerRow {
+        namespace: w.namespace.clone(),
+        workload: w.workload.clone(),
+        container: c.name.clone(),
+        service,
+        hpa: w.hpa,
+        pods: o.pods,
+        running: o.running,
+        current: resources_row(&cur),
+        observed: ObservedRow {
+            memory_peak: mem(o.memory_peak),
+            memory_p95: mem(o.memory_p95),
+            cpu_p95: cpu(o.cpu_p95),
+            cpu_peak: cpu(o.cpu_peak),
+            oom_kills: o.oom_kills,
+            points: o.points,
+        },
+        recommended: resources_row(&rec),
+        memory_change: match (cur.memory_request, rec.memory_request) {
+            (Some(a), Some(b)) => Some(SignedMemFig::from(i128::from(b.0) - i128::from(a.0))),
+            _ => None,
+        },
+        skipped,
+        explain: explain(r),
+        basis: r.basis.clone(),
+    }
+}
