@@ -468,6 +468,28 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
         assert_eq!(n, rows.len(), "one row per expected container");
         assert!(n >= 16, "{n} containers");
     }
+    // With a profile, a workload's row names the service its pods match.
+    let profile = dir.path().join("profile.yaml");
+    std::fs::write(
+        &profile,
+        "name: shop\nservices:\n  - {name: storefront, group: core, status: deployed, namespace: shop, workload: Deployment/sh-steady0, memory: {typical: 64Mi}, cpu: {typical: 10m}}\n",
+    )
+    .expect("profile");
+    let out = bizo(home.path())
+        .args(["rightsize", "--prometheus", &prom.url, "--at", &at, "-p"])
+        .arg(&profile)
+        .args(["-o", "json"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let named: Vec<(&str, &str)> = v["containers"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| Some((r["workload"].as_str()?, r["service"].as_str()?)))
+        .collect();
+    assert_eq!(named, [("Deployment/sh-steady0", "storefront")]);
     // The backtest reads the same 14 days (7 + 7) and scores each strategy as the analysis does.
     let out = bizo(home.path())
         .args([
@@ -535,4 +557,21 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
         assert_eq!(y["apiVersion"], "apps/v1");
         assert!(y["spec"]["template"]["spec"]["containers"][0]["name"].is_string(), "{d}");
     }
+}
+
+/// No Prometheus there: exit 3 naming it (there is nothing to right-size from); a bad duration
+/// is bad usage (exit 2) naming the flag.
+#[test]
+fn rightsize_without_prometheus_fails_saying_why() {
+    let home = tempfile::tempdir().expect("home");
+    let out = bizo(home.path()).args(["rightsize", "--prometheus", "http://127.0.0.1:9"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Prometheus at http://127.0.0.1:9: unreachable"), "{err}");
+    let out = bizo(home.path())
+        .args(["rightsize", "--prometheus", "http://127.0.0.1:9", "--step", "5q"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'--step <DURATION>'"));
 }
