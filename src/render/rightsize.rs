@@ -6,14 +6,17 @@ use crate::model::figure::{CpuFig, MemFig};
 use crate::model::quantity::{Bytes, Millicores};
 use crate::report::rightsize::{ContainerRow, RightsizeReport};
 
-fn pair_cpu(req: Option<&CpuFig>, lim: Option<&CpuFig>) -> Cell {
-    let show = |f: Option<&CpuFig>| f.map_or("-".to_string(), CpuFig::display);
-    Cell::new(format!("{} / {}", show(req), show(lim)))
+fn show_cpu(f: Option<&CpuFig>) -> String {
+    f.map_or("-".to_string(), CpuFig::display)
 }
 
-fn pair_mem(req: Option<&MemFig>, lim: Option<&MemFig>) -> Cell {
-    let show = |f: Option<&MemFig>| f.map_or("-".to_string(), MemFig::display);
-    Cell::new(format!("{} / {}", show(req), show(lim)))
+fn show_mem(f: Option<&MemFig>) -> String {
+    f.map_or("-".to_string(), MemFig::display)
+}
+
+/// `now→new` (no spaces: a table never breaks it).
+fn change(now: String, new: String) -> Cell {
+    Cell::new(format!("{now}\u{2192}{new}"))
 }
 
 fn name(r: &ContainerRow) -> String {
@@ -33,18 +36,18 @@ pub fn document(r: &RightsizeReport, opts: &RenderOptions) -> Document {
         lead.push(Block::Lines(r.warnings.iter().map(Line::warning).collect()));
     }
     let mut t = Table::new(
-        "Per container: cpu and memory request / limit now and recommended",
+        "Per container: requests and limits now\u{2192}recommended; usage over the window (95th percentile/peak)",
         vec![
             Column::text("container"),
-            Column::num("pods").optional(2),
-            Column::text("cpu now"),
-            Column::text("cpu p95 / peak").optional(1),
-            Column::text("cpu new"),
-            Column::text("memory now"),
-            Column::text("memory p95 / peak").optional(1),
-            Column::text("memory new"),
+            Column::num("pods").optional(3),
+            Column::num("cpu request"),
+            Column::num("cpu limit").optional(2),
+            Column::num("cpu used").optional(1),
+            Column::num("memory request"),
+            Column::num("memory limit"),
+            Column::num("memory used").optional(1),
             Column::num("change"),
-            Column::num("OOM").optional(3),
+            Column::num("OOM").optional(2),
         ],
     );
     let shown = if opts.all_rows { r.containers.len() } else { r.containers.len().min(super::MAX_ROWS) };
@@ -53,12 +56,12 @@ pub fn document(r: &RightsizeReport, opts: &RenderOptions) -> Document {
         t.row(vec![
             Cell::new(name(c) + if c.hpa { " (HPA)" } else { "" }),
             Cell::new(format!("{}/{}", c.running, c.pods)),
-            pair_cpu(c.current.cpu_request.as_ref(), c.current.cpu_limit.as_ref()),
-            pair_cpu(o.cpu_p95.as_ref(), o.cpu_peak.as_ref()),
-            pair_cpu(c.recommended.cpu_request.as_ref(), c.recommended.cpu_limit.as_ref()),
-            pair_mem(c.current.memory_request.as_ref(), c.current.memory_limit.as_ref()),
-            pair_mem(o.memory_p95.as_ref(), o.memory_peak.as_ref()),
-            pair_mem(c.recommended.memory_request.as_ref(), c.recommended.memory_limit.as_ref()),
+            change(show_cpu(c.current.cpu_request.as_ref()), show_cpu(c.recommended.cpu_request.as_ref())),
+            change(show_cpu(c.current.cpu_limit.as_ref()), show_cpu(c.recommended.cpu_limit.as_ref())),
+            Cell::new(format!("{}/{}", show_cpu(o.cpu_p95.as_ref()), show_cpu(o.cpu_peak.as_ref()))),
+            change(show_mem(c.current.memory_request.as_ref()), show_mem(c.recommended.memory_request.as_ref())),
+            change(show_mem(c.current.memory_limit.as_ref()), show_mem(c.recommended.memory_limit.as_ref())),
+            Cell::new(format!("{}/{}", show_mem(o.memory_p95.as_ref()), show_mem(o.memory_peak.as_ref()))),
             c.memory_change.as_ref().map_or(Cell::new("-"), |m| {
                 let cell = Cell::smem(m);
                 if m.bytes > 0 { cell.tone(Tone::Warn) } else { cell }

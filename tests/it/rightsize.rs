@@ -528,13 +528,10 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
         assert!(want.container_days > 100);
     }
     if std::env::var_os("BIZO_PLAN_TEST_SHOW").is_some() {
-        for args in [vec!["--explain"], vec!["--backtest", "-o", "markdown"]] {
-            let out = bizo(home.path())
-                .args(["rightsize", "--prometheus", &prom.url, "--at", &at, "--width", "160"])
-                .args(&args)
-                .output()
-                .expect("run");
-            eprintln!("{}", String::from_utf8_lossy(&out.stdout));
+        // For the README's worked example.
+        for args in [vec!["--width", "100"], vec!["--backtest", "--width", "100"], vec!["--explain", "--width", "100"], vec!["-o", "patch"]] {
+            let out = bizo(home.path()).args(["rightsize", "--prometheus", &prom.url, "--at", &at]).args(&args).output().expect("run");
+            eprintln!("=== {args:?}\n{}", String::from_utf8_lossy(&out.stdout));
         }
     }
     // The patch: a document per Deployment, containers by name, the cpu limit removed.
