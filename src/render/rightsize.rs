@@ -59,7 +59,10 @@ pub fn document(r: &RightsizeReport, opts: &RenderOptions) -> Document {
             change(show_cpu(c.current.cpu_request.as_ref()), show_cpu(c.recommended.cpu_request.as_ref())),
             change(show_cpu(c.current.cpu_limit.as_ref()), show_cpu(c.recommended.cpu_limit.as_ref())),
             Cell::new(format!("{}/{}", show_cpu(o.cpu_p95.as_ref()), show_cpu(o.cpu_peak.as_ref()))),
-            change(show_mem(c.current.memory_request.as_ref()), show_mem(c.recommended.memory_request.as_ref())),
+            change(
+                show_mem(c.current.memory_request.as_ref()),
+                show_mem(c.recommended.memory_request.as_ref()),
+            ),
             change(show_mem(c.current.memory_limit.as_ref()), show_mem(c.recommended.memory_limit.as_ref())),
             Cell::new(format!("{}/{}", show_mem(o.memory_p95.as_ref()), show_mem(o.memory_peak.as_ref()))),
             c.memory_change.as_ref().map_or(Cell::new("-"), |m| {

@@ -19,8 +19,8 @@
 //! Requests and limits are kube-state-metrics' `kube_pod_container_resource_{requests,limits}`
 //! (the last value over the window, per pod); a container's current setting is that of its
 //! pod seen last. Owners are `kube_pod_owner` resolved through `kube_replicaset_owner` (any
-//! time in the window), else the pod name's shape (`<name>-<replicaset hash>-<5 chars>` is a
-//! Deployment's); an autoscaler is `kube_horizontalpodautoscaler_info`'s scale target.
+//! time in the window), else the pod name's shape (`crate::model::matching::owner_from_pod_name`);
+//! an autoscaler is `kube_horizontalpodautoscaler_info`'s scale target.
 
 use std::collections::BTreeMap;
 
@@ -110,26 +110,6 @@ pub struct RawUsage {
 pub fn microcores_from(cores: f64) -> Option<u64> {
     let v = cores * 1e6;
     (v.is_finite() && v >= 0.0 && v < u64::MAX as f64).then(|| v.round() as u64)
-}
-
-/// The workload of a pod by its name's shape: `<name>-<hash>-<5>` is `Deployment/<name>`,
-/// `<name>-<n>` (a StatefulSet's ordinal) is `StatefulSet/<name>`, else the pod itself.
-pub fn workload_by_name(pod: &str) -> (String, String) {
-    let parts: Vec<&str> = pod.rsplitn(3, '-').collect();
-    if let [last, hash, name] = parts.as_slice()
-        && last.len() == 5
-        && hash.len() >= 5
-        && hash.bytes().all(|b| b.is_ascii_alphanumeric())
-    {
-        return ("Deployment".into(), (*name).to_string());
-    }
-    if let Some((name, ord)) = pod.rsplit_once('-')
-        && !ord.is_empty()
-        && ord.bytes().all(|b| b.is_ascii_digit())
-    {
-        return ("StatefulSet".into(), name.to_string());
-    }
-    ("Pod".into(), pod.to_string())
 }
 
 /// A container's pods so far, the resources of the pod seen last, and when that was.
@@ -223,7 +203,8 @@ pub fn to_workloads(raw: &RawUsage) -> (Vec<WorkloadUsage>, Vec<String>) {
             Some(o) => o.clone(),
             None => {
                 by_name += 1;
-                workload_by_name(&pod)
+                let (kind, name) = crate::model::matching::owner_from_pod_name(&pod);
+                (kind.to_string(), name.to_string())
             }
         };
         let last = s.span().map_or(i64::MIN, |x| x.1);
@@ -277,14 +258,6 @@ mod tests {
     }
 
     #[test]
-    fn workloads_by_name_shape() {
-        assert_eq!(workload_by_name("api-7d9f8b6c5-x2k4q"), ("Deployment".into(), "api".into()));
-        assert_eq!(workload_by_name("my-api-7d9f8b6c5-x2k4q"), ("Deployment".into(), "my-api".into()));
-        assert_eq!(workload_by_name("db-0"), ("StatefulSet".into(), "db".into()));
-        assert_eq!(workload_by_name("standalone"), ("Pod".into(), "standalone".into()));
-    }
-
-    #[test]
     fn answers_become_workloads_with_the_latest_pod_s_resources() {
         let c = |pod: &str, container: &str| {
             labels(&[("namespace", "shop"), ("pod", pod), ("container", container)])
@@ -293,24 +266,24 @@ mod tests {
             memory: Matrix {
                 series: vec![
                     (
-                        c("api-aaaaaaaaa-bbbbb", "app"),
+                        c("api-7d9f8b6c5d-x2x9z", "app"),
                         vec![(1_000, "1048576".into()), (2_000, "2097152.2".into())],
                     ),
-                    (c("api-ccccccccc-ddddd", "app"), vec![(3_000, "3145728".into())]),
+                    (c("api-5c6d7f8b9d-k4m2p", "app"), vec![(3_000, "3145728".into())]),
                     (labels(&[("pod", "x")]), vec![(1_000, "1".into())]),
                 ],
                 warnings: vec![],
             },
             cpu: Matrix {
                 series: vec![(
-                    c("api-ccccccccc-ddddd", "app"),
+                    c("api-5c6d7f8b9d-k4m2p", "app"),
                     vec![(3_000, "0.0123456".into()), (4_000, "NaN".into())],
                 )],
                 warnings: vec![],
             },
             oom: Matrix {
                 series: vec![(
-                    c("api-aaaaaaaaa-bbbbb", "app"),
+                    c("api-7d9f8b6c5d-x2x9z", "app"),
                     vec![(1_000, "1".into()), (2_000, "1".into()), (9_000, "1".into()), (17_000, "1".into())],
                 )],
                 warnings: vec![],
@@ -320,7 +293,7 @@ mod tests {
                     (
                         labels(&[
                             ("namespace", "shop"),
-                            ("pod", "api-aaaaaaaaa-bbbbb"),
+                            ("pod", "api-7d9f8b6c5d-x2x9z"),
                             ("container", "app"),
                             ("resource", "memory"),
                         ]),
@@ -329,7 +302,7 @@ mod tests {
                     (
                         labels(&[
                             ("namespace", "shop"),
-                            ("pod", "api-ccccccccc-ddddd"),
+                            ("pod", "api-5c6d7f8b9d-k4m2p"),
                             ("container", "app"),
                             ("resource", "memory"),
                         ]),
@@ -338,7 +311,7 @@ mod tests {
                     (
                         labels(&[
                             ("namespace", "shop"),
-                            ("pod", "api-ccccccccc-ddddd"),
+                            ("pod", "api-5c6d7f8b9d-k4m2p"),
                             ("container", "app"),
                             ("resource", "cpu"),
                         ]),
@@ -372,13 +345,13 @@ mod tests {
         assert_eq!(app.current.memory_request, Some(Bytes(4_194_304)), "the pod seen last");
         assert_eq!(app.current.cpu_request, Some(Millicores(250)));
         assert_eq!(app.pods.len(), 2);
-        assert_eq!(app.pods[0].memory, vec![(1_000, 1_048_576), (2_000, 2_097_153)]);
+        assert_eq!(app.pods[1].memory, vec![(1_000, 1_048_576), (2_000, 2_097_153)]);
         assert_eq!(
-            app.pods[0].oom_kills,
+            app.pods[1].oom_kills,
             vec![1_000, 9_000, 17_000],
             "a run of points one step apart is one kill"
         );
-        assert_eq!(app.pods[1].cpu, vec![(3_000, 12_346)]);
+        assert_eq!(app.pods[0].cpu, vec![(3_000, 12_346)]);
         assert!(warnings.iter().any(|x| x.starts_with("2 value(s)")), "{warnings:?}");
         assert!(warnings.iter().any(|x| x.contains("named from the pod name")), "{warnings:?}");
     }

@@ -529,8 +529,17 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
     }
     if std::env::var_os("BIZO_PLAN_TEST_SHOW").is_some() {
         // For the README's worked example.
-        for args in [vec!["--width", "100"], vec!["--backtest", "--width", "100"], vec!["--explain", "--width", "100"], vec!["-o", "patch"]] {
-            let out = bizo(home.path()).args(["rightsize", "--prometheus", &prom.url, "--at", &at]).args(&args).output().expect("run");
+        for args in [
+            vec!["--width", "100"],
+            vec!["--backtest", "--width", "100"],
+            vec!["--explain", "--width", "100"],
+            vec!["-o", "patch"],
+        ] {
+            let out = bizo(home.path())
+                .args(["rightsize", "--prometheus", &prom.url, "--at", &at])
+                .args(&args)
+                .output()
+                .expect("run");
             eprintln!("=== {args:?}\n{}", String::from_utf8_lossy(&out.stdout));
         }
     }
@@ -561,7 +570,8 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
 #[test]
 fn rightsize_without_prometheus_fails_saying_why() {
     let home = tempfile::tempdir().expect("home");
-    let out = bizo(home.path()).args(["rightsize", "--prometheus", "http://127.0.0.1:9"]).output().expect("run");
+    let out =
+        bizo(home.path()).args(["rightsize", "--prometheus", "http://127.0.0.1:9"]).output().expect("run");
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("Prometheus at http://127.0.0.1:9: unreachable"), "{err}");
