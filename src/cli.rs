@@ -555,6 +555,14 @@ pub struct PrometheusArgs {
     /// Fail with exit 3 when Prometheus cannot be reached or queried.
     #[arg(long, requires = "prometheus")]
     pub require_prometheus: bool,
+
+    /// Plan with the requests STRATEGY (bizo, krr-simple, vpa) recommends from the
+    /// per-container history over --window, as `rightsize` computes them: per replica memory
+    /// typical = the memory requests, peak = the memory limits, cpu = the cpu requests. A
+    /// Prometheus that cannot be read for it is exit 3.
+    #[arg(long, value_name = "STRATEGY", requires = "prometheus",
+          value_parser = crate::analysis::rightsize::Strategy::parse)]
+    pub rightsize: Option<crate::analysis::rightsize::Strategy>,
 }
 
 /// A recording of `bizo-plan sample` (`check`, `recommend`, `forecast`): its host (or, when it

@@ -53,6 +53,8 @@ pub struct Gathered {
     pub contexts: Vec<ContextRow>,
     /// Prometheus history: the profile with its figures, and the section.
     pub history: Option<(Profile, HistoryReport)>,
+    /// `--rightsize`: the services' right-sized figures.
+    pub rightsized: Option<Vec<crate::analysis::rightsize::RightSized>>,
     /// A recording, summarized.
     pub recording: Option<Summary>,
     /// Notes for the report.
@@ -107,7 +109,11 @@ pub fn gather(s: &Sources<'_>) -> Result<Gathered> {
             (r, notes, missing)
         };
         // The Prometheus client blocks on its own queries; it runs beside the cluster read.
-        let history = tokio::task::spawn_blocking(move || read_history(&prom, &profile));
+        let history = tokio::task::spawn_blocking(move || {
+            let h = read_history(&prom, &profile)?;
+            let r = read_rightsize(&prom, &profile)?;
+            Ok::<_, anyhow::Error>((h, r))
+        });
         let (c, h) = tokio::join!(cluster, history);
         (c, h)
     });
@@ -116,7 +122,11 @@ pub fn gather(s: &Sources<'_>) -> Result<Gathered> {
         (Err(e), _, _) => return Err(e),
     };
     notes.extend(cluster_notes);
-    let history = history.context("the Prometheus reader stopped")??;
+    let (history, rightsized) = history.context("the Prometheus reader stopped")??;
+    let rightsized = rightsized.map(|(sized, note)| {
+        notes.push(note);
+        sized
+    });
     let mut missing: Vec<String> = snapshot.as_ref().map(|s| s.missing.clone()).unwrap_or_default();
     missing.extend(unreachable);
     if let Some((_, h)) = &history {
@@ -133,6 +143,7 @@ pub fn gather(s: &Sources<'_>) -> Result<Gathered> {
         clusters,
         contexts,
         history,
+        rightsized,
         recording,
         notes,
         missing,
@@ -331,6 +342,32 @@ pub fn prometheus_options(args: &PrometheusArgs) -> Option<crate::source::promet
 fn read_history(args: &PrometheusArgs, profile: &Profile) -> Result<Option<(Profile, HistoryReport)>> {
     let Some(opts) = prometheus_options(args) else { return Ok(None) };
     Ok(Some(crate::source::prometheus::read_history(&opts, profile)?))
+}
+
+/// With `--rightsize`: the per-container history over the same window, the strategy's
+/// recommendations, summed per profile service, and the note saying so.
+pub fn read_rightsize(
+    args: &PrometheusArgs,
+    profile: &Profile,
+) -> Result<Option<(Vec<crate::analysis::rightsize::RightSized>, String)>> {
+    use crate::analysis::rightsize;
+    let (Some(strategy), Some(opts)) = (args.rightsize, prometheus_options(args)) else { return Ok(None) };
+    let opts = crate::source::prometheus::Options { require: true, ..opts };
+    let ep = crate::source::prometheus::endpoint_for(&opts)?;
+    let (raw, _) = crate::source::prometheus::read_usage(&opts)?;
+    let (workloads, _) = crate::source::usage::to_workloads(&raw);
+    let settings = rightsize::Settings { allow_hpa: false, at_ms: opts.at_ms };
+    let recs: Vec<_> = workloads.iter().flat_map(|w| rightsize::recommend(strategy, w, &settings)).collect();
+    let sized = rightsize::per_service(profile, &workloads, &recs);
+    let note = crate::report::rightsize::planning_note(
+        strategy,
+        &format!("Prometheus at {}", ep.base),
+        &opts.window,
+        &crate::analysis::history::format_rfc3339(opts.at_ms),
+        &sized,
+        workloads.len(),
+    );
+    Ok(Some((sized, note)))
 }
 
 /// What-if changes asked for on the command line and in a scenario file.

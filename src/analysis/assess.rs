@@ -22,6 +22,8 @@ pub struct Gathered<'a> {
     pub recording: Option<&'a Summary>,
     /// A live cluster.
     pub cluster: Option<&'a ClusterSnapshot>,
+    /// Right-sized figures (`--rightsize`): applied last, they are what is planned with.
+    pub rightsized: Option<&'a [super::rightsize::RightSized]>,
 }
 
 /// The demand of `profile` after every adjustment; with the names a recording changed.
@@ -38,6 +40,9 @@ pub fn demand(profile: &Profile, g: Gathered<'_>) -> (Demand, Vec<String>) {
     let recorded = g.recording.map(|r| d.apply_recording(r)).unwrap_or_default();
     if let Some(c) = g.cluster {
         d.apply_live(c);
+    }
+    if let Some(r) = g.rightsized {
+        d.apply_rightsize(r);
     }
     (d, recorded)
 }

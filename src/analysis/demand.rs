@@ -36,6 +36,8 @@ pub enum Source {
     LivePeak,
     /// A what-if change (`--add`, `--replace`, a scenario).
     WhatIf,
+    /// The requests a right-sizing strategy recommends (`--rightsize`).
+    Rightsized,
 }
 
 /// Where a service stands before the planned services are added.
@@ -216,6 +218,18 @@ impl Demand {
             let (m, p, c) = (keep(*memory, d.memory_from), keep(*peak, d.peak_from), keep(*cpu, d.cpu_from));
             d.spec = spec.clone();
             d.figures_from_spec(mult, m, p, c);
+        }
+    }
+
+    /// Right-sizing (`--rightsize`): each service named takes per replica memory typical = the
+    /// recommended memory requests, peak = the recommended memory limits (the request where
+    /// none), cpu typical = the recommended cpu requests, summed over its containers.
+    pub fn apply_rightsize(&mut self, sized: &[crate::analysis::rightsize::RightSized]) {
+        let mult = self.policy.peak_multiplier;
+        for r in sized {
+            let Some(d) = self.services.iter_mut().find(|d| d.spec.name == r.service) else { continue };
+            r.apply_to(&mut d.spec);
+            d.figures_from_spec(mult, Source::Rightsized, Source::Rightsized, Source::Rightsized);
         }
     }
 

@@ -680,6 +680,84 @@ pub fn totals(rows: &[(&ContainerUsage, &Recommendation, u64)]) -> Totals {
     t
 }
 
+/// A profile service's figures per replica from its workloads' recommendations (`--rightsize`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RightSized {
+    /// The service's name.
+    pub service: String,
+    /// Σ recommended memory requests of its containers (the current one where none).
+    pub memory: Bytes,
+    /// Σ recommended memory limits (the request where no limit).
+    pub peak: Bytes,
+    /// Σ recommended cpu requests.
+    pub cpu: Millicores,
+    /// The workloads it came from (`namespace/Kind/name`).
+    pub workloads: Vec<String>,
+}
+
+impl RightSized {
+    /// Sets a service's per-replica figures to these.
+    pub fn apply_to(&self, s: &mut crate::model::profile::Service) {
+        s.memory.typical = self.memory;
+        s.memory.peak = Some(self.peak);
+        s.cpu = Some(crate::model::profile::CpuSpec { typical: self.cpu, peak: None });
+    }
+}
+
+/// Right-sized figures per profile service: each workload's containers summed (per replica)
+/// and matched to a service by the profile's rules (namespace, workload `Kind/name`, name);
+/// several workloads of one service: the largest figures. `recs` holds one recommendation per
+/// container, in the workloads' order.
+pub fn per_service(
+    profile: &crate::model::profile::Profile,
+    workloads: &[WorkloadUsage],
+    recs: &[Recommendation],
+) -> Vec<RightSized> {
+    let mut out: Vec<RightSized> = Vec::new();
+    let mut k = 0;
+    for w in workloads {
+        let n = w.containers.len();
+        let Some(rs) = recs.get(k..k + n) else { break };
+        k += n;
+        let Some(pod) = w.containers.iter().flat_map(|c| c.pods.first()).next() else { continue };
+        let (kind, name) = w.workload.split_once('/').unwrap_or(("Pod", w.workload.as_str()));
+        let facts = crate::model::matching::PodFacts {
+            namespace: &w.namespace,
+            name: &pod.pod,
+            owner: Some((kind, name)),
+            labels: None,
+            sanitized_labels: true,
+        };
+        let Some((i, _)) = crate::model::matching::match_pod(profile, &facts) else { continue };
+        let (mut memory, mut peak, mut cpu) = (0u64, 0u64, 0u64);
+        for (c, r) in w.containers.iter().zip(rs) {
+            let (cpu_req, _, mem_req, mem_lim) = effective(r, c);
+            memory = memory.saturating_add(mem_req.unwrap_or(0));
+            peak = peak.saturating_add(mem_lim.or(mem_req).unwrap_or(0));
+            cpu = cpu.saturating_add(cpu_req.unwrap_or(0) / MICRO_PER_MILLI);
+        }
+        let service = profile.services[i].name.clone();
+        let label = format!("{}/{}", w.namespace, w.workload);
+        match out.iter_mut().find(|x| x.service == service) {
+            Some(x) => {
+                x.memory = x.memory.max(Bytes(memory));
+                x.peak = x.peak.max(Bytes(peak));
+                x.cpu = x.cpu.max(Millicores(cpu));
+                x.workloads.push(label);
+            }
+            None => out.push(RightSized {
+                service,
+                memory: Bytes(memory),
+                peak: Bytes(peak),
+                cpu: Millicores(cpu),
+                workloads: vec![label],
+            }),
+        }
+    }
+    out
+}
+
 /// What a strategy's recommendations would have done over a test window.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -280,6 +280,7 @@ pub fn source_text(d: &ServiceDemand, with_cluster: bool) -> &'static str {
         (_, Source::LiveUsage | Source::LivePeak) => "cluster usage (metrics.k8s.io)",
         (_, Source::LiveRequests) => "cluster requests (no metrics)",
         (_, Source::WhatIf) => "what-if",
+        (_, Source::Rightsized) => "right-sized requests (--rightsize)",
     }
 }
 
@@ -291,6 +292,7 @@ pub fn peak_text(d: &ServiceDemand) -> &'static str {
         Source::History => "prometheus max_over_time",
         Source::Recording => "sample recording peak",
         Source::WhatIf => "what-if",
+        Source::Rightsized => "right-sized memory limits (--rightsize)",
         _ => "profile",
     }
 }

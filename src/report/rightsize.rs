@@ -25,6 +25,30 @@ pub fn rule(s: Strategy) -> &'static str {
     }
 }
 
+/// The note of `check`/`recommend`/`forecast --rightsize`: which services are planned with
+/// which right-sized figures.
+pub fn planning_note(
+    strategy: Strategy,
+    source: &str,
+    window: &str,
+    at: &str,
+    sized: &[crate::analysis::rightsize::RightSized],
+    workloads: usize,
+) -> String {
+    let parts: Vec<String> = sized
+        .iter()
+        .map(|s| {
+            format!("{} {} (limit {}), cpu {}", s.service, s.memory.human(), s.peak.human(), s.cpu.human())
+        })
+        .collect();
+    let matched: usize = sized.iter().map(|s| s.workloads.len()).sum();
+    format!(
+        "planned with the requests {} recommends from {source} over {window} ending {at} (per replica): {}; {matched} of {workloads} workload(s) matched a service",
+        strategy.name(),
+        if parts.is_empty() { "no service matched".to_string() } else { parts.join("; ") }
+    )
+}
+
 /// Resources as shown (`None`: not set).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -819,6 +819,9 @@ mod fetch {
         }
     }
 
+    /// Points per series of one range query at most (Prometheus refuses more than 11,000).
+    const MAX_POINTS: i64 = 10_000;
+
     /// Which series a range query is for.
     #[derive(Debug, Clone, Copy)]
     enum RangeKind {
@@ -837,7 +840,7 @@ mod fetch {
         let time = spec.time_param();
         let window_ms = history::duration_ms(&spec.window).unwrap_or(0) as i64;
         let step_ms = history::duration_ms(&spec.step).unwrap_or(60_000).max(1) as i64;
-        let start = Spec { at_ms: spec.at_ms - window_ms, ..spec.clone() }.time_param();
+        let time_of = |ms: i64| Spec { at_ms: ms, ..spec.clone() }.time_param();
         let step = format!("{}s", step_ms as f64 / 1000.0);
         let rate_window = format!("{}s", 1.5 * step_ms as f64 / 1000.0);
         let steps = u64::try_from(window_ms / step_ms + 1).unwrap_or(u64::MAX);
@@ -883,32 +886,43 @@ mod fetch {
             shard::pod_shards(&mut plan, &ns, &pods, &budget);
         }
         stats.shards = plan.shards.len() as u64;
-        // 2. The series, shard by shard, a bounded number at a time (one retry of a transient error).
-        let mut jobs: VecDeque<(RangeKind, String, u32)> = VecDeque::new();
+        // 2. The series, shard by shard and in time chunks of at most MAX_POINTS points
+        //    (Prometheus refuses a range query of more than 11,000 points per series), a bounded
+        //    number at a time (one retry of a transient error).
+        let mut chunks = Vec::new();
+        let mut from = spec.at_ms - window_ms;
+        while from <= spec.at_ms {
+            let to = (from + (MAX_POINTS - 1) * step_ms).min(spec.at_ms);
+            chunks.push((time_of(from), time_of(to)));
+            from = to + step_ms;
+        }
+        let mut jobs: VecDeque<(RangeKind, String, usize, u32)> = VecDeque::new();
         for sh in &plan.shards {
             let m = sh.matchers();
-            jobs.push_back((RangeKind::Memory, q::memory_query(&m), 0));
-            jobs.push_back((RangeKind::Cpu, q::cpu_query(&m, &rate_window), 0));
-            jobs.push_back((RangeKind::Oom, q::oom_query(&m, &rate_window), 0));
+            for c in 0..chunks.len() {
+                jobs.push_back((RangeKind::Memory, q::memory_query(&m), c, 0));
+                jobs.push_back((RangeKind::Cpu, q::cpu_query(&m, &rate_window), c, 0));
+                jobs.push_back((RangeKind::Oom, q::oom_query(&m, &rate_window), c, 0));
+            }
         }
         let mut raw = q::RawUsage { step_ms, ..q::RawUsage::default() };
         let mut running = FuturesUnordered::new();
         loop {
             while running.len() < opts.concurrency.max(1)
-                && let Some((which, query, attempt)) = jobs.pop_front()
+                && let Some((which, query, chunk, attempt)) = jobs.pop_front()
             {
                 stats.queries += 1;
-                let body =
-                    super::range_form_body(&query, &start, &time, &step, opts.timeout.as_secs().max(1));
+                let (start, end) = &chunks[chunk];
+                let body = super::range_form_body(&query, start, end, &step, opts.timeout.as_secs().max(1));
                 running.push(async move {
                     if attempt > 0 {
                         tokio::time::sleep(Duration::from_millis(250)).await;
                     }
                     let r = post_range(client, ep, "usage series", body, opts.timeout).await;
-                    (which, query, attempt, r)
+                    (which, query, chunk, attempt, r)
                 });
             }
-            let Some((which, query, attempt, result)) = running.next().await else { break };
+            let Some((which, query, chunk, attempt, result)) = running.next().await else { break };
             match result {
                 Ok(m) => {
                     stats.points += m.series.iter().map(|s| s.1.len() as u64).sum::<u64>();
@@ -922,7 +936,7 @@ mod fetch {
                 }
                 Err(f @ (Failure::Unreachable(_) | Failure::Status(500 | 502, _))) if attempt < 1 => {
                     tracing::debug!("usage series: {f:?}; retrying");
-                    jobs.push_front((which, query, attempt + 1));
+                    jobs.push_front((which, query, chunk, attempt + 1));
                 }
                 Err(f) if f.too_large() => {
                     return Err(Failure::Query(format!(

@@ -134,7 +134,6 @@ pub fn to_workloads(raw: &RawUsage) -> (Vec<WorkloadUsage>, Vec<String>) {
             let entry = series
                 .entry(k.clone())
                 .or_insert_with(|| PodSeries { pod: k.1.clone(), ..PodSeries::default() });
-            let mut last_oom: Option<i64> = None;
             for (t, v) in points {
                 let Ok(x) = v.parse::<f64>() else {
                     skipped += 1;
@@ -149,21 +148,26 @@ pub fn to_workloads(raw: &RawUsage) -> (Vec<WorkloadUsage>, Vec<String>) {
                         Some(c) => entry.cpu.push((*t, c)),
                         None => skipped += 1,
                     },
-                    _ => {
-                        // A run of consecutive points is one kill, at its first point.
-                        if last_oom.is_none_or(|l| t - l > raw.step_ms) {
-                            entry.oom_kills.push(*t);
-                        }
-                        last_oom = Some(*t);
-                    }
+                    _ => entry.oom_kills.push(*t),
                 }
             }
         }
     }
+    // Time chunks of one series arrive as separate answers, in any order.
     for s in series.values_mut() {
         s.memory.sort_unstable();
+        s.memory.dedup_by_key(|p| p.0);
         s.cpu.sort_unstable();
+        s.cpu.dedup_by_key(|p| p.0);
         s.oom_kills.sort_unstable();
+        s.oom_kills.dedup();
+        // A run of points one step apart is one kill, at its first point.
+        let mut last: Option<i64> = None;
+        s.oom_kills.retain(|t| {
+            let first = last.is_none_or(|l| t - l > raw.step_ms);
+            last = Some(*t);
+            first
+        });
     }
     // (ns, pod, container) -> resources
     let mut set: BTreeMap<(String, String, String), Resources> = BTreeMap::new();

@@ -490,6 +490,123 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
         .filter_map(|r| Some((r["workload"].as_str()?, r["service"].as_str()?)))
         .collect();
     assert_eq!(named, [("Deployment/sh-steady0", "storefront")]);
+    // check and recommend --rightsize plan with the summed recommendations per replica.
+    let rows = v["containers"].as_array().expect("rows").clone();
+    let sum = |key: &str, sub: &str| -> u64 {
+        rows.iter()
+            .filter(|r| r["workload"] == "Deployment/sh-steady0")
+            .map(|r| r["recommended"][key][sub].as_u64().expect("figure"))
+            .sum()
+    };
+    let (mem, peak, cpu) =
+        (sum("memoryRequest", "bytes"), sum("memoryLimit", "bytes"), sum("cpuRequest", "millicores"));
+    let check = bizo(home.path())
+        .args(["check", "--profile-only", "--capacity", "8Gi", "--no-tiers", "-p"])
+        .arg(&profile)
+        .args([
+            "--prometheus",
+            &prom.url,
+            "--at",
+            &at,
+            "--window",
+            "14d",
+            "--step",
+            "5m",
+            "--rightsize",
+            "bizo",
+            "-o",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    let c: serde_json::Value = serde_json::from_slice(&check.stdout).expect("json");
+    let svc = &c["services"][0];
+    assert_eq!(svc["name"], "storefront");
+    assert_eq!(svc["source"], "right-sized requests (--rightsize)", "{svc}");
+    // Per replica, times the profile's replicas (1; the history's 3 pods do not change the plan).
+    assert_eq!(svc["replicas"], 1);
+    assert_eq!(svc["memory"]["bytes"], mem, "{svc}");
+    assert_eq!(svc["memoryPeak"]["bytes"], peak, "{svc}");
+    assert_eq!(svc["cpu"]["millicores"], cpu, "{svc}");
+    let notes = c.to_string();
+    assert!(notes.contains("planned with the requests bizo recommends from Prometheus at"), "{notes}");
+    // profile generate --rightsize writes the right-sized figures into the profile.
+    let out = bizo(home.path())
+        .args([
+            "profile",
+            "generate",
+            "--prometheus",
+            &prom.url,
+            "--at",
+            &at,
+            "--window",
+            "14d",
+            "--step",
+            "5m",
+            "--rightsize",
+            "bizo",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(text.contains("# planned with the requests bizo recommends"), "{text}");
+    let y: serde_json::Value = serde_saphyr::from_str(&text).expect("yaml");
+    let steady = y["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .find(|s| s["name"] == "sh-steady0")
+        .expect("service");
+    assert_eq!(mem % (1 << 20), 0, "bizo rounds to a MiB");
+    assert_eq!(steady["memory"]["typical"], format!("{}Mi", mem >> 20), "{steady}");
+    assert_eq!(steady["cpu"]["typical"], format!("{cpu}m"), "{steady}");
+    let plan = |extra: &[&str]| -> serde_json::Value {
+        let out = bizo(home.path())
+            .args(["recommend", "-p"])
+            .arg(&profile)
+            .args(["--prometheus", &prom.url, "--at", &at, "--window", "14d", "-o", "json"])
+            .args(extra)
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let (before, after) = (plan(&[]), plan(&["--rightsize", "krr-simple"]));
+    assert_eq!(before["demandSource"], "1 service(s): 1 from Prometheus history");
+    assert_eq!(after["demandSource"], "1 service(s): 1 from right-sizing");
+    // recommend sizes by the peak: the storefront's right-sized limit (KRR: limit = request).
+    let krr_limit: u64 = {
+        let out = bizo(home.path())
+            .args([
+                "rightsize",
+                "--prometheus",
+                &prom.url,
+                "--at",
+                &at,
+                "--window",
+                "14d",
+                "--step",
+                "1m",
+                "--strategy",
+                "krr-simple",
+                "-o",
+                "json",
+            ])
+            .output()
+            .expect("run");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        v["containers"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .filter(|r| r["workload"] == "Deployment/sh-steady0")
+            .map(|r| r["recommended"]["memoryLimit"]["bytes"].as_u64().expect("limit"))
+            .sum()
+    };
+    assert_eq!(after["demandMemory"]["bytes"], krr_limit, "{}", after["demandMemory"]);
+    assert_ne!(before["demandMemory"], after["demandMemory"]);
     // The backtest reads the same 14 days (7 + 7) and scores each strategy as the analysis does.
     let out = bizo(home.path())
         .args([
