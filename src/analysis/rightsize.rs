@@ -158,6 +158,10 @@ pub enum Basis {
         memory_trend: Option<Bytes>,
         /// The memory limit an OOM kill happened at (raises the request to x 1.2).
         oom_limit: Option<Bytes>,
+        /// The usage rule's memory: the larger of peak and trend x 1.10 (before rounding).
+        memory_by_usage: Option<Bytes>,
+        /// The OOM rule's memory: the OOM limit x 1.2.
+        memory_by_oom: Option<Bytes>,
         /// The largest daily 95th percentile of cpu, microcores.
         cpu_p95_micro: Option<u64>,
     },
@@ -576,11 +580,9 @@ fn bizo(c: &ContainerUsage, hpa: bool, at_ms: i64) -> Recommendation {
     let margin = |v: u64, pct: u64| {
         u64::try_from((u128::from(v) * u128::from(100 + pct)).div_ceil(100)).unwrap_or(u64::MAX)
     };
-    let memory = mem_peak.map(|peak| {
-        let base = margin(peak.max(trend.unwrap_or(0)), BIZO_MEMORY_MARGIN_PCT);
-        let oom = oom_limit.map_or(0, |l| u64::try_from(u128::from(l.0) * 12 / 10).unwrap_or(u64::MAX));
-        ceil_mib(base.max(oom)).max(BIZO_MEMORY_MIN)
-    });
+    let by_usage = mem_peak.map(|peak| margin(peak.max(trend.unwrap_or(0)), BIZO_MEMORY_MARGIN_PCT));
+    let by_oom = oom_limit.map(|l| u64::try_from(u128::from(l.0) * 12 / 10).unwrap_or(u64::MAX));
+    let memory = by_usage.map(|u| ceil_mib(u.max(by_oom.unwrap_or(0))).max(BIZO_MEMORY_MIN));
     let limit = memory.map(|m| {
         ceil_mib(u64::try_from(u128::from(m) * u128::from(BIZO_LIMIT_PCT) / 100).unwrap_or(u64::MAX))
     });
@@ -609,6 +611,8 @@ fn bizo(c: &ContainerUsage, hpa: bool, at_ms: i64) -> Recommendation {
             memory_peak: mem_peak.map(Bytes),
             memory_trend: trend.map(Bytes),
             oom_limit,
+            memory_by_usage: by_usage.map(Bytes),
+            memory_by_oom: by_oom.map(Bytes),
             cpu_p95_micro: cpu_p95,
         },
     }
@@ -1055,6 +1059,8 @@ mod tests {
         assert_eq!(*memory_peak, Some(Bytes(140 * MIB)));
         // Peaks 100..140 Mi on days 15..19: slope 10Mi/day, at day 19 + 7 = 26: 210Mi.
         assert_eq!(*memory_trend, Some(Bytes(210 * MIB)));
+        let Basis::Bizo { memory_by_usage, memory_by_oom, .. } = &r.basis else { panic!("bizo basis") };
+        assert_eq!((*memory_by_usage, *memory_by_oom), (Some(Bytes(231 * MIB)), None));
         // 210Mi x 1.1 = 231Mi; limit x 1.25 = 288.75 -> 289Mi
         assert_eq!(r.memory_request, Some(Bytes(231 * MIB)));
         assert_eq!(r.memory_limit, Some(Bytes(289 * MIB)));
@@ -1085,6 +1091,8 @@ mod tests {
                 memory_peak: None,
                 memory_trend: None,
                 oom_limit: None,
+                memory_by_usage: None,
+                memory_by_oom: None,
                 cpu_p95_micro: None,
             },
         };
@@ -1117,6 +1125,8 @@ mod tests {
                 memory_peak: None,
                 memory_trend: None,
                 oom_limit: None,
+                memory_by_usage: None,
+                memory_by_oom: None,
                 cpu_p95_micro: None,
             },
         };

@@ -276,22 +276,42 @@ fn explain(r: &Recommendation) -> Vec<String> {
                 memory_upper.human()
             ),
         ],
-        Basis::Bizo { generation_pods, pod_days, memory_peak, memory_trend, oom_limit, cpu_p95_micro } => {
-            let mut v = vec![format!(
-                "memory request {} = {} x 1.10, rounded up to a MiB (largest daily peak {}{}, {pod_days} pod-day(s) of {generation_pods} pod(s) of the newest generation); limit {} = request x 1.25",
-                show_b(r.memory_request),
+        Basis::Bizo {
+            generation_pods,
+            pod_days,
+            memory_peak,
+            memory_trend,
+            oom_limit,
+            memory_by_usage,
+            memory_by_oom,
+            cpu_p95_micro,
+        } => {
+            let usage = format!(
+                "{} x 1.10 = {} (largest daily peak {}{}, {pod_days} pod-day(s) of {generation_pods} pod(s) of the newest generation)",
                 show_b((*memory_peak).max(*memory_trend)),
+                show_b(*memory_by_usage),
                 show_b(*memory_peak),
                 memory_trend.map_or(String::new(), |t| format!(", climbing: {} in 7 days", t.human())),
-                show_b(r.memory_limit)
-            )];
-            if let Some(l) = oom_limit {
-                v.push(format!(
-                    "an OOM kill at the {} limit: the request is at least {} x 1.2",
+            );
+            let memory = match (oom_limit, memory_by_oom) {
+                (Some(l), Some(o)) if Some(*o) > *memory_by_usage => format!(
+                    "memory request {} = the {} limit it was OOM-killed at x 1.2 = {}, rounded up to a MiB (above the usage rule: {usage}); limit {} = request x 1.25",
+                    show_b(r.memory_request),
                     l.human(),
-                    l.human()
-                ));
-            }
+                    o.human(),
+                    show_b(r.memory_limit)
+                ),
+                _ => format!(
+                    "memory request {} = {usage}, rounded up to a MiB{}; limit {} = request x 1.25",
+                    show_b(r.memory_request),
+                    oom_limit.map_or(String::new(), |l| format!(
+                        " (above an OOM kill's {} limit x 1.2)",
+                        l.human()
+                    )),
+                    show_b(r.memory_limit)
+                ),
+            };
+            let mut v = vec![memory];
             v.push(format!(
                 "cpu request {} = the largest daily 95th percentile {} x 1.10, at least 10m; no cpu limit",
                 show_m(r.cpu_request),

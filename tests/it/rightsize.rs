@@ -466,6 +466,14 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
             }
         }
         assert_eq!(n, rows.len(), "one row per expected container");
+        if strategy == Strategy::Bizo {
+            let explained = rows
+                .iter()
+                .flat_map(|r| r["explain"].as_array().cloned().unwrap_or_default())
+                .filter(|e| e.as_str().is_some_and(|e| e.contains("limit it was OOM-killed at x 1.2")))
+                .count();
+            assert!(explained > 0, "an OOM-killed leak is explained by the OOM rule");
+        }
         assert!(n >= 16, "{n} containers");
     }
     // With a profile, a workload's row names the service its pods match.
