@@ -619,7 +619,7 @@ fn run_rightsize(args: &crate::cli::RightsizeArgs) -> Result<Exit> {
     };
     let ep = crate::source::prometheus::endpoint_for(&opts)?;
     let (raw, stats) = crate::source::prometheus::read_usage(&opts)?;
-    let (workloads, mut warnings) = crate::source::usage::to_workloads(&raw);
+    let (workloads, mut warnings) = crate::source::usage::to_workloads(raw);
     if workloads.is_empty() {
         warnings.push(format!(
             "no container series in the window: does Prometheus scrape cAdvisor (container_memory_working_set_bytes) for {} ending {}?",

@@ -355,7 +355,7 @@ pub fn read_rightsize(
     let opts = crate::source::prometheus::Options { require: true, ..opts };
     let ep = crate::source::prometheus::endpoint_for(&opts)?;
     let (raw, _) = crate::source::prometheus::read_usage(&opts)?;
-    let (workloads, _) = crate::source::usage::to_workloads(&raw);
+    let (workloads, _) = crate::source::usage::to_workloads(raw);
     let settings = rightsize::Settings { allow_hpa: false, at_ms: opts.at_ms };
     let recs: Vec<_> = workloads.iter().flat_map(|w| rightsize::recommend(strategy, w, &settings)).collect();
     let sized = rightsize::per_service(profile, &workloads, &recs);

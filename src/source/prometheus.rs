@@ -296,10 +296,10 @@ impl Failure {
 }
 
 #[derive(Deserialize)]
-struct Answer {
+struct Answer<D> {
     status: String,
-    #[serde(default)]
-    data: Option<Data>,
+    #[serde(default = "Option::default")]
+    data: Option<D>,
     #[serde(default, rename = "errorType")]
     error_type: Option<String>,
     #[serde(default)]
@@ -352,14 +352,17 @@ fn limit_text(e: &str) -> bool {
 }
 
 /// The data of a successful answer and its warnings, or why there is none.
-fn answer_data(status: u16, body: &[u8]) -> Result<(Data, Vec<String>), Failure> {
+fn answer_data<D: serde::de::DeserializeOwned>(
+    status: u16,
+    body: &[u8],
+) -> Result<(D, Vec<String>), Failure> {
     let snippet = || {
         let s: String = String::from_utf8_lossy(body).chars().take(200).collect();
         s.split_whitespace().collect::<Vec<_>>().join(" ")
     };
     // A gateway's timeout, an overloaded backend, a request too long: smaller may pass.
     let large_status = |code: u16| [413, 414, 431, 503, 504].contains(&code);
-    let answer: Answer = match serde_json::from_slice(body) {
+    let answer: Answer<D> = match serde_json::from_slice(body) {
         Ok(a) => a,
         Err(e) if (200..300).contains(&status) => {
             return Err(Failure::Query(format!("not a Prometheus API answer ({} bytes): {e}", body.len())));
@@ -392,7 +395,7 @@ fn answer_data(status: u16, body: &[u8]) -> Result<(Data, Vec<String>), Failure>
 
 /// Classifies one HTTP answer of `/api/v1/query`: an instant vector with its labels, or why not.
 pub fn parse_labelled(status: u16, body: &[u8]) -> Result<LabelledVector, Failure> {
-    let (data, warnings) = answer_data(status, body)?;
+    let (data, warnings): (Data, _) = answer_data(status, body)?;
     if data.result_type != "vector" {
         return Err(Failure::Query(format!("expected an instant vector, got a {}", data.result_type)));
     }
@@ -401,18 +404,58 @@ pub fn parse_labelled(status: u16, body: &[u8]) -> Result<LabelledVector, Failur
     Ok(LabelledVector { items: items.into_iter().map(|it| (it.metric, it.value.1)).collect(), warnings })
 }
 
+/// A sample value as Prometheus writes it (a string: `"12.5"`, `"NaN"`, `"+Inf"`), parsed
+/// while the answer is read (an unparsable one is NaN, skipped and counted later).
+struct Value(f64);
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<De: serde::Deserializer<'de>>(d: De) -> Result<Value, De::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Value;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a sample value")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Value, E> {
+                Ok(Value(v.parse().unwrap_or(f64::NAN)))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+                Ok(Value(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Value, E> {
+                Ok(Value(v as f64))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Value, E> {
+                Ok(Value(v as f64))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RangeData {
+    result_type: String,
+    #[serde(default)]
+    result: Vec<MatrixItem>,
+}
+
 #[derive(Deserialize)]
 struct MatrixItem {
     #[serde(default)]
     metric: BTreeMap<String, String>,
-    values: Vec<(f64, String)>,
+    #[serde(default)]
+    values: Vec<(f64, Value)>,
 }
 
-/// One series of a range answer: its labels and `(unix ms, value text)` points.
-pub type Series = (BTreeMap<String, String>, Vec<(i64, String)>);
+/// One series of a range answer: its labels and `(unix ms, value)` points (NaN where the
+/// value was not a number).
+pub type Series = (BTreeMap<String, String>, Vec<(i64, f64)>);
 
-/// An answered range query: per series its labels and `(unix ms, value text)` points.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// An answered range query: per series its labels and points, 16 bytes each: the answer's
+/// text and a JSON tree of it are never held.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Matrix {
     /// The series.
     pub series: Vec<Series>,
@@ -422,17 +465,16 @@ pub struct Matrix {
 
 /// Classifies one HTTP answer of `/api/v1/query_range`: a matrix, or why not.
 pub fn parse_matrix(status: u16, body: &[u8]) -> Result<Matrix, Failure> {
-    let (data, warnings) = answer_data(status, body)?;
+    let (data, warnings): (RangeData, _) = answer_data(status, body)?;
     if data.result_type != "matrix" {
         return Err(Failure::Query(format!("expected a range matrix, got a {}", data.result_type)));
     }
-    let items: Vec<MatrixItem> = serde_json::from_value(data.result)
-        .map_err(|e| Failure::Query(format!("malformed matrix result: {e}")))?;
     Ok(Matrix {
-        series: items
+        series: data
+            .result
             .into_iter()
             .map(|it| {
-                (it.metric, it.values.into_iter().map(|(t, v)| ((t * 1000.0).round() as i64, v)).collect())
+                (it.metric, it.values.into_iter().map(|(t, v)| ((t * 1000.0).round() as i64, v.0)).collect())
             })
             .collect(),
         warnings,
@@ -821,6 +863,8 @@ mod fetch {
 
     /// Points per series of one range query at most (Prometheus refuses more than 11,000).
     const MAX_POINTS: i64 = 10_000;
+    /// Points (series x steps) of one range answer at most.
+    const MAX_RANGE_POINTS: u64 = 2_000_000;
 
     /// Which series a range query is for.
     #[derive(Debug, Clone, Copy)]
@@ -854,9 +898,12 @@ mod fetch {
             super::counts(&v, &["namespace"]).into_iter().map(|(mut k, n)| (k.remove(0), n)).collect();
         stats.series = namespaces.iter().map(|(_, n)| n).sum();
         let longest = q::oom_query("", &rate_window).len();
+        // A range answer carries every point (about 30 bytes of JSON each), unlike the instant
+        // figures' one value per pod: at most MAX_RANGE_POINTS per query keeps one answer near
+        // 60 MB.
         let budget = Budget {
-            max_samples: opts.max_samples,
-            steps,
+            max_samples: opts.max_samples.min(MAX_RANGE_POINTS),
+            steps: steps.min(MAX_POINTS as u64),
             matcher_len: shard::MAX_QUERY_LEN.saturating_sub(longest + 64),
         };
         let mut plan = shard::namespace_plan(&namespaces, &budget);
@@ -1423,6 +1470,27 @@ mod fetch {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_matrix_is_read_into_numbers_and_other_answers_are_classified() {
+        let body = br#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"pod":"a"},"values":[[1700000000,"1.5"],[1700000300.5,"NaN"],[1700000600,"+Inf"],[1700000900,"x"]]}]},"warnings":["w"]}"#;
+        let m = parse_matrix(200, body).expect("matrix");
+        assert_eq!(m.warnings, ["w"]);
+        let (labels, points) = &m.series[0];
+        assert_eq!(labels.get("pod").map(String::as_str), Some("a"));
+        assert_eq!(points[0], (1_700_000_000_000, 1.5));
+        assert_eq!(points[1].0, 1_700_000_300_500);
+        assert!(points[1].1.is_nan() && points[2].1.is_infinite() && points[3].1.is_nan());
+        let vector = br#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
+        assert!(
+            matches!(parse_matrix(200, vector), Err(Failure::Query(e)) if e.contains("expected a range matrix"))
+        );
+        let refused = br#"{"status":"error","errorType":"bad_data","error":"exceeded maximum resolution of 11,000 points per timeseries"}"#;
+        assert!(matches!(parse_matrix(400, refused), Err(Failure::Rejected(_))));
+        assert!(
+            matches!(parse_matrix(200, b"<html>proxy</html>"), Err(Failure::Query(e)) if e.contains("not a Prometheus API answer"))
+        );
+    }
     use crate::model::quantity::{Bytes, Millicores};
 
     #[test]

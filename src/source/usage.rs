@@ -117,7 +117,7 @@ type Gathered = (Vec<PodSeries>, Resources, i64);
 
 /// The answers as workloads (sorted by namespace, workload; containers by name), and warnings
 /// (values that are not numbers, series without labels, workloads named by pod name only).
-pub fn to_workloads(raw: &RawUsage) -> (Vec<WorkloadUsage>, Vec<String>) {
+pub fn to_workloads(raw: RawUsage) -> (Vec<WorkloadUsage>, Vec<String>) {
     let mut warnings = Vec::new();
     let key = |m: &BTreeMap<String, String>| -> Option<(String, String, String)> {
         Some((m.get("namespace")?.clone(), m.get("pod")?.clone(), m.get("container")?.clone()))
@@ -125,30 +125,30 @@ pub fn to_workloads(raw: &RawUsage) -> (Vec<WorkloadUsage>, Vec<String>) {
     let mut skipped = 0u64;
     // (ns, pod, container) -> series
     let mut series: BTreeMap<(String, String, String), PodSeries> = BTreeMap::new();
-    for (which, matrix) in [(0, &raw.memory), (1, &raw.cpu), (2, &raw.oom)] {
-        for (labels, points) in &matrix.series {
-            let Some(k) = key(labels) else {
+    let mut warnings_of = Vec::new();
+    for (which, matrix) in [(0, raw.memory), (1, raw.cpu), (2, raw.oom)] {
+        warnings_of.extend(matrix.warnings);
+        // Each series is converted and dropped in turn: the answers and the series are not
+        // both held whole.
+        for (labels, points) in matrix.series {
+            let Some(k) = key(&labels) else {
                 skipped += 1;
                 continue;
             };
             let entry = series
                 .entry(k.clone())
                 .or_insert_with(|| PodSeries { pod: k.1.clone(), ..PodSeries::default() });
-            for (t, v) in points {
-                let Ok(x) = v.parse::<f64>() else {
-                    skipped += 1;
-                    continue;
-                };
+            for (t, x) in points {
                 match which {
                     0 => match bytes_from(x) {
-                        Some(b) => entry.memory.push((*t, b.0)),
+                        Some(b) => entry.memory.push((t, b.0)),
                         None => skipped += 1,
                     },
                     1 => match microcores_from(x) {
-                        Some(c) => entry.cpu.push((*t, c)),
+                        Some(c) => entry.cpu.push((t, c)),
                         None => skipped += 1,
                     },
-                    _ => entry.oom_kills.push(*t),
+                    _ => entry.oom_kills.push(t),
                 }
             }
         }
@@ -246,9 +246,7 @@ pub fn to_workloads(raw: &RawUsage) -> (Vec<WorkloadUsage>, Vec<String>) {
             "{by_name} container series without kube_pod_owner: their workload is named from the pod name"
         ));
     }
-    for m in [&raw.memory, &raw.cpu, &raw.oom] {
-        warnings.extend(m.warnings.iter().cloned());
-    }
+    warnings.extend(warnings_of);
     (out, warnings)
 }
 
@@ -269,26 +267,20 @@ mod tests {
         let raw = RawUsage {
             memory: Matrix {
                 series: vec![
-                    (
-                        c("api-7d9f8b6c5d-x2x9z", "app"),
-                        vec![(1_000, "1048576".into()), (2_000, "2097152.2".into())],
-                    ),
-                    (c("api-5c6d7f8b9d-k4m2p", "app"), vec![(3_000, "3145728".into())]),
-                    (labels(&[("pod", "x")]), vec![(1_000, "1".into())]),
+                    (c("api-7d9f8b6c5d-x2x9z", "app"), vec![(1_000, 1048576f64), (2_000, 2097152.2)]),
+                    (c("api-5c6d7f8b9d-k4m2p", "app"), vec![(3_000, 3145728f64)]),
+                    (labels(&[("pod", "x")]), vec![(1_000, 1f64)]),
                 ],
                 warnings: vec![],
             },
             cpu: Matrix {
-                series: vec![(
-                    c("api-5c6d7f8b9d-k4m2p", "app"),
-                    vec![(3_000, "0.0123456".into()), (4_000, "NaN".into())],
-                )],
+                series: vec![(c("api-5c6d7f8b9d-k4m2p", "app"), vec![(3_000, 0.0123456), (4_000, f64::NAN)])],
                 warnings: vec![],
             },
             oom: Matrix {
                 series: vec![(
                     c("api-7d9f8b6c5d-x2x9z", "app"),
-                    vec![(1_000, "1".into()), (2_000, "1".into()), (9_000, "1".into()), (17_000, "1".into())],
+                    vec![(1_000, 1f64), (2_000, 1f64), (9_000, 1f64), (17_000, 1f64)],
                 )],
                 warnings: vec![],
             },
@@ -339,7 +331,7 @@ mod tests {
                 warnings: vec![],
             },
         };
-        let (w, warnings) = to_workloads(&raw);
+        let (w, warnings) = to_workloads(raw);
         assert_eq!(w.len(), 1);
         assert_eq!(
             (w[0].namespace.as_str(), w[0].workload.as_str(), w[0].hpa),
