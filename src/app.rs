@@ -660,6 +660,7 @@ fn run_rightsize(args: &crate::cli::RightsizeArgs) -> Result<Exit> {
             queries: stats.queries,
             shards: stats.shards,
             points: stats.points,
+            elapsed_ms: stats.elapsed_ms,
         },
     });
     if args.backtest {

@@ -19,6 +19,8 @@
 //!
 //! Memory is in bytes, cpu in microcores (a millionth of a core), times in unix milliseconds.
 
+use std::collections::BTreeMap;
+
 /// A MiB.
 const MIB: u64 = 1 << 20;
 /// A day and an hour, in milliseconds.
@@ -194,8 +196,13 @@ fn workload(
     let mut containers = vec![("app".to_string(), set(&app, generous))];
     let replicas = rng.int(1, 3) as usize;
     let hash = chars(rng, 9);
-    let pod_names = |rng: &mut Rng, hash: &str, n: usize| {
-        (0..n).map(|_| format!("{name}-{hash}-{}", chars(rng, 5))).collect::<Vec<_>>()
+    // Pod names are unique within the workload (a name drawn twice is drawn again).
+    let mut taken = std::collections::BTreeSet::new();
+    let mut unique = |rng: &mut Rng, hash: &str| loop {
+        let n = format!("{name}-{hash}-{}", chars(rng, 5));
+        if taken.insert(n.clone()) {
+            break n;
+        }
     };
     let mut pods = Vec::new();
     match scenario {
@@ -206,7 +213,7 @@ fn workload(
             for &t in times {
                 let want = (2.0 + 6.0 * daily(t)).round() as usize;
                 while current.len() < want {
-                    let n = format!("{name}-{hash}-{}", chars(rng, 5));
+                    let n = unique(rng, &hash);
                     pods.push(Pod {
                         name: n.clone(),
                         containers: vec![ContainerSeries { container: "app".into(), ..Default::default() }],
@@ -232,9 +239,9 @@ fn workload(
         "redeploy" => {
             let switch = times[0] + rng.int(8, 22) as i64 * DAY + rng.int(0, 23) as i64 * HOUR;
             let factor = rng.range(0.7, 1.25);
-            let old = pod_names(rng, &hash, replicas);
+            let old: Vec<String> = (0..replicas).map(|_| unique(rng, &hash)).collect();
             let new_hash = chars(rng, 9);
-            let new = pod_names(rng, &new_hash, replicas);
+            let new: Vec<String> = (0..replicas).map(|_| unique(rng, &new_hash)).collect();
             for (names, level, from, to) in [(old, 1.0, i64::MIN, switch), (new, factor, switch, i64::MAX)] {
                 for n in names {
                     let mut c = ContainerSeries { container: "app".into(), ..Default::default() };
@@ -268,7 +275,7 @@ fn workload(
         c.memory_request = c.memory_request.map(|r| r.min(limit));
     }
     let mem_limit = containers[0].1.memory_limit.unwrap_or(u64::MAX) as f64;
-    for n in pod_names(rng, &hash, replicas) {
+    for n in (0..replicas).map(|_| unique(rng, &hash)).collect::<Vec<_>>() {
         let mut app_s = ContainerSeries { container: "app".into(), ..Default::default() };
         let mut side_s = ContainerSeries { container: "proxy".into(), ..Default::default() };
         // leak state
@@ -339,6 +346,192 @@ fn workload(
         pods.push(Pod { name: n, containers: cs });
     }
     Workload { namespace, name, scenario, hpa: false, containers, pods }
+}
+
+/// The fleet as OpenMetrics for `promtool tsdb create-blocks-from openmetrics`, one text per
+/// 2-hour block (promtool then reads each sample once; key: the block's number), each ending in
+/// `# EOF`: cAdvisor's working set and cpu counter (core-seconds from 1e6 on, so that
+/// Prometheus' rate() extrapolation never reaches zero), and kube-state-metrics' requests and
+/// limits, owners (pod -> ReplicaSet -> Deployment), restarts with the OOMKilled reason and the
+/// autoscalers, every 30 minutes over each pod's life.
+pub fn openmetrics(f: &[Workload]) -> BTreeMap<i64, String> {
+    const BLOCK: i64 = 7_200_000;
+    // block -> family -> lines
+    let mut blocks: BTreeMap<i64, BTreeMap<&'static str, String>> = BTreeMap::new();
+    let mut put = |t: i64, family: &'static str, line: String| {
+        let e = blocks.entry(t.div_euclid(BLOCK)).or_default().entry(family).or_default();
+        e.push_str(&line);
+    };
+    let secs = |t: i64| format!("{}.{:03}", t / 1000, t % 1000);
+    for w in f {
+        let ns = &w.namespace;
+        // Each ReplicaSet's owner once, over its pods' lives, on an absolute 30-minute grid
+        // (one series: its samples in order).
+        let mut sets: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+        for p in &w.pods {
+            let rs = p.name.rsplit_once('-').map_or(p.name.as_str(), |x| x.0);
+            for (t, _) in p.containers.iter().flat_map(|c| c.memory.iter()) {
+                let e = sets.entry(rs).or_insert((*t, *t));
+                e.0 = e.0.min(*t);
+                e.1 = e.1.max(*t);
+            }
+        }
+        for (rs, (a, b)) in sets {
+            let mut t = a.div_euclid(1_800_000) * 1_800_000 + 1_800_000;
+            put(
+                a,
+                "kube_replicaset_owner",
+                format!(
+                    "kube_replicaset_owner{{namespace=\"{ns}\",replicaset=\"{rs}\",owner_kind=\"Deployment\",owner_name=\"{}\",owner_is_controller=\"true\"}} 1 {}\n",
+                    w.name,
+                    secs(a)
+                ),
+            );
+            while t <= b {
+                put(
+                    t,
+                    "kube_replicaset_owner",
+                    format!(
+                        "kube_replicaset_owner{{namespace=\"{ns}\",replicaset=\"{rs}\",owner_kind=\"Deployment\",owner_name=\"{}\",owner_is_controller=\"true\"}} 1 {}\n",
+                        w.name,
+                        secs(t)
+                    ),
+                );
+                t += 1_800_000;
+            }
+        }
+        for p in &w.pods {
+            let rs = p.name.rsplit_once('-').map_or(p.name.as_str(), |x| x.0);
+            let first = p.containers.iter().filter_map(|c| c.memory.first()).map(|x| x.0).min().unwrap_or(0);
+            let last = p.containers.iter().filter_map(|c| c.memory.last()).map(|x| x.0).max().unwrap_or(0);
+            let mut t = first;
+            while t <= last {
+                put(
+                    t,
+                    "kube_pod_owner",
+                    format!(
+                        "kube_pod_owner{{namespace=\"{ns}\",pod=\"{}\",owner_kind=\"ReplicaSet\",owner_name=\"{rs}\",owner_is_controller=\"true\"}} 1 {}\n",
+                        p.name,
+                        secs(t)
+                    ),
+                );
+                for (cname, set) in &w.containers {
+                    if !p.containers.iter().any(|c| &c.container == cname) {
+                        continue;
+                    }
+                    let l = format!("namespace=\"{ns}\",pod=\"{}\",container=\"{cname}\"", p.name);
+                    for (fam, res, v) in [
+                        (
+                            "kube_pod_container_resource_requests",
+                            "cpu",
+                            set.cpu_request.map(|m| format!("{}", m as f64 / 1000.0)),
+                        ),
+                        (
+                            "kube_pod_container_resource_requests",
+                            "memory",
+                            set.memory_request.map(|b| b.to_string()),
+                        ),
+                        (
+                            "kube_pod_container_resource_limits",
+                            "cpu",
+                            set.cpu_limit.map(|m| format!("{}", m as f64 / 1000.0)),
+                        ),
+                        (
+                            "kube_pod_container_resource_limits",
+                            "memory",
+                            set.memory_limit.map(|b| b.to_string()),
+                        ),
+                    ] {
+                        if let Some(v) = v {
+                            put(t, fam, format!("{fam}{{{l},resource=\"{res}\"}} {v} {}\n", secs(t)));
+                        }
+                    }
+                }
+                t += 1_800_000;
+            }
+            for c in &p.containers {
+                let l = format!("namespace=\"{ns}\",pod=\"{}\",container=\"{}\"", p.name, c.container);
+                for (t, v) in &c.memory {
+                    put(
+                        *t,
+                        "container_memory_working_set_bytes",
+                        format!("container_memory_working_set_bytes{{{l}}} {v} {}\n", secs(*t)),
+                    );
+                }
+                let mut counter = 1e6f64;
+                let mut kills = 0u64;
+                let mut prev: Option<i64> = None;
+                for (t, v) in &c.cpu {
+                    // The rate over the interval ending at t, times its length.
+                    if let Some(p) = prev {
+                        counter += *v as f64 / 1e6 * (t - p) as f64 / 1000.0;
+                    }
+                    prev = Some(*t);
+                    put(
+                        *t,
+                        "container_cpu_usage_seconds_total",
+                        format!("container_cpu_usage_seconds_total{{{l}}} {counter} {}\n", secs(*t)),
+                    );
+                    if c.oom_kills.contains(t) {
+                        kills += 1;
+                    }
+                    if !c.oom_kills.is_empty() {
+                        put(
+                            *t,
+                            "kube_pod_container_status_restarts_total",
+                            format!("kube_pod_container_status_restarts_total{{{l}}} {kills} {}\n", secs(*t)),
+                        );
+                        put(
+                            *t,
+                            "kube_pod_container_status_last_terminated_reason",
+                            format!(
+                                "kube_pod_container_status_last_terminated_reason{{{l},reason=\"OOMKilled\"}} {} {}\n",
+                                u8::from(kills > 0),
+                                secs(*t)
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        if w.hpa {
+            let times = w.pods.iter().flat_map(|p| &p.containers).flat_map(|c| c.memory.iter().map(|x| x.0));
+            let (a, b) = times.fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
+            let mut t = a;
+            while t <= b {
+                put(
+                    t,
+                    "kube_horizontalpodautoscaler_info",
+                    format!(
+                        "kube_horizontalpodautoscaler_info{{namespace=\"{ns}\",horizontalpodautoscaler=\"{}\",scaletargetref_kind=\"Deployment\",scaletargetref_name=\"{}\"}} 1 {}\n",
+                        w.name,
+                        w.name,
+                        secs(t)
+                    ),
+                );
+                t += 1_800_000;
+            }
+        }
+    }
+    let types = |fam: &'static str| -> (&'static str, &'static str) {
+        match fam {
+            "container_cpu_usage_seconds_total" => ("container_cpu_usage_seconds", "counter"),
+            "kube_pod_container_status_restarts_total" => ("kube_pod_container_status_restarts", "counter"),
+            other => (other, "gauge"),
+        }
+    };
+    blocks
+        .into_iter()
+        .map(|(k, fams)| {
+            let mut text = String::new();
+            for (fam, lines) in fams {
+                let (name, kind) = types(fam);
+                text.push_str(&format!("# TYPE {name} {kind}\n{lines}"));
+            }
+            text.push_str("# EOF\n");
+            (k, text)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -185,6 +185,8 @@ pub struct ReadSummary {
     pub shards: u64,
     /// Points received.
     pub points: u64,
+    /// Wall time of the read, milliseconds (the rest of a run is analysis and output).
+    pub elapsed_ms: u64,
 }
 
 /// The whole report.

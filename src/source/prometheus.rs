@@ -819,6 +819,8 @@ mod fetch {
         pub steps: u64,
         /// Points received over all range answers.
         pub points: u64,
+        /// Wall time of the whole read, milliseconds.
+        pub elapsed_ms: u64,
     }
 
     /// Right-sizing's read: the per-container series over `[at - window, at]` at `step` and
@@ -831,6 +833,7 @@ mod fetch {
             .enable_all()
             .build()
             .map_err(|e| anyhow::anyhow!("starting the runtime: {e}"))?;
+        let started = Instant::now();
         let result = runtime.block_on(async {
             if ep.https {
                 let https = https_connector(&ep, opts.ca_file.as_deref())?;
@@ -851,7 +854,10 @@ mod fetch {
             }
         });
         match result {
-            Ok(r) => Ok(r),
+            Ok((raw, mut stats)) => {
+                stats.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                Ok((raw, stats))
+            }
             Err(Failure::Rejected(e)) => Err(InputError::Usage(format!(
                 "{} rejected the query: {e} (check --window {} and --step {})",
                 spec.source, spec.window, spec.step

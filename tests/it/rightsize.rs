@@ -147,7 +147,6 @@ fn each_scenario_s_failures() {
 // ---------------------------------------------------------------------------------------------
 // The command against a real Prometheus
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -161,159 +160,16 @@ fn small() -> FleetSpec {
     FleetSpec { seed: 3, workloads: 14, days: 15, end_ms: END_MS, step_ms: 300_000 }
 }
 
-/// The generated fleet as OpenMetrics for promtool, one file per 2-hour block: cAdvisor's
-/// working set and cpu counter (core-seconds from 1e6 on, so that Prometheus' rate()
-/// extrapolation never reaches zero), kube-state-metrics' requests, limits, owners, restarts
-/// with the OOMKilled reason, and the autoscalers. Returns the TSDB.
+/// The generated fleet backfilled with promtool (`bizo_sim::usage::openmetrics`, two blocks
+/// at a time). Returns the TSDB.
 fn backfill_fleet(dir: &Path, f: &[Workload]) -> PathBuf {
     require_tools();
-    const BLOCK: i64 = 7_200_000;
-    // block -> family -> lines
-    let mut blocks: BTreeMap<i64, BTreeMap<&'static str, String>> = BTreeMap::new();
-    let mut put = |t: i64, family: &'static str, line: String| {
-        let e = blocks.entry(t.div_euclid(BLOCK)).or_default().entry(family).or_default();
-        e.push_str(&line);
-    };
-    let secs = |t: i64| format!("{}.{:03}", t / 1000, t % 1000);
-    for w in f {
-        let ns = &w.namespace;
-        for p in &w.pods {
-            let rs = p.name.rsplit_once('-').map_or(p.name.as_str(), |x| x.0);
-            let first = p.containers.iter().filter_map(|c| c.memory.first()).map(|x| x.0).min().unwrap_or(0);
-            let last = p.containers.iter().filter_map(|c| c.memory.last()).map(|x| x.0).max().unwrap_or(0);
-            let mut t = first;
-            while t <= last {
-                put(
-                    t,
-                    "kube_pod_owner",
-                    format!(
-                        "kube_pod_owner{{namespace=\"{ns}\",pod=\"{}\",owner_kind=\"ReplicaSet\",owner_name=\"{rs}\",owner_is_controller=\"true\"}} 1 {}\n",
-                        p.name,
-                        secs(t)
-                    ),
-                );
-                put(
-                    t,
-                    "kube_replicaset_owner",
-                    format!(
-                        "kube_replicaset_owner{{namespace=\"{ns}\",replicaset=\"{rs}\",owner_kind=\"Deployment\",owner_name=\"{}\",owner_is_controller=\"true\"}} 1 {}\n",
-                        w.name,
-                        secs(t)
-                    ),
-                );
-                for (cname, set) in &w.containers {
-                    if !p.containers.iter().any(|c| &c.container == cname) {
-                        continue;
-                    }
-                    let l = format!("namespace=\"{ns}\",pod=\"{}\",container=\"{cname}\"", p.name);
-                    for (fam, res, v) in [
-                        (
-                            "kube_pod_container_resource_requests",
-                            "cpu",
-                            set.cpu_request.map(|m| format!("{}", m as f64 / 1000.0)),
-                        ),
-                        (
-                            "kube_pod_container_resource_requests",
-                            "memory",
-                            set.memory_request.map(|b| b.to_string()),
-                        ),
-                        (
-                            "kube_pod_container_resource_limits",
-                            "cpu",
-                            set.cpu_limit.map(|m| format!("{}", m as f64 / 1000.0)),
-                        ),
-                        (
-                            "kube_pod_container_resource_limits",
-                            "memory",
-                            set.memory_limit.map(|b| b.to_string()),
-                        ),
-                    ] {
-                        if let Some(v) = v {
-                            put(t, fam, format!("{fam}{{{l},resource=\"{res}\"}} {v} {}\n", secs(t)));
-                        }
-                    }
-                }
-                t += 1_800_000;
-            }
-            for c in &p.containers {
-                let l = format!("namespace=\"{ns}\",pod=\"{}\",container=\"{}\"", p.name, c.container);
-                for (t, v) in &c.memory {
-                    put(
-                        *t,
-                        "container_memory_working_set_bytes",
-                        format!("container_memory_working_set_bytes{{{l}}} {v} {}\n", secs(*t)),
-                    );
-                }
-                let mut counter = 1e6f64;
-                let mut kills = 0u64;
-                for (k, (t, v)) in c.cpu.iter().enumerate() {
-                    if k > 0 {
-                        counter += *v as f64 / 1e6 * 300.0;
-                    }
-                    put(
-                        *t,
-                        "container_cpu_usage_seconds_total",
-                        format!("container_cpu_usage_seconds_total{{{l}}} {counter} {}\n", secs(*t)),
-                    );
-                    if c.oom_kills.contains(t) {
-                        kills += 1;
-                    }
-                    if !c.oom_kills.is_empty() {
-                        put(
-                            *t,
-                            "kube_pod_container_status_restarts_total",
-                            format!("kube_pod_container_status_restarts_total{{{l}}} {kills} {}\n", secs(*t)),
-                        );
-                        put(
-                            *t,
-                            "kube_pod_container_status_last_terminated_reason",
-                            format!(
-                                "kube_pod_container_status_last_terminated_reason{{{l},reason=\"OOMKilled\"}} {} {}\n",
-                                u8::from(kills > 0),
-                                secs(*t)
-                            ),
-                        );
-                    }
-                }
-            }
-        }
-        if w.hpa {
-            let (a, b) = (END_MS - small().days * DAY_MS, END_MS);
-            let mut t = a;
-            while t <= b {
-                put(
-                    t,
-                    "kube_horizontalpodautoscaler_info",
-                    format!(
-                        "kube_horizontalpodautoscaler_info{{namespace=\"{ns}\",horizontalpodautoscaler=\"{}\",scaletargetref_kind=\"Deployment\",scaletargetref_name=\"{}\"}} 1 {}\n",
-                        w.name,
-                        w.name,
-                        secs(t)
-                    ),
-                );
-                t += 1_800_000;
-            }
-        }
-    }
-    let types = |fam: &'static str| -> (&'static str, &'static str) {
-        match fam {
-            "container_cpu_usage_seconds_total" => ("container_cpu_usage_seconds", "counter"),
-            "kube_pod_container_status_restarts_total" => ("kube_pod_container_status_restarts", "counter"),
-            other => (other, "gauge"),
-        }
-    };
     let src = dir.join("openmetrics");
     std::fs::create_dir_all(&src).expect("dir");
     let tsdb = dir.join("tsdb");
-    let files: Vec<PathBuf> = blocks
+    let files: Vec<PathBuf> = bizo_sim::usage::openmetrics(f)
         .into_iter()
-        .map(|(k, fams)| {
-            let mut text = String::new();
-            for (fam, lines) in fams {
-                let (name, kind) = types(fam);
-                text.push_str(&format!("# TYPE {name} {kind}\n{lines}"));
-            }
-            text.push_str("# EOF\n");
+        .map(|(k, text)| {
             let p = src.join(format!("{k}.om"));
             std::fs::write(&p, text).expect("write openmetrics");
             p
