@@ -914,28 +914,8 @@ mod fetch {
         };
         let mut plan = shard::namespace_plan(&namespaces, &budget);
         for ns in plan.big_namespaces.clone() {
-            let matcher = Shard {
-                namespaces: vec![Pattern::Exact(ns.clone())],
-                pods: None,
-                weight: 0,
-                keys: Vec::new(),
-            }
-            .matchers();
             stats.queries += 1;
-            let v = post(
-                client,
-                ep,
-                "cardinality per pod",
-                &history::count_by_pod(&matcher),
-                &time,
-                opts.timeout,
-            )
-            .await
-            .map_err(Failure::into_plain)?;
-            let pods: Vec<(String, u64)> = super::counts(&v, &["namespace", "pod"])
-                .into_iter()
-                .map(|(mut k, n)| (k.remove(1), n))
-                .collect();
+            let pods = pods_of(client, ep, &ns, &time, opts.timeout).await.map_err(Failure::into_plain)?;
             shard::pod_shards(&mut plan, &ns, &pods, &budget);
         }
         stats.shards = plan.shards.len() as u64;
@@ -1253,31 +1233,14 @@ mod fetch {
                     if let (None, [Pattern::Exact(ns)]) = (&shard.pods, shard.namespaces.as_slice()) {
                         let ns = ns.clone();
                         if !pod_counts.contains_key(&ns) {
-                            let matcher = Shard {
-                                namespaces: vec![Pattern::Exact(ns.clone())],
-                                pods: None,
-                                weight: 0,
-                                keys: Vec::new(),
-                            }
-                            .matchers();
                             stats.cardinality_queries += 1;
                             stats.queries += 1;
-                            let counted = post(
-                                client,
-                                ep,
-                                "cardinality per pod",
-                                &history::count_by_pod(&matcher),
-                                &time,
-                                opts.timeout,
-                            )
-                            .await
-                            .map(|v| {
-                                super::counts(&v, &["namespace", "pod"])
-                                    .into_iter()
-                                    .map(|(mut k, n)| (k.remove(1), n.saturating_add(1)))
-                                    .collect::<Vec<_>>()
-                            })
-                            .unwrap_or_default();
+                            let counted = pods_of(client, ep, &ns, &time, opts.timeout)
+                                .await
+                                .map(|v| {
+                                    v.into_iter().map(|(p, n)| (p, n.saturating_add(1))).collect::<Vec<_>>()
+                                })
+                                .unwrap_or_default();
                             pod_counts.insert(ns.clone(), counted);
                         }
                         let keys = pod_counts.get(&ns).cloned().unwrap_or_default();
@@ -1367,6 +1330,26 @@ mod fetch {
         samples.owners = super::owners(&meta[0], &meta[1]);
         samples.labels = super::pod_labels(&meta[2]);
         Ok(Read { samples, stats })
+    }
+
+    /// The memory series per pod of one namespace (to split it along its pods).
+    async fn pods_of<C: Connect + Clone + Send + Sync + 'static>(
+        client: &Client<C, Full<Bytes>>,
+        ep: &Endpoint,
+        namespace: &str,
+        time: &str,
+        timeout: Duration,
+    ) -> Result<Vec<(String, u64)>, Failure> {
+        let matcher = Shard {
+            namespaces: vec![Pattern::Exact(namespace.to_string())],
+            pods: None,
+            weight: 0,
+            keys: Vec::new(),
+        }
+        .matchers();
+        let v =
+            post(client, ep, "cardinality per pod", &history::count_by_pod(&matcher), time, timeout).await?;
+        Ok(super::counts(&v, &["namespace", "pod"]).into_iter().map(|(mut k, n)| (k.remove(1), n)).collect())
     }
 
     /// One instant query by POST, within `timeout`.

@@ -265,25 +265,24 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
     assert!(kills > 0, "the fleet has OOM kills in the window");
     let at = (END_MS / 1000).to_string();
     let home = tempfile::tempdir().expect("home");
-    for strategy in Strategy::ALL {
+    // `bizo-plan COMMAND... --prometheus URL --at END ARGS...`: its standard output, or a panic
+    // with its standard error.
+    let run = |command: &[&str], args: &[&str]| -> String {
         let out = bizo(home.path())
-            .args([
-                "rightsize",
-                "--prometheus",
-                &prom.url,
-                "--at",
-                &at,
-                "--strategy",
-                strategy.name(),
-                "-o",
-                "json",
-            ])
+            .args(command)
+            .args(["--prometheus", &prom.url, "--at", &at])
+            .args(args)
             .timeout(Duration::from_secs(300))
             .output()
             .expect("run");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&out.stderr));
-        let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+        assert!(out.status.success(), "{command:?} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let json = |command: &[&str], args: &[&str]| -> serde_json::Value {
+        serde_json::from_str(&run(command, args)).expect("json")
+    };
+    for strategy in Strategy::ALL {
+        let v = json(&["rightsize"], &["--strategy", strategy.name(), "-o", "json"]);
         assert_eq!(v["strategy"], strategy.name());
         let rows = v["containers"].as_array().expect("containers");
         let settings = Settings { allow_hpa: false, at_ms: END_MS };
@@ -339,14 +338,8 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
         "name: shop\nservices:\n  - {name: storefront, group: core, status: deployed, namespace: shop, workload: Deployment/sh-steady0, memory: {typical: 64Mi}, cpu: {typical: 10m}}\n",
     )
     .expect("profile");
-    let out = bizo(home.path())
-        .args(["rightsize", "--prometheus", &prom.url, "--at", &at, "-p"])
-        .arg(&profile)
-        .args(["-o", "json"])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let profile_arg = profile.display().to_string();
+    let v = json(&["rightsize"], &["-p", &profile_arg, "-o", "json"]);
     let named: Vec<(&str, &str)> = v["containers"]
         .as_array()
         .expect("rows")
@@ -364,27 +357,10 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
     };
     let (mem, peak, cpu) =
         (sum("memoryRequest", "bytes"), sum("memoryLimit", "bytes"), sum("cpuRequest", "millicores"));
-    let check = bizo(home.path())
-        .args(["check", "--profile-only", "--capacity", "8Gi", "--no-tiers", "-p"])
-        .arg(&profile)
-        .args([
-            "--prometheus",
-            &prom.url,
-            "--at",
-            &at,
-            "--window",
-            "14d",
-            "--step",
-            "5m",
-            "--rightsize",
-            "bizo",
-            "-o",
-            "json",
-        ])
-        .output()
-        .expect("run");
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
-    let c: serde_json::Value = serde_json::from_slice(&check.stdout).expect("json");
+    let c = json(
+        &["check", "--profile-only", "--capacity", "8Gi", "--no-tiers", "-p", &profile_arg],
+        &["--window", "14d", "--step", "5m", "--rightsize", "bizo", "-o", "json"],
+    );
     let svc = &c["services"][0];
     assert_eq!(svc["name"], "storefront");
     assert_eq!(svc["source"], "right-sized requests (--rightsize)", "{svc}");
@@ -396,25 +372,7 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
     let notes = c.to_string();
     assert!(notes.contains("planned with the requests bizo recommends from Prometheus at"), "{notes}");
     // profile generate --rightsize writes the right-sized figures into the profile.
-    let out = bizo(home.path())
-        .args([
-            "profile",
-            "generate",
-            "--prometheus",
-            &prom.url,
-            "--at",
-            &at,
-            "--window",
-            "14d",
-            "--step",
-            "5m",
-            "--rightsize",
-            "bizo",
-        ])
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let text = run(&["profile", "generate"], &["--window", "14d", "--step", "5m", "--rightsize", "bizo"]);
     assert!(text.contains("# planned with the requests bizo recommends"), "{text}");
     let y: serde_json::Value = serde_saphyr::from_str(&text).expect("yaml");
     let steady = y["services"]
@@ -427,40 +385,17 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
     assert_eq!(steady["memory"]["typical"], format!("{}Mi", mem >> 20), "{steady}");
     assert_eq!(steady["cpu"]["typical"], format!("{cpu}m"), "{steady}");
     let plan = |extra: &[&str]| -> serde_json::Value {
-        let out = bizo(home.path())
-            .args(["recommend", "-p"])
-            .arg(&profile)
-            .args(["--prometheus", &prom.url, "--at", &at, "--window", "14d", "-o", "json"])
-            .args(extra)
-            .output()
-            .expect("run");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice(&out.stdout).expect("json")
+        json(&["recommend", "-p", &profile_arg], &[&["--window", "14d", "-o", "json"][..], extra].concat())
     };
     let (before, after) = (plan(&[]), plan(&["--rightsize", "krr-simple"]));
     assert_eq!(before["demandSource"], "1 service(s): 1 from Prometheus history");
     assert_eq!(after["demandSource"], "1 service(s): 1 from right-sizing");
     // recommend sizes by the peak: the storefront's right-sized limit (KRR: limit = request).
     let krr_limit: u64 = {
-        let out = bizo(home.path())
-            .args([
-                "rightsize",
-                "--prometheus",
-                &prom.url,
-                "--at",
-                &at,
-                "--window",
-                "14d",
-                "--step",
-                "1m",
-                "--strategy",
-                "krr-simple",
-                "-o",
-                "json",
-            ])
-            .output()
-            .expect("run");
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let v = json(
+            &["rightsize"],
+            &["--window", "14d", "--step", "1m", "--strategy", "krr-simple", "-o", "json"],
+        );
         v["containers"]
             .as_array()
             .expect("rows")
@@ -472,26 +407,7 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
     assert_eq!(after["demandMemory"]["bytes"], krr_limit, "{}", after["demandMemory"]);
     assert_ne!(before["demandMemory"], after["demandMemory"]);
     // The backtest reads the same 14 days (7 + 7) and scores each strategy as the analysis does.
-    let out = bizo(home.path())
-        .args([
-            "rightsize",
-            "--prometheus",
-            &prom.url,
-            "--at",
-            &at,
-            "--backtest",
-            "--train",
-            "7d",
-            "--test",
-            "7d",
-            "-o",
-            "json",
-        ])
-        .timeout(Duration::from_secs(300))
-        .output()
-        .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let v = json(&["rightsize"], &["--backtest", "--train", "7d", "--test", "7d", "-o", "json"]);
     let rows = v["backtest"]["rows"].as_array().expect("backtest rows");
     assert_eq!(rows.len(), 3);
     for (row, s) in rows.iter().zip(Strategy::ALL) {
@@ -516,6 +432,7 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
             vec!["--explain", "--width", "100"],
             vec!["-o", "patch"],
         ] {
+            eprintln!("=== {args:?}\n{}", run(&["rightsize"], &args));
             let out = bizo(home.path())
                 .args(["rightsize", "--prometheus", &prom.url, "--at", &at])
                 .args(&args)
@@ -525,13 +442,7 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
         }
     }
     // The patch: a document per Deployment, containers by name, the cpu limit removed.
-    let out = bizo(home.path())
-        .args(["rightsize", "--prometheus", &prom.url, "--at", &at, "-o", "patch"])
-        .timeout(Duration::from_secs(300))
-        .output()
-        .expect("run");
-    let patch = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success());
+    let patch = run(&["rightsize"], &["-o", "patch"]);
     let docs = patch.matches("\nkind: Deployment\n").count();
     assert_eq!(docs, expected.len(), "{patch}");
     assert!(
