@@ -479,6 +479,20 @@ fn run_recommend(args: &RecommendArgs) -> Result<Exit> {
     }
     report.history = g.history.as_ref().map(|(_, h)| h.clone());
     report.notes = assessment_notes(&g, &a);
+    if let (Some(strategy), Some(_)) = (args.prometheus.rightsize, &g.rightsized) {
+        // The same plan without right-sizing, for the comparison.
+        let (plain, _) = assess::demand(
+            &g.loaded.profile,
+            assess::Gathered {
+                history: g.history.as_ref().map(|(p, h)| (p, h)),
+                recording: g.recording.as_ref(),
+                cluster: g.snapshot.as_ref(),
+                rightsized: None,
+            },
+        );
+        let (plain, _) = with_changes(plain, changes.as_ref())?;
+        report.notes.push(crate::report::rightsize::recommend_note(strategy, &recommend(&plain), &report));
+    }
     report.missing_inputs = g.missing.iter().cloned().chain(gap_texts(&g, g.snapshot.as_ref())).collect();
     let opts = render_options(&args.output);
     let text = render::recommend(&report, &origin, &g.catalog_origin, args.show_rejected, &opts);

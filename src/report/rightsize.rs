@@ -49,6 +49,39 @@ pub fn planning_note(
     )
 }
 
+/// The note of `recommend --rightsize`: the pick without and with right-sizing, and what it
+/// saves (or costs) a month.
+pub fn recommend_note(
+    strategy: Strategy,
+    without: &crate::report::plan::RecommendReport,
+    with: &crate::report::plan::RecommendReport,
+) -> String {
+    let pick = |r: &crate::report::plan::RecommendReport| {
+        r.pick.as_ref().map_or("nothing passes".to_string(), |p| format!("{} at {}", p.name, p.monthly))
+    };
+    let saving = match (
+        without.pick.as_ref().and_then(|p| p.monthly_cents),
+        with.pick.as_ref().and_then(|p| p.monthly_cents),
+    ) {
+        (Some(a), Some(b)) if a > b => {
+            format!(": {}.{:02} {} a month less", (a - b) / 100, (a - b) % 100, with.currency)
+        }
+        (Some(a), Some(b)) if b > a => {
+            format!(": {}.{:02} {} a month more", (b - a) / 100, (b - a) % 100, with.currency)
+        }
+        (Some(_), Some(_)) => ": the same price".to_string(),
+        _ => String::new(),
+    };
+    format!(
+        "right-sizing ({}): demand {} -> {}; without it {}, right-sized {}{saving}",
+        strategy.name(),
+        without.demand_memory.display(),
+        with.demand_memory.display(),
+        pick(without),
+        pick(with)
+    )
+}
+
 /// Resources as shown (`None`: not set).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -406,6 +406,31 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
     };
     assert_eq!(after["demandMemory"]["bytes"], krr_limit, "{}", after["demandMemory"]);
     assert_ne!(before["demandMemory"], after["demandMemory"]);
+    // ... and says what the pick would be without it, and the difference a month.
+    let note = after["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter_map(|n| n.as_str())
+        .find(|n| n.starts_with("right-sizing (krr-simple): demand "))
+        .unwrap_or_else(|| panic!("no right-sizing note: {}", after["notes"]))
+        .to_string();
+    let pick = |r: &serde_json::Value| {
+        format!(
+            "{} at {}",
+            r["pick"]["name"].as_str().expect("pick"),
+            r["pick"]["monthly"].as_str().expect("price")
+        )
+    };
+    assert!(note.contains(&format!("without it {}, right-sized {}", pick(&before), pick(&after))), "{note}");
+    assert!(
+        note.contains(&format!(
+            "{} -> {}",
+            before["demandMemory"]["display"].as_str().expect("d"),
+            after["demandMemory"]["display"].as_str().expect("d")
+        )),
+        "{note}"
+    );
     // The backtest reads the same 14 days (7 + 7) and scores each strategy as the analysis does.
     let v = json(&["rightsize"], &["--backtest", "--train", "7d", "--test", "7d", "-o", "json"]);
     let rows = v["backtest"]["rows"].as_array().expect("backtest rows");
