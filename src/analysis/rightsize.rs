@@ -894,6 +894,29 @@ mod tests {
 
     const MIN: i64 = 60_000;
 
+    /// A recommendation of these figures (no cpu limit), to score.
+    fn given(cpu: Option<Millicores>, memory: Option<Bytes>, limit: Option<Bytes>) -> Recommendation {
+        Recommendation {
+            strategy: Strategy::Bizo,
+            cpu_request: cpu,
+            cpu_limit: None,
+            memory_request: memory,
+            memory_limit: limit,
+            cpu_skip: None,
+            memory_skip: None,
+            basis: Basis::Bizo {
+                generation_pods: 1,
+                pod_days: 1,
+                memory_peak: None,
+                memory_trend: None,
+                oom_limit: None,
+                memory_by_usage: None,
+                memory_by_oom: None,
+                cpu_p95_micro: None,
+            },
+        }
+    }
+
     fn container(pods: Vec<PodSeries>) -> ContainerUsage {
         ContainerUsage { name: "app".into(), current: Resources::default(), pods }
     }
@@ -1077,25 +1100,7 @@ mod tests {
             oom_kills: vec![10],
         }]);
         c.current.memory_limit = Some(Bytes(100 * MIB));
-        let rec = |limit: u64| Recommendation {
-            strategy: Strategy::Bizo,
-            cpu_request: None,
-            cpu_limit: None,
-            memory_request: Some(Bytes(110 * MIB)),
-            memory_limit: Some(Bytes(limit)),
-            cpu_skip: None,
-            memory_skip: None,
-            basis: Basis::Bizo {
-                generation_pods: 1,
-                pod_days: 1,
-                memory_peak: None,
-                memory_trend: None,
-                oom_limit: None,
-                memory_by_usage: None,
-                memory_by_oom: None,
-                cpu_p95_micro: None,
-            },
-        };
+        let rec = |limit: u64| given(None, Some(Bytes(110 * MIB)), Some(Bytes(limit)));
         let at_limit = score(&[(&rec(100 * MIB), &c)]);
         assert_eq!((at_limit.under, at_limit.under_memory, at_limit.oom), (1, 1, 1));
         let above = score(&[(&rec(120 * MIB), &c)]);
@@ -1111,25 +1116,7 @@ mod tests {
             cpu: vec![(0, 50_000), (DAY_MS, 50_000)],
             oom_kills: vec![],
         }]);
-        let r = Recommendation {
-            strategy: Strategy::Bizo,
-            cpu_request: Some(Millicores(100)),
-            cpu_limit: None,
-            memory_request: Some(Bytes(200 * MIB)),
-            memory_limit: Some(Bytes(250 * MIB)),
-            cpu_skip: None,
-            memory_skip: None,
-            basis: Basis::Bizo {
-                generation_pods: 1,
-                pod_days: 2,
-                memory_peak: None,
-                memory_trend: None,
-                oom_limit: None,
-                memory_by_usage: None,
-                memory_by_oom: None,
-                cpu_p95_micro: None,
-            },
-        };
+        let r = given(Some(Millicores(100)), Some(Bytes(200 * MIB)), Some(Bytes(250 * MIB)));
         let s = score(&[(&r, &c)]);
         assert_eq!(
             (s.container_days, s.under, s.under_memory, s.under_cpu, s.oom, s.throttled),
