@@ -76,6 +76,9 @@ pub struct ContainerSeries {
     pub cpu: Vec<(i64, u64)>,
     /// OOM kill times.
     pub oom_kills: Vec<i64>,
+    /// (unix ms, basis points): the share of the step's CFS periods throttled (a container
+    /// with a cpu limit whose demand went above it runs at the limit).
+    pub throttled: Vec<(i64, u64)>,
 }
 
 /// One pod.
@@ -172,9 +175,38 @@ pub fn fleet(spec: &FleetSpec) -> Vec<Workload> {
             let namespace = NAMESPACES[i % NAMESPACES.len()].to_string();
             let name = format!("{}-{}{i}", &namespace[..2], scenario);
             let mut w_rng = Rng::new(rng.next_u64());
-            workload(&mut w_rng, namespace, name, scenario, &times)
+            throttle(workload(&mut w_rng, namespace, name, scenario, &times))
         })
         .collect()
+}
+
+/// Caps each container's cpu at its limit (the kernel's CFS quota: a demand above the limit
+/// runs at the limit) and records the share of the step's periods throttled as the share of
+/// the demand that did not run: `(demand - limit) / demand`.
+fn throttle(mut w: Workload) -> Workload {
+    for p in &mut w.pods {
+        for c in &mut p.containers {
+            let Some(limit) = w.containers.iter().find(|x| x.0 == c.container).and_then(|x| x.1.cpu_limit)
+            else {
+                continue;
+            };
+            let limit = limit * 1000;
+            c.throttled = c
+                .cpu
+                .iter_mut()
+                .map(|(t, v)| {
+                    let bp = if *v > limit {
+                        ((*v - limit) as f64 / *v as f64 * 10_000.0).round() as u64
+                    } else {
+                        0
+                    };
+                    *v = (*v).min(limit);
+                    (*t, bp)
+                })
+                .collect();
+        }
+    }
+    w
 }
 
 fn workload(
@@ -461,10 +493,12 @@ pub fn openmetrics(f: &[Workload]) -> BTreeMap<i64, String> {
                 let mut counter = 1e6f64;
                 let mut kills = 0u64;
                 let mut prev: Option<i64> = None;
+                let (mut periods, mut throttled) = (1e6f64, 1e6f64);
                 for (t, v) in &c.cpu {
                     // The rate over the interval ending at t, times its length.
-                    if let Some(p) = prev {
-                        counter += *v as f64 / 1e6 * (t - p) as f64 / 1000.0;
+                    let prev_gap = prev.map_or(0, |p| t - p);
+                    if prev.is_some() {
+                        counter += *v as f64 / 1e6 * prev_gap as f64 / 1000.0;
                     }
                     prev = Some(*t);
                     put(
@@ -474,6 +508,25 @@ pub fn openmetrics(f: &[Workload]) -> BTreeMap<i64, String> {
                     );
                     if c.oom_kills.contains(t) {
                         kills += 1;
+                    }
+                    // CFS periods of 100 ms: all of the step's, and the throttled share of them.
+                    if let Some(k) = c.throttled.iter().position(|x| x.0 == *t) {
+                        let gap = prev_gap;
+                        periods += gap as f64 / 100.0;
+                        throttled += gap as f64 / 100.0 * c.throttled[k].1 as f64 / 10_000.0;
+                        put(
+                            *t,
+                            "container_cpu_cfs_periods_total",
+                            format!("container_cpu_cfs_periods_total{{{l}}} {periods} {}\n", secs(*t)),
+                        );
+                        put(
+                            *t,
+                            "container_cpu_cfs_throttled_periods_total",
+                            format!(
+                                "container_cpu_cfs_throttled_periods_total{{{l}}} {throttled} {}\n",
+                                secs(*t)
+                            ),
+                        );
                     }
                     if !c.oom_kills.is_empty() {
                         put(
@@ -517,6 +570,8 @@ pub fn openmetrics(f: &[Workload]) -> BTreeMap<i64, String> {
         match fam {
             "container_cpu_usage_seconds_total" => ("container_cpu_usage_seconds", "counter"),
             "kube_pod_container_status_restarts_total" => ("kube_pod_container_status_restarts", "counter"),
+            "container_cpu_cfs_periods_total" => ("container_cpu_cfs_periods", "counter"),
+            "container_cpu_cfs_throttled_periods_total" => ("container_cpu_cfs_throttled_periods", "counter"),
             other => (other, "gauge"),
         }
     };

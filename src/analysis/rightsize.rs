@@ -635,6 +635,8 @@ pub struct Observed {
     pub cpu_peak: Option<Millicores>,
     /// OOM kills.
     pub oom_kills: u64,
+    /// The largest share of a step's CFS periods throttled (where the history has it).
+    pub cpu_throttled: Option<crate::model::ratio::Ratio>,
     /// Samples of both series.
     pub points: u64,
 }
@@ -653,6 +655,12 @@ pub fn observe(c: &ContainerUsage, at_ms: i64, step_ms: i64) -> Observed {
         cpu_p95: prom_quantile(&mut cpu, 0.95).map(|v| Millicores(ceil_u64(v / MICRO_PER_MILLI as f64))),
         cpu_peak: cpu.iter().copied().max().map(|v| Millicores(v.div_ceil(MICRO_PER_MILLI))),
         oom_kills: c.pods.iter().map(|p| p.oom_kills.len() as u64).sum(),
+        cpu_throttled: c
+            .pods
+            .iter()
+            .flat_map(|p| p.throttled.iter().map(|x| x.1))
+            .max()
+            .map(crate::model::ratio::Ratio),
         points: (mem.len() + cpu.len()) as u64,
     }
 }
@@ -941,12 +949,14 @@ mod tests {
             cpu: cpu(100),
             memory: vec![(0, 200 * MIB + 1)],
             oom_kills: vec![],
+            throttled: vec![],
         };
         let b = PodSeries {
             pod: "w-1-b".into(),
             cpu: cpu(50),
             memory: (0..200).map(|i| (i * MIN, 10 * MIB)).collect(),
             oom_kills: vec![],
+            throttled: vec![],
         };
         let r = krr_simple(&container(vec![a, b]), false);
         assert_eq!(r.cpu_request, Some(Millicores(96)));
@@ -964,6 +974,7 @@ mod tests {
             cpu: (0..100).map(|i| (i * MIN, 2_000)).collect(),
             memory: (0..99).map(|i| (i * MIN, MIB)).collect(),
             oom_kills: vec![],
+            throttled: vec![],
         };
         let r = krr_simple(&container(vec![low.clone()]), false);
         assert_eq!(r.cpu_request, Some(Millicores(10)), "2m raised to the 10m floor");
@@ -994,7 +1005,13 @@ mod tests {
         // Constant usage: every sample in one bucket; the percentile is its upper edge.
         let cpu: Vec<Point> = (0..2880).map(|i| (i * MIN, 100_000)).collect(); // 0.1 cores, 2 days
         let mem: Vec<Point> = (0..2880).map(|i| (i * MIN, 300 * MIB)).collect();
-        let c = container(vec![PodSeries { pod: "p".into(), cpu, memory: mem, oom_kills: vec![] }]);
+        let c = container(vec![PodSeries {
+            pod: "p".into(),
+            cpu,
+            memory: mem,
+            oom_kills: vec![],
+            throttled: vec![],
+        }]);
         let r = vpa(&c, 1);
         // 0.1 cores: bucket int(ln(0.1 x 0.05 / 0.01 + 1) / ln 1.05) = int(8.31) = 8, upper edge
         // 0.2 x (1.05^9 - 1) = 0.110266 cores -> 110m (truncated) x 1.15 = 126.5 -> 126m
@@ -1018,7 +1035,13 @@ mod tests {
     fn vpa_minimums_are_split_among_containers_and_oom_bumps_the_peak() {
         let cpu: Vec<Point> = (0..200).map(|i| (i * MIN, 1_000)).collect();
         let mem: Vec<Point> = (0..200).map(|i| (i * MIN, 50 * MIB)).collect();
-        let mut c = container(vec![PodSeries { pod: "p".into(), cpu, memory: mem, oom_kills: vec![] }]);
+        let mut c = container(vec![PodSeries {
+            pod: "p".into(),
+            cpu,
+            memory: mem,
+            oom_kills: vec![],
+            throttled: vec![],
+        }]);
         let r = vpa(&c, 2);
         assert_eq!(r.cpu_request, Some(Millicores(12)), "25m / 2 containers, truncated");
         assert_eq!(r.memory_request, Some(Bytes(125 * MIB)), "250Mi / 2");
@@ -1063,6 +1086,7 @@ mod tests {
             memory: (0..15).map(|d| (d * DAY_MS, 1 << 30)).collect(),
             cpu: vec![],
             oom_kills: vec![],
+            throttled: vec![],
         };
         let new = PodSeries {
             pod: "api-new-bbbbb".into(),
@@ -1073,6 +1097,7 @@ mod tests {
                 .collect(),
             cpu: (15..20).flat_map(|d| (0..100).map(move |i| (d * DAY_MS + i * MIN, 50_000))).collect(),
             oom_kills: vec![],
+            throttled: vec![],
         };
         let r = bizo(&container(vec![old, new]), false, at);
         let Basis::Bizo { generation_pods, memory_peak, memory_trend, .. } = &r.basis else {
@@ -1098,6 +1123,7 @@ mod tests {
             memory: vec![(0, 100 * MIB)],
             cpu: vec![],
             oom_kills: vec![10],
+            throttled: vec![],
         }]);
         c.current.memory_limit = Some(Bytes(100 * MIB));
         let rec = |limit: u64| given(None, Some(Bytes(110 * MIB)), Some(Bytes(limit)));
@@ -1115,6 +1141,7 @@ mod tests {
             memory: vec![(0, 100 * MIB), (DAY_MS, 300 * MIB)],
             cpu: vec![(0, 50_000), (DAY_MS, 50_000)],
             oom_kills: vec![],
+            throttled: vec![],
         }]);
         let r = given(Some(Millicores(100)), Some(Bytes(200 * MIB)), Some(Bytes(250 * MIB)));
         let s = score(&[(&r, &c)]);

@@ -29,6 +29,9 @@ pub struct PodSeries {
     pub cpu: Vec<Point>,
     /// Times of the OOM kills seen (unix ms), in order.
     pub oom_kills: Vec<i64>,
+    /// Share of the cpu's CFS periods throttled over the step ending then, basis points, in
+    /// time order (only where the history has it: a container with a cpu limit).
+    pub throttled: Vec<Point>,
 }
 
 impl PodSeries {
@@ -90,6 +93,7 @@ impl ContainerUsage {
                     memory: keep(&p.memory),
                     cpu: keep(&p.cpu),
                     oom_kills: p.oom_kills.iter().copied().filter(|t| *t >= from && *t < to).collect(),
+                    throttled: keep(&p.throttled),
                 })
                 .filter(|p| !p.memory.is_empty() || !p.cpu.is_empty())
                 .collect(),
@@ -140,14 +144,16 @@ mod tests {
                     memory: vec![(0, 1), (10, 2), (20, 3)],
                     cpu: vec![(10, 5)],
                     oom_kills: vec![15, 25],
+                    throttled: vec![(12, 500), (30, 100)],
                 },
-                PodSeries { pod: "b".into(), memory: vec![(30, 9)], cpu: vec![], oom_kills: vec![] },
+                PodSeries { pod: "b".into(), memory: vec![(30, 9)], ..PodSeries::default() },
             ],
         };
         let w = c.window(10, 21);
         assert_eq!(w.pods.len(), 1);
         assert_eq!(w.pods[0].memory, vec![(10, 2), (20, 3)]);
         assert_eq!(w.pods[0].oom_kills, vec![15]);
+        assert_eq!(w.pods[0].throttled, vec![(12, 500)]);
         assert_eq!(w.pods[0].span(), Some((10, 20)));
     }
 

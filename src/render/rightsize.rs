@@ -43,6 +43,7 @@ pub fn document(r: &RightsizeReport, opts: &RenderOptions) -> Document {
             Column::num("cpu request"),
             Column::num("cpu limit").optional(2),
             Column::num("cpu used").optional(1),
+            Column::num("throttled").optional(3),
             Column::num("memory request"),
             Column::num("memory limit"),
             Column::num("memory used").optional(1),
@@ -59,6 +60,7 @@ pub fn document(r: &RightsizeReport, opts: &RenderOptions) -> Document {
             change(show_cpu(c.current.cpu_request.as_ref()), show_cpu(c.recommended.cpu_request.as_ref())),
             change(show_cpu(c.current.cpu_limit.as_ref()), show_cpu(c.recommended.cpu_limit.as_ref())),
             Cell::new(format!("{}/{}", show_cpu(o.cpu_p95.as_ref()), show_cpu(o.cpu_peak.as_ref()))),
+            o.cpu_throttled.as_ref().map_or(Cell::new("-"), Cell::pct),
             change(
                 show_mem(c.current.memory_request.as_ref()),
                 show_mem(c.recommended.memory_request.as_ref()),

@@ -110,6 +110,8 @@ pub struct ObservedRow {
     pub cpu_peak: Option<CpuFig>,
     /// OOM kills.
     pub oom_kills: u64,
+    /// The largest share of a step's CFS periods throttled.
+    pub cpu_throttled: Option<PctFig>,
     /// Samples read.
     pub points: u64,
 }
@@ -504,6 +506,7 @@ fn row(
             cpu_p95: cpu(o.cpu_p95),
             cpu_peak: cpu(o.cpu_peak),
             oom_kills: o.oom_kills,
+            cpu_throttled: o.cpu_throttled.map(PctFig::from),
             points: o.points,
         },
         recommended: resources_row(&rec),

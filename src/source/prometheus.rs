@@ -878,6 +878,7 @@ mod fetch {
         Memory,
         Cpu,
         Oom,
+        Throttled,
     }
 
     async fn read_usage_with<C: Connect + Clone + Send + Sync + 'static>(
@@ -936,6 +937,7 @@ mod fetch {
                 jobs.push_back((RangeKind::Memory, q::memory_query(&m), c, 0));
                 jobs.push_back((RangeKind::Cpu, q::cpu_query(&m, &rate_window), c, 0));
                 jobs.push_back((RangeKind::Oom, q::oom_query(&m, &rate_window), c, 0));
+                jobs.push_back((RangeKind::Throttled, q::throttled_query(&m, &rate_window), c, 0));
             }
         }
         let mut raw = q::RawUsage { step_ms, ..q::RawUsage::default() };
@@ -963,6 +965,7 @@ mod fetch {
                         RangeKind::Memory => &mut raw.memory,
                         RangeKind::Cpu => &mut raw.cpu,
                         RangeKind::Oom => &mut raw.oom,
+                        RangeKind::Throttled => &mut raw.throttled,
                     };
                     slot.series.extend(m.series);
                     slot.warnings.extend(m.warnings);

@@ -16,6 +16,9 @@
 //!   `kube_pod_container_status_last_terminated_reason{reason="OOMKilled"}` is 1; a run of
 //!   consecutive points is one kill, at its first point (two kills within two steps count once).
 //!
+//! - CPU throttling: `rate(container_cpu_cfs_throttled_periods_total) / rate(container_cpu_cfs_periods_total)`
+//!   over the same window, in basis points (where the container has a cpu limit).
+//!
 //! Requests and limits are kube-state-metrics' `kube_pod_container_resource_{requests,limits}`
 //! (the last value over the window, per pod); a container's current setting is that of its
 //! pod seen last. Owners are `kube_pod_owner` resolved through `kube_replicaset_owner` (any
@@ -46,6 +49,16 @@ pub fn cpu_query(matchers: &str, rate_window: &str) -> String {
     format!(
         "max by (namespace, pod, container) (rate({}[{rate_window}]))",
         containers("container_cpu_usage_seconds_total", matchers)
+    )
+}
+
+/// The share of a container's CFS periods throttled over `rate_window` (containers with a cpu
+/// limit; a container whose periods did not advance is left out rather than NaN).
+pub fn throttled_query(matchers: &str, rate_window: &str) -> String {
+    format!(
+        "max by (namespace, pod, container) (rate({}[{rate_window}]) / (rate({}[{rate_window}]) > 0))",
+        containers("container_cpu_cfs_throttled_periods_total", matchers),
+        containers("container_cpu_cfs_periods_total", matchers)
     )
 }
 
@@ -94,6 +107,8 @@ pub struct RawUsage {
     pub cpu: Matrix,
     /// OOM kill points.
     pub oom: Matrix,
+    /// Throttled shares.
+    pub throttled: Matrix,
     /// Requests per container and resource.
     pub requests: LabelledVector,
     /// Limits per container and resource.
@@ -126,7 +141,7 @@ pub fn to_workloads(raw: RawUsage) -> (Vec<WorkloadUsage>, Vec<String>) {
     // (ns, pod, container) -> series
     let mut series: BTreeMap<(String, String, String), PodSeries> = BTreeMap::new();
     let mut warnings_of = Vec::new();
-    for (which, matrix) in [(0, raw.memory), (1, raw.cpu), (2, raw.oom)] {
+    for (which, matrix) in [(0, raw.memory), (1, raw.cpu), (2, raw.oom), (3, raw.throttled)] {
         warnings_of.extend(matrix.warnings);
         // Each series is converted and dropped in turn: the answers and the series are not
         // both held whole.
@@ -148,7 +163,11 @@ pub fn to_workloads(raw: RawUsage) -> (Vec<WorkloadUsage>, Vec<String>) {
                         Some(c) => entry.cpu.push((t, c)),
                         None => skipped += 1,
                     },
-                    _ => entry.oom_kills.push(t),
+                    2 => entry.oom_kills.push(t),
+                    _ => match x.is_finite().then(|| (x.clamp(0.0, 1.0) * 10_000.0).round() as u64) {
+                        Some(bp) => entry.throttled.push((t, bp)),
+                        None => skipped += 1,
+                    },
                 }
             }
         }
@@ -159,6 +178,8 @@ pub fn to_workloads(raw: RawUsage) -> (Vec<WorkloadUsage>, Vec<String>) {
         s.memory.dedup_by_key(|p| p.0);
         s.cpu.sort_unstable();
         s.cpu.dedup_by_key(|p| p.0);
+        s.throttled.sort_unstable();
+        s.throttled.dedup_by_key(|p| p.0);
         s.oom_kills.sort_unstable();
         s.oom_kills.dedup();
         // A run of points one step apart is one kill, at its first point.
@@ -319,6 +340,10 @@ mod tests {
             limits: LabelledVector::default(),
             owners: BTreeMap::new(),
             step_ms: 1_000,
+            throttled: Matrix {
+                series: vec![(c("api-5c6d7f8b9d-k4m2p", "app"), vec![(3_000, 0.25), (4_000, 1.5)])],
+                warnings: vec![],
+            },
             hpas: LabelledVector {
                 items: vec![(
                     labels(&[
@@ -348,6 +373,7 @@ mod tests {
             "a run of points one step apart is one kill"
         );
         assert_eq!(app.pods[0].cpu, vec![(3_000, 12_346)]);
+        assert_eq!(app.pods[0].throttled, vec![(3_000, 2_500), (4_000, 10_000)], "basis points, at most all");
         assert!(warnings.iter().any(|x| x.starts_with("2 value(s)")), "{warnings:?}");
         assert!(warnings.iter().any(|x| x.contains("named from the pod name")), "{warnings:?}");
     }

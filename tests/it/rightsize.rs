@@ -42,6 +42,7 @@ pub fn to_model(f: &[Workload]) -> Vec<WorkloadUsage> {
                                 memory: c.memory.clone(),
                                 cpu: c.cpu.clone(),
                                 oom_kills: c.oom_kills.clone(),
+                                throttled: c.throttled.clone(),
                             })
                         })
                         .collect(),
@@ -96,14 +97,14 @@ fn row(s: &Score) -> (u64, u64, u64, u64, u64, u64, u64, u64) {
 /// The targets of issue 14 on the generated fleet, and the three strategies' figures exactly
 /// (the generator is seeded, the strategies deterministic): bizo is under-provisioned on 0.60%
 /// of the container-days (KRR 19.82%, VPA 9.14%) with a median memory slack of 9.86% (KRR
-/// 35.27%, VPA 18.19%). Its median cpu slack (16.89%) is above VPA's (13.05%) and KRR's
+/// 35.27%, VPA 18.19%). Its median cpu slack (16.88%) is above VPA's (13.05%) and KRR's
 /// (4.94%), which buy theirs with cpu under-provisioned on 9-20% of the days.
 #[test]
 fn backtest_on_the_generated_fleet() {
     let model = to_model(&fleet(&spec()));
     assert_eq!(model.len(), 210);
     let [bizo, krr, vpa] = Strategy::ALL.map(|s| folds(s, &model));
-    assert_eq!(row(&bizo), (13_853, 83, 52, 55, 1, 0, 986, 1_689));
+    assert_eq!(row(&bizo), (13_853, 83, 52, 55, 1, 0, 986, 1_688));
     assert_eq!(row(&krr), (13_853, 2_746, 33, 2_740, 33, 0, 3_527, 494));
     assert_eq!(row(&vpa), (13_853, 1_266, 76, 1_244, 1, 712, 1_819, 1_305));
     // Targets: under-provisioned <= 1% of container-days, median slack <= 25% (both resources).
@@ -201,7 +202,8 @@ fn backfill_fleet(dir: &Path, f: &[Workload]) -> PathBuf {
 /// What Prometheus answers for the generated series over `[at - 14d, at]` at 5 minutes, by
 /// its own rules: the working set at each point (Prometheus 2's closed lookback also repeats
 /// a pod's last sample at the next point), the cpu rate from the counter's two samples in
-/// each 7m30s window (none at a pod's first sample), pods in name order.
+/// each 7m30s window (none at a pod's first sample), the throttled share likewise, pods in name
+/// order.
 fn as_prometheus_answers(model: &[WorkloadUsage], at: i64) -> Vec<WorkloadUsage> {
     let from = at - 14 * DAY_MS;
     let closed = prometheus_major() < 3;
@@ -229,7 +231,14 @@ fn as_prometheus_answers(model: &[WorkloadUsage], at: i64) -> Vec<WorkloadUsage>
                                 p.cpu.iter().skip(1).copied().filter(|x| x.0 >= from && x.0 <= at).collect();
                             let oom_kills =
                                 p.oom_kills.iter().copied().filter(|t| *t >= from && *t <= at).collect();
-                            PodSeries { pod: p.pod.clone(), memory, cpu, oom_kills }
+                            let throttled = p
+                                .throttled
+                                .iter()
+                                .skip(1)
+                                .copied()
+                                .filter(|x| x.0 >= from && x.0 <= at)
+                                .collect();
+                            PodSeries { pod: p.pod.clone(), memory, cpu, oom_kills, throttled }
                         })
                         .filter(|p| !p.memory.is_empty() || !p.cpu.is_empty())
                         .collect();
@@ -312,6 +321,8 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
                 if r.memory_request.is_some() {
                     assert_eq!(json_fig(rec, "memoryLimit"), r.memory_limit.map(|b| b.0), "{ctx}");
                 }
+                let throttled = c.pods.iter().flat_map(|p| p.throttled.iter().map(|x| x.1)).max();
+                assert_eq!(row["observed"]["cpuThrottled"]["basisPoints"].as_u64(), throttled, "{ctx}");
                 assert_eq!(
                     row["observed"]["oomKills"],
                     c.pods.iter().map(|p| p.oom_kills.len()).sum::<usize>(),
