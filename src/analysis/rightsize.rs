@@ -817,13 +817,25 @@ fn median(v: &mut [u64]) -> u64 {
 /// The figures one container is held to in a backtest: the recommendation, or where it has
 /// none for a resource, the current setting (what would have stayed).
 fn effective(r: &Recommendation, c: &ContainerUsage) -> (Option<u64>, Option<u64>, Option<u64>, Option<u64>) {
+    let a = applied(r, c);
+    (
+        a.cpu_request.map(|m| m.0 * MICRO_PER_MILLI),
+        a.cpu_limit.map(|m| m.0 * MICRO_PER_MILLI),
+        a.memory_request.map(|b| b.0),
+        a.memory_limit.map(|b| b.0),
+    )
+}
+
+/// A container's resources once the recommendation is applied: each resource the strategy
+/// gives a request for takes its request and limit, the others keep the current ones.
+pub fn applied(r: &Recommendation, c: &ContainerUsage) -> crate::model::usage::Resources {
     let cur = c.current;
-    let cpu_req = r.cpu_request.or(cur.cpu_request).map(|m| m.0 * MICRO_PER_MILLI);
-    let cpu_lim =
-        if r.cpu_request.is_some() { r.cpu_limit } else { cur.cpu_limit }.map(|m| m.0 * MICRO_PER_MILLI);
-    let mem_req = r.memory_request.or(cur.memory_request).map(|b| b.0);
-    let mem_lim = if r.memory_request.is_some() { r.memory_limit } else { cur.memory_limit }.map(|b| b.0);
-    (cpu_req, cpu_lim, mem_req, mem_lim)
+    crate::model::usage::Resources {
+        cpu_request: r.cpu_request.or(cur.cpu_request),
+        cpu_limit: if r.cpu_request.is_some() { r.cpu_limit } else { cur.cpu_limit },
+        memory_request: r.memory_request.or(cur.memory_request),
+        memory_limit: if r.memory_request.is_some() { r.memory_limit } else { cur.memory_limit },
+    }
 }
 
 /// Scores recommendations (one per container of `test`, same order) on the test window's data.

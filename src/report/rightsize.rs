@@ -478,12 +478,7 @@ fn row(
     service: Option<String>,
 ) -> ContainerRow {
     let cur = c.current;
-    let rec = crate::model::usage::Resources {
-        cpu_request: r.cpu_request.or(cur.cpu_request),
-        cpu_limit: if r.cpu_request.is_some() { r.cpu_limit } else { cur.cpu_limit },
-        memory_request: r.memory_request.or(cur.memory_request),
-        memory_limit: if r.memory_request.is_some() { r.memory_limit } else { cur.memory_limit },
-    };
+    let rec = crate::analysis::rightsize::applied(r, c);
     let mut skipped = Vec::new();
     if let Some(s) = &r.cpu_skip {
         skipped.push(skip_text("cpu", s));
