@@ -632,8 +632,38 @@ fn run_rightsize(args: &crate::cli::RightsizeArgs) -> Result<Exit> {
         ..crate::source::prometheus::Options::new(&args.prometheus, at_ms)
     };
     let ep = crate::source::prometheus::endpoint_for(&opts)?;
-    let (raw, stats) = crate::source::prometheus::read_usage(&opts)?;
+    if args.cluster.context.len() > 1 || args.cluster.all_contexts {
+        return Err(InputError::Usage(
+            "rightsize counts the nodes of one cluster; use --context once".to_string(),
+        )
+        .into());
+    }
+    // The cluster (its pods matched to the profile's services, or all unmatched, by workload,
+    // without one) is read beside the history.
+    let cluster_profile = loaded.as_ref().map(|l| l.profile.clone()).unwrap_or_default();
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
+    let (mut cluster_notes, mut missing) = (Vec::new(), Vec::new());
+    let (cluster, usage) = runtime.block_on(async {
+        let history = tokio::task::spawn_blocking(move || crate::source::prometheus::read_usage(&opts));
+        let cluster = async {
+            if args.profile_only || args.cluster.no_cluster {
+                return Ok(None);
+            }
+            gather::read_cluster(&args.cluster, &cluster_profile, &mut cluster_notes, &mut missing).await
+        };
+        tokio::join!(cluster, history)
+    });
+    let (raw, stats) = usage.context("reading the history")??;
+    let snapshot = cluster?;
     let (workloads, mut warnings) = crate::source::usage::to_workloads(raw);
+    warnings.extend(
+        cluster_notes
+            .iter()
+            .chain(&missing)
+            .map(|n| n.trim_end_matches("; planning from this host").to_string()),
+    );
+    warnings.dedup();
     if workloads.is_empty() {
         warnings.push(format!(
             "no container series in the window: does Prometheus scrape cAdvisor (container_memory_working_set_bytes) for {} ending {}?",
@@ -645,9 +675,12 @@ fn run_rightsize(args: &crate::cli::RightsizeArgs) -> Result<Exit> {
     let mut recs = Vec::new();
     let mut observed = Vec::new();
     let mut services = Vec::new();
+    let mut running = Vec::new();
     for w in &workloads {
         recs.extend(rightsize::recommend(args.strategy, w, &settings));
-        observed.extend(w.containers.iter().map(|c| rightsize::observe(c, at_ms, step_ms)));
+        let seen: Vec<_> = w.containers.iter().map(|c| rightsize::observe(c, at_ms, step_ms)).collect();
+        running.push(seen.iter().map(|o| o.running).max().unwrap_or(0));
+        observed.extend(seen);
         let pod = w.containers.iter().flat_map(|c| c.pods.first()).next().map(|p| p.pod.clone());
         services.push(loaded.as_ref().zip(pod).and_then(|(l, pod)| {
             history::match_pod(&l.profile, &w.namespace, &pod).map(|i| l.profile.services[i].name.clone())
@@ -684,6 +717,14 @@ fn run_rightsize(args: &crate::cli::RightsizeArgs) -> Result<Exit> {
             .collect();
         report = report.with_backtest(&args.train, &args.test, format_rfc3339(at_ms - test_ms), &scores);
     }
+    report = report.with_changes(what_it_changes(
+        args,
+        loaded.as_ref(),
+        snapshot.as_ref(),
+        &workloads,
+        &recs,
+        &running,
+    )?);
     use crate::render::Format;
     let format = match args.output {
         RightsizeFormat::Table | RightsizeFormat::Patch => Format::Table,
@@ -703,6 +744,67 @@ fn run_rightsize(args: &crate::cli::RightsizeArgs) -> Result<Exit> {
     let text = render::rightsize(&report, origin, args.output == RightsizeFormat::Patch, &opts);
     write_stdout(&text)?;
     Ok(Exit::Ok)
+}
+
+/// What right-sizing changes: the plan (`recommend`'s pick) before and after, of the profile
+/// or, without one, of the workloads read at their requests; and, with a cluster read, the
+/// nodes its pods need now and right-sized.
+fn what_it_changes(
+    args: &crate::cli::RightsizeArgs,
+    loaded: Option<&files::LoadedProfile>,
+    snapshot: Option<&crate::model::inventory::ClusterSnapshot>,
+    workloads: &[crate::model::usage::WorkloadUsage],
+    recs: &[crate::analysis::rightsize::Recommendation],
+    running: &[u64],
+) -> Result<crate::report::rightsize::Changes> {
+    use crate::analysis::consolidation;
+    let requests = consolidation::pod_requests(workloads, recs);
+    let (profile, basis) = match loaded {
+        Some(l) => (l.profile.clone(), crate::report::rightsize::PlanBasis::Profile(l.profile.name.clone())),
+        None => (
+            consolidation::workloads_profile(workloads, &requests, running),
+            crate::report::rightsize::PlanBasis::Workloads,
+        ),
+    };
+    let sized = crate::analysis::rightsize::per_service(&profile, workloads, recs);
+    let (catalog, _) = files::load_catalog(args.tiers.as_deref())?;
+    // The profile's services were matched to the cluster's pods; the workloads' profile was not.
+    let live = loaded.and(snapshot);
+    let demand = |rs: Option<&[crate::analysis::rightsize::RightSized]>| {
+        assess::demand(
+            &profile,
+            assess::Gathered { history: None, recording: None, cluster: live, rightsized: rs },
+        )
+        .0
+    };
+    let (before, after) = (demand(None), demand(Some(&sized)));
+    let system = profile.system.overridden_by(&SystemSpec::default());
+    let learned = snapshot.map(|s| node::learn(s, &system.system_namespaces())).filter(|l| !l.is_empty());
+    let models = Models::resolve(&catalog, &profile.system, &SystemSpec::default(), learned.as_ref());
+    let currency = args.currency.trim().to_ascii_uppercase();
+    let rates = rates_for(&catalog, &[], &currency)?;
+    let budget = budget_cents(&args.budget, &currency, &rates)?;
+    let pick = |d: &Demand| {
+        let req = Requirements {
+            budget_cents: budget,
+            ha: false,
+            min_headroom: default_headroom(d),
+            provider: None,
+            clients: None,
+            min_confidence: crate::cli::ConfidenceArg::ThirdParty.into(),
+        };
+        let planner = Planner::new(d, &models, 0);
+        RecommendReport::new(&plan::recommend(&planner, &catalog, &rates, &currency, &req), demand_source(d))
+    };
+    let nodes = snapshot.map(|s| {
+        (s.context.clone(), consolidation::nodes_needed(s, &cluster_profile_of(loaded), &sized, &requests))
+    });
+    Ok(crate::report::rightsize::Changes::new(basis, &pick(&before), &pick(&after), sized.len(), nodes))
+}
+
+/// The profile the cluster's pods were matched to (`-p`'s, else none: every pod unmatched).
+fn cluster_profile_of(loaded: Option<&files::LoadedProfile>) -> crate::model::profile::Profile {
+    loaded.map(|l| l.profile.clone()).unwrap_or_default()
 }
 
 fn run_generate(args: &GenerateArgs) -> Result<Exit> {

@@ -236,6 +236,28 @@ pub struct RightsizeArgs {
     #[arg(help_heading = "Right-sizing", long)]
     pub allow_hpa: bool,
 
+    /// Read no cluster: the plan before and after comes from the profile (or the workloads
+    /// read) alone, and no node of a cluster is counted.
+    #[arg(help_heading = "Profile", long)]
+    pub profile_only: bool,
+
+    /// Tier catalog YAML instead of the embedded one (for the plan before and after).
+    #[arg(help_heading = "Catalog", long, value_name = "FILE")]
+    pub tiers: Option<PathBuf>,
+
+    /// Currency of the prices shown (USD, EUR, or any with a rate).
+    #[arg(help_heading = "Catalog", long, value_name = "CODE", default_value = "USD")]
+    pub currency: String,
+
+    /// Monthly budget of the plan before and after, in --currency.
+    #[arg(help_heading = "Catalog", long, value_name = "AMOUNT", value_parser = parse_budget)]
+    pub budget: Option<String>,
+
+    /// Cluster options: with a cluster read, the nodes its pods need are counted with today's
+    /// and with the right-sized requests.
+    #[command(flatten, next_help_heading = "Cluster")]
+    pub cluster: ClusterArgs,
+
     /// Score every strategy: recommend from --train, score on the --test window after it
     /// (ending at --at); the read covers both.
     #[arg(help_heading = "Right-sizing", long)]

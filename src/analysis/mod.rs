@@ -9,6 +9,7 @@
 pub mod assess;
 pub mod check;
 pub mod cluster;
+pub mod consolidation;
 pub mod demand;
 pub mod forecast;
 pub mod history;

@@ -139,7 +139,28 @@ pub fn document(r: &RightsizeReport, opts: &RenderOptions) -> Document {
         signed_millicores(tot.cpu_change_millicores)
     ));
     let tone = if tot.memory_change.bytes <= 0 { Tone::Good } else { Tone::Warn };
-    sections.push(Section::new("totals", "What it changes", vec![Block::Para(answer)]).answer(tone));
+    let mut blocks = vec![Block::Para(answer)];
+    if let Some(c) = &r.changes {
+        let p = &c.plan;
+        let mut lines = vec![Line::plain(format!("Plan ({}): {}", p.basis, p.summary))];
+        if let Some(k) = &c.cluster {
+            lines.push(Line::plain(format!("Cluster: {}", k.summary)));
+        }
+        if opts.explain {
+            lines.push(Line::plain(format!(
+                "plan: recommend's pick for a demand of {} ({}) and, right-sized, {} ({}); default headroom, no HA",
+                p.demand_memory_before.display(),
+                p.demand_source_before,
+                p.demand_memory_after.display(),
+                p.demand_source_after
+            )));
+            if let Some(k) = &c.cluster {
+                lines.extend(k.explain.iter().map(|e| Line::plain(format!("cluster: {e}"))));
+            }
+        }
+        blocks.push(Block::Lines(lines));
+    }
+    sections.push(Section::new("totals", "What it changes", blocks).answer(tone));
     Document {
         title: format!("bizo-plan rightsize: {}", r.strategy),
         heading: Text::new().t("bizo-plan rightsize: ").strong(r.strategy),

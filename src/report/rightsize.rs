@@ -246,10 +246,267 @@ pub struct RightsizeReport {
     pub totals: TotalsRow,
     /// With `--backtest`.
     pub backtest: Option<BacktestReport>,
+    /// What it changes: the plan before and after, the cluster's nodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Changes>,
     /// What could not be read or was skipped.
     pub warnings: Vec<String>,
     /// The read.
     pub read: ReadSummary,
+}
+
+/// What the plan is of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanBasis {
+    /// `-p`'s profile (its name).
+    Profile(String),
+    /// The workloads read, a service each at its current requests.
+    Workloads,
+}
+
+/// One plan's pick.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PickRow {
+    /// Tier or plan.
+    pub name: String,
+    /// Nodes.
+    pub nodes: usize,
+    /// Monthly price, as shown.
+    pub monthly: String,
+    /// Monthly price in cents of the currency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monthly_cents: Option<u64>,
+}
+
+/// The plan (`recommend`'s pick) with today's figures and right-sized.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanChange {
+    /// What is planned, in words.
+    pub basis: String,
+    /// Services planned with right-sized figures.
+    pub services_sized: usize,
+    /// Where the demand comes from, before and after.
+    pub demand_source_before: String,
+    /// Same, right-sized.
+    pub demand_source_after: String,
+    /// Memory demanded before.
+    pub demand_memory_before: MemFig,
+    /// Memory demanded right-sized.
+    pub demand_memory_after: MemFig,
+    /// The pick before (none: nothing passes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<PickRow>,
+    /// The pick right-sized.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<PickRow>,
+    /// After minus before, in cents a month, when both have a price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monthly_change_cents: Option<i64>,
+    /// The currency.
+    pub currency: String,
+    /// The answer in one sentence.
+    pub summary: String,
+}
+
+/// The cluster's nodes with today's and with the right-sized requests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterChange {
+    /// kubeconfig context.
+    pub context: String,
+    /// Nodes that take workloads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<u32>,
+    /// Nodes needed now (none: the pods do not fit on them all, or not computed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needed_before: Option<u32>,
+    /// Nodes needed right-sized.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needed_after: Option<u32>,
+    /// Nodes right-sizing could free.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub freed: Option<u32>,
+    /// The answer in one sentence.
+    pub summary: String,
+    /// How it was computed.
+    pub explain: Vec<String>,
+}
+
+/// What right-sizing changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Changes {
+    /// The plan before and after.
+    pub plan: PlanChange,
+    /// The cluster read, when one was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterChange>,
+}
+
+fn pick_row(r: &crate::report::plan::RecommendReport) -> Option<PickRow> {
+    r.pick.as_ref().map(|p| PickRow {
+        name: p.name.clone(),
+        nodes: p.nodes,
+        monthly: p.monthly.clone(),
+        monthly_cents: p.monthly_cents,
+    })
+}
+
+fn cents(v: u64, currency: &str) -> String {
+    format!("{}.{:02} {currency}", v / 100, v % 100)
+}
+
+fn nodes_text(n: usize) -> String {
+    if n == 1 { "1 node".to_string() } else { format!("{n} nodes") }
+}
+
+impl Changes {
+    /// The plan's picks before (`without`) and after (`with`) right-sizing; `sized`: services
+    /// planned right-sized; `nodes`: the cluster read (its context) and its nodes needed.
+    pub fn new(
+        basis: PlanBasis,
+        without: &crate::report::plan::RecommendReport,
+        with: &crate::report::plan::RecommendReport,
+        sized: usize,
+        nodes: Option<(
+            String,
+            Result<crate::analysis::consolidation::NodesNeeded, crate::analysis::consolidation::NotComputed>,
+        )>,
+    ) -> Changes {
+        let (before, after) = (pick_row(without), pick_row(with));
+        let change = match (
+            before.as_ref().and_then(|p| p.monthly_cents),
+            after.as_ref().and_then(|p| p.monthly_cents),
+        ) {
+            (Some(a), Some(b)) => Some(clamp_i64(i128::from(b) - i128::from(a))),
+            _ => None,
+        };
+        let cur = &with.currency;
+        let at = |p: &PickRow| format!("{} ({}) at {}", p.name, nodes_text(p.nodes), p.monthly);
+        let summary = match (&before, &after, change) {
+            _ if sized == 0 => {
+                "no service was right-sized (no workload matched one): the plan does not change".to_string()
+            }
+            (Some(b), Some(a), Some(d)) if d < 0 => format!(
+                "right-size first and the stack fits on {}: {} a month less than {}",
+                at(a),
+                cents(d.unsigned_abs(), cur),
+                at(b)
+            ),
+            (Some(b), Some(a), Some(d)) if d > 0 => format!(
+                "right-sized, the stack needs {}: {} a month more than {} (the recommendations raise requests)",
+                at(a),
+                cents(d.unsigned_abs(), cur),
+                at(b)
+            ),
+            (Some(b), Some(a), _) if a == b => {
+                format!("the pick stays {}: right-sizing does not change what to buy", at(a))
+            }
+            (Some(b), Some(a), _) => format!("the pick changes from {} to {}", at(b), at(a)),
+            (None, Some(a), _) => format!(
+                "right-size first and the stack fits on {}; with today's figures nothing passes",
+                at(a)
+            ),
+            (Some(b), None, _) => format!("right-sized, nothing passes (today: {})", at(b)),
+            (None, None, _) => "nothing passes, right-sized or not".to_string(),
+        };
+        let plan = PlanChange {
+            basis: match &basis {
+                PlanBasis::Profile(name) => format!("profile {name}"),
+                PlanBasis::Workloads => "the workloads read, a service each with its running pods at their current requests (no -p)".to_string(),
+            },
+            services_sized: sized,
+            demand_source_before: without.demand_source.clone(),
+            demand_source_after: with.demand_source.clone(),
+            demand_memory_before: without.demand_memory.clone(),
+            demand_memory_after: with.demand_memory.clone(),
+            before,
+            after,
+            monthly_change_cents: change,
+            currency: cur.clone(),
+            summary,
+        };
+        Changes { plan, cluster: nodes.map(|(context, n)| cluster_change(context, n)) }
+    }
+}
+
+fn cluster_change(
+    context: String,
+    n: Result<crate::analysis::consolidation::NodesNeeded, crate::analysis::consolidation::NotComputed>,
+) -> ClusterChange {
+    use crate::analysis::consolidation::{MAX_PODS, NotComputed};
+    let n = match n {
+        Ok(n) => n,
+        Err(why) => {
+            let summary = match why {
+                NotComputed::NotRead => {
+                    "the nodes needed were not counted: the node or pod list was not read".to_string()
+                }
+                NotComputed::TooManyPods(p) => {
+                    format!("the nodes needed were not counted: {p} pods, more than the {MAX_PODS} simulated")
+                }
+                NotComputed::NoWorkloadNode => {
+                    "the nodes needed were not counted: no node takes workloads".to_string()
+                }
+            };
+            return ClusterChange {
+                context,
+                nodes: None,
+                needed_before: None,
+                needed_after: None,
+                freed: None,
+                summary,
+                explain: Vec::new(),
+            };
+        }
+    };
+    let need = |k: Option<u32>| k.map_or("more than all of them".to_string(), |k| k.to_string());
+    let summary = match (n.before, n.after, n.freed()) {
+        (_, Some(_), Some(f)) if f > 0 => format!(
+            "on {context}: {} pod(s) need {} of the {} node(s) now and {} right-sized: {f} node(s) could be freed",
+            n.pods,
+            need(n.before),
+            n.nodes,
+            need(n.after)
+        ),
+        _ => format!(
+            "on {context}: {} pod(s) need {} of the {} node(s) now and {} right-sized: no node is freed",
+            n.pods,
+            need(n.before),
+            n.nodes,
+            need(n.after)
+        ),
+    };
+    let explain = vec![
+        format!(
+            "placed by their requests on the {} node(s) that take workloads ({} NotReady, cordoned or tainted left out), largest first, the fewest that hold every pod (as cluster-autoscaler's scale-down simulation)",
+            n.nodes, n.excluded
+        ),
+        format!(
+            "requests placed: memory {} -> {}, cpu {} -> {}; {} of the {} pod(s) right-sized",
+            n.requests_before.mem.human(),
+            n.requests_after.mem.human(),
+            n.requests_before.cpu.human(),
+            n.requests_after.cpu.human(),
+            n.resized,
+            n.pods
+        ),
+        format!(
+            "{} DaemonSet pod(s) stay on every node (their requests taken from each); pods outside the scope stay on their node",
+            n.daemon_pods
+        ),
+    ];
+    ClusterChange {
+        context,
+        nodes: Some(n.nodes),
+        needed_before: n.before,
+        needed_after: n.after,
+        freed: n.freed(),
+        summary,
+        explain,
+    }
 }
 
 fn cpu(m: Option<Millicores>) -> Option<CpuFig> {
@@ -431,9 +688,16 @@ impl RightsizeReport {
                 cpu_change_millicores: clamp_i64(t.cpu_after as i128 - t.cpu_before as i128),
             },
             backtest: None,
+            changes: None,
             warnings: i.warnings,
             read: i.read,
         }
+    }
+
+    /// Adds what it changes.
+    pub fn with_changes(mut self, c: Changes) -> Self {
+        self.changes = Some(c);
+        self
     }
 
     /// Adds the backtest section.

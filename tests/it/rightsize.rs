@@ -358,6 +358,91 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
         .filter_map(|r| Some((r["workload"].as_str()?, r["service"].as_str()?)))
         .collect();
     assert_eq!(named, [("Deployment/sh-steady0", "storefront")]);
+    // What it changes, with a cluster: the storefront's 3 pods request 3 GiB each on three
+    // nodes of 4 GiB that also run a DaemonSet pod of 256 MiB: one pod per node now (3 + 3 GiB
+    // do not fit in 3840 MiB). Right-sized (tens of MiB each) they fit on one: two freed.
+    let scenario = "nodes:\n".to_string()
+        + &(1..=3)
+            .map(|i| format!("  - {{name: n{i}, capacity: {{cpu: \"4\", memory: 4Gi, pods: \"110\"}}}}\n"))
+            .collect::<String>()
+        + "pods:\n"
+        + &(1..=3)
+            .map(|i| {
+                format!(
+                    "  - {{namespace: shop, name: sh-steady0-5d8f7c9b4-p{i}, nodeName: n{i}, ownerReferences: [{{kind: ReplicaSet, name: sh-steady0-5d8f7c9b4}}], containers: [{{name: app, resources: {{requests: {{cpu: 500m, memory: 3Gi}}}}}}]}}\n  - {{namespace: kube-system, name: proxy-{i}, nodeName: n{i}, ownerReferences: [{{kind: DaemonSet, name: proxy}}], containers: [{{name: proxy, resources: {{requests: {{cpu: 100m, memory: 256Mi}}}}}}]}}\n"
+                )
+            })
+            .collect::<String>();
+    let sim = bizo_sim::Sim::start(bizo_sim::SimConfig::scenario(
+        bizo_sim::Scenario::from_yaml_str(&scenario).expect("scenario"),
+    ))
+    .expect("start the simulator");
+    let kubeconfig = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&kubeconfig, None).expect("kubeconfig");
+    let kc = kubeconfig.display().to_string();
+    for with_profile in [true, false] {
+        let mut args = vec!["--kubeconfig", &kc, "-o", "json"];
+        if with_profile {
+            args.extend(["-p", &profile_arg]);
+        }
+        let c = json(&["rightsize"], &args);
+        let k = &c["changes"]["cluster"];
+        assert_eq!(k["nodes"], 3, "{k}");
+        assert_eq!(
+            (&k["neededBefore"], &k["neededAfter"], &k["freed"]),
+            (&3.into(), &1.into(), &2.into()),
+            "{k}"
+        );
+        assert_eq!(
+            k["summary"],
+            format!(
+                "on {}: 3 pod(s) need 3 of the 3 node(s) now and 1 right-sized: 2 node(s) could be freed",
+                "sim"
+            ),
+            "{k}"
+        );
+        let explain = k["explain"].to_string();
+        assert!(explain.contains("3 DaemonSet pod(s) stay on every node"), "{explain}");
+        assert!(explain.contains("3 of the 3 pod(s) right-sized"), "{explain}");
+        // Right-sized: the storefront's recommended requests (Σ of its containers) per pod.
+        let per_pod: u64 = v["containers"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .filter(|r| r["workload"] == "Deployment/sh-steady0")
+            .map(|r| r["recommended"]["memoryRequest"]["bytes"].as_u64().expect("figure"))
+            .sum();
+        let after = bizo_plan::model::quantity::Bytes(3 * per_pod).human();
+        assert!(explain.contains(&format!("memory 9Gi -> {after}")), "{explain}");
+    }
+    // --profile-only reads no cluster: no node counted.
+    let c = json(&["rightsize"], &["--kubeconfig", &kc, "--profile-only", "-p", &profile_arg, "-o", "json"]);
+    assert!(c["changes"]["cluster"].is_null(), "{}", c["changes"]);
+    // The plan before and after is recommend's pick on the profile and, right-sized, the same
+    // as recommend --rightsize's.
+    let changes = &v["changes"]["plan"];
+    assert_eq!(changes["basis"], "profile shop");
+    assert_eq!(changes["servicesSized"], 1);
+    // (recommend without --prometheus: the profile's figures as they stand.)
+    let out = bizo(home.path())
+        .args(["recommend", "-p", &profile_arg, "--no-cluster", "-o", "json"])
+        .output()
+        .expect("recommend");
+    let plain: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let sized = json(
+        &["recommend", "-p", &profile_arg, "--no-cluster"],
+        &["--window", "14d", "--rightsize", "bizo", "-o", "json"],
+    );
+    for (side, r) in [("before", &plain), ("after", &sized)] {
+        assert_eq!(changes[side]["name"], r["pick"]["name"], "{side}: {changes}");
+        assert_eq!(changes[side]["monthly"], r["pick"]["monthly"], "{side}: {changes}");
+        assert_eq!(changes[side]["nodes"], r["pick"]["nodes"], "{side}: {changes}");
+    }
+    assert_eq!(changes["demandMemoryAfter"], sized["demandMemory"], "{changes}");
+    // Without a profile the plan is of the workloads read, at their requests.
+    let w = json(&["rightsize"], &["-o", "json"]);
+    assert_eq!(w["changes"]["plan"]["servicesSized"], expected.len(), "{}", w["changes"]);
+    assert!(w["changes"]["plan"]["basis"].as_str().expect("basis").starts_with("the workloads read"));
     // check and recommend --rightsize plan with the summed recommendations per replica.
     let rows = v["containers"].as_array().expect("rows").clone();
     let sum = |key: &str, sub: &str| -> u64 {
