@@ -33,8 +33,10 @@
 //! under-provisioned; a memory peak above the memory limit would have been OOM-killed, a cpu
 //! percentile above the cpu limit throttled. A day with an OOM kill recorded (at the current
 //! limit, beyond which the working set cannot show) counts as under-provisioned and OOM-killed
-//! unless the recommended limit is above the current one. Slack is (request - usage) / request
-//! when usage is below the request.
+//! unless the recommended limit is above the current one; a day throttled at least 1% of a
+//! step's CFS periods (at the current cpu limit, beyond which usage cannot show) counts as
+//! under-provisioned and throttled unless the recommendation removes the cpu limit or raises
+//! it. Slack is (request - usage) / request when usage is below the request.
 //!
 //! Floating point appears only where the reference algorithms use it (percentile interpolation,
 //! the histogram's weights and bucket edges); every recommended figure is a whole millicore or
@@ -784,7 +786,8 @@ pub struct Score {
     pub under_cpu: u64,
     /// Days whose memory peak was above the memory limit (would have been OOM-killed).
     pub oom: u64,
-    /// Days whose cpu 95th percentile was above the cpu limit (throttled).
+    /// Days whose cpu 95th percentile was above the cpu limit, or throttled at a limit the
+    /// recommendation does not raise (throttled).
     pub throttled: u64,
     /// Median memory slack, basis points of the request.
     pub median_slack_memory: u64,
@@ -838,6 +841,10 @@ pub fn applied(r: &Recommendation, c: &ContainerUsage) -> crate::model::usage::R
     }
 }
 
+/// A step throttled at least this share (basis points: 1%) makes its day a throttled one in the
+/// backtest; less is the noise of bursts within a CFS period, not a limit too low.
+pub const THROTTLED_DAY_BP: u64 = 100;
+
 /// Scores recommendations (one per container of `test`, same order) on the test window's data.
 pub fn score(pairs: &[(&Recommendation, &ContainerUsage)]) -> Score {
     let mut s = Score::default();
@@ -857,12 +864,19 @@ pub fn score(pairs: &[(&Recommendation, &ContainerUsage)]) -> Score {
                 let killed = p.oom_kills.iter().any(|t| t.div_euclid(DAY_MS) == d)
                     && c.current.memory_limit.is_some_and(|cur| mem_lim.is_none_or(|l| l <= cur.0));
                 let under_m = killed || peak.is_some_and(|u| u > mem_req.unwrap_or(0));
-                let under_c = p95.is_some_and(|u| u > cpu_req.unwrap_or(0));
+                // Likewise a day throttled at the current cpu limit: usage never shows more
+                // than the limit, but wanted more; a limit not above it throttles again.
+                let capped =
+                    p.throttled.iter().any(|&(t, bp)| t.div_euclid(DAY_MS) == d && bp >= THROTTLED_DAY_BP)
+                        && c.current.cpu_limit.is_some_and(|cur| {
+                            cpu_lim.is_some_and(|l| l <= cur.0.saturating_mul(MICRO_PER_MILLI))
+                        });
+                let under_c = capped || p95.is_some_and(|u| u > cpu_req.unwrap_or(0));
                 s.under_memory += u64::from(under_m);
                 s.under_cpu += u64::from(under_c);
                 s.under += u64::from(under_m || under_c);
                 s.oom += u64::from(killed || peak.is_some_and(|u| mem_lim.is_some_and(|l| u > l)));
-                s.throttled += u64::from(p95.is_some_and(|u| cpu_lim.is_some_and(|l| u > l)));
+                s.throttled += u64::from(capped || p95.is_some_and(|u| cpu_lim.is_some_and(|l| u > l)));
                 if let (Some(u), Some(r)) = (peak, mem_req) {
                     slack_m.push(slack_bp(r, u));
                     s.memory_requested += u128::from(r);
@@ -1163,5 +1177,42 @@ mod tests {
         );
         // memory slack: day 0 50%, day 1 0 -> median 25%; cpu 50% both days
         assert_eq!((s.median_slack_memory, s.median_slack_cpu), (2_500, 5_000));
+    }
+
+    /// A day the history shows throttled at the current 100m limit (its usage capped at the
+    /// limit) is under-provisioned and throttled for a recommendation that keeps a limit at or
+    /// below 100m, not for one without a cpu limit or with a higher one; throttling below 1% of
+    /// a step's periods does not count.
+    #[test]
+    fn a_day_throttled_at_the_current_limit_counts_unless_the_limit_goes_up() {
+        let pod = |bp: u64| PodSeries {
+            pod: "p".into(),
+            memory: vec![(0, 10 * MIB)],
+            cpu: vec![(0, 100_000)],
+            oom_kills: vec![],
+            throttled: vec![(0, bp)],
+        };
+        let capped = |bp: u64| ContainerUsage {
+            current: Resources { cpu_limit: Some(Millicores(100)), ..Resources::default() },
+            ..container(vec![pod(bp)])
+        };
+        let row = |r: &Recommendation, c: &ContainerUsage| {
+            let s = score(&[(r, c)]);
+            (s.under, s.under_cpu, s.throttled)
+        };
+        let with_limit = |limit: u64| Recommendation {
+            cpu_limit: Some(Millicores(limit)),
+            ..given(Some(Millicores(200)), Some(Bytes(20 * MIB)), None)
+        };
+        // request 200m above the capped 100m usage, but the limit stays 100m: throttled again.
+        assert_eq!(row(&with_limit(100), &capped(2_500)), (1, 1, 1));
+        assert_eq!(row(&with_limit(400), &capped(2_500)), (0, 0, 0));
+        // no cpu limit: not throttled
+        assert_eq!(
+            row(&given(Some(Millicores(200)), Some(Bytes(20 * MIB)), None), &capped(2_500)),
+            (0, 0, 0)
+        );
+        // 0.99% of the periods: noise
+        assert_eq!(row(&with_limit(100), &capped(99)), (0, 0, 0));
     }
 }

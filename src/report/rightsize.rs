@@ -415,7 +415,10 @@ impl Changes {
         let plan = PlanChange {
             basis: match &basis {
                 PlanBasis::Profile(name) => format!("profile {name}"),
-                PlanBasis::Workloads => "the workloads read, a service each with its running pods at their current requests (no -p)".to_string(),
+                PlanBasis::Workloads => {
+                    "the workloads read, each with its running pods at their current requests, no -p"
+                        .to_string()
+                }
             },
             services_sized: sized,
             demand_source_before: without.demand_source.clone(),
@@ -728,7 +731,7 @@ impl RightsizeReport {
                     median_slack_cpu: PctFig::from(Ratio(x.median_slack_cpu)),
                 })
                 .collect(),
-            rule: "recommended from the training window, scored on the test window per container-day (one pod's container over one UTC day): under-provisioned when the day's memory peak or cpu 95th percentile is above the request (above the memory limit: OOM-killed; above the cpu limit: throttled); slack = (request - usage) / request".into(),
+            rule: "recommended from the training window, scored on the test window per container-day (one pod's container over one UTC day): under-provisioned when the day's memory peak or cpu 95th percentile is above the request (above the memory limit: OOM-killed; above the cpu limit: throttled); a day OOM-killed, or throttled on at least 1% of a step's CFS periods, at the current limit counts as both unless the recommendation raises that limit (or drops the cpu limit); slack = (request - usage) / request".into(),
         });
         self
     }

@@ -96,7 +96,7 @@ fn row(s: &Score) -> (u64, u64, u64, u64, u64, u64, u64, u64) {
 
 /// The targets of issue 14 on the generated fleet, and the three strategies' figures exactly
 /// (the generator is seeded, the strategies deterministic): bizo is under-provisioned on 0.60%
-/// of the container-days (KRR 19.82%, VPA 9.14%) with a median memory slack of 9.86% (KRR
+/// of the container-days (KRR 19.82%, VPA 9.34%) with a median memory slack of 9.86% (KRR
 /// 35.27%, VPA 18.19%). Its median cpu slack (16.88%) is above VPA's (13.05%) and KRR's
 /// (4.94%), which buy theirs with cpu under-provisioned on 9-20% of the days.
 #[test]
@@ -106,7 +106,7 @@ fn backtest_on_the_generated_fleet() {
     let [bizo, krr, vpa] = Strategy::ALL.map(|s| folds(s, &model));
     assert_eq!(row(&bizo), (13_853, 83, 52, 55, 1, 0, 986, 1_688));
     assert_eq!(row(&krr), (13_853, 2_746, 33, 2_740, 33, 0, 3_527, 494));
-    assert_eq!(row(&vpa), (13_853, 1_266, 76, 1_244, 1, 712, 1_819, 1_305));
+    assert_eq!(row(&vpa), (13_853, 1_294, 76, 1_274, 1, 788, 1_819, 1_305));
     // Targets: under-provisioned <= 1% of container-days, median slack <= 25% (both resources).
     assert!(bizo.under * 100 <= bizo.container_days, "{bizo:?}");
     assert!(bizo.median_slack_memory <= 2_500 && bizo.median_slack_cpu <= 2_500, "{bizo:?}");
@@ -134,7 +134,7 @@ fn each_scenario_s_failures() {
     };
     assert_eq!(of("steady", Strategy::Bizo), (0, 0));
     assert_eq!(of("steady", Strategy::KrrSimple), (0, 362));
-    assert_eq!(of("bursty", Strategy::Vpa), (66, 1_061));
+    assert_eq!(of("bursty", Strategy::Vpa), (66, 1_091));
     assert_eq!(of("bursty", Strategy::Bizo), (13, 30));
     assert_eq!(of("leak", Strategy::Bizo), (0, 0));
     assert_eq!(of("leak", Strategy::KrrSimple).0, 0);
