@@ -595,3 +595,65 @@ fn rightsize_without_prometheus_fails_saying_why() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("'--step <DURATION>'"));
 }
+
+/// The backtest of the whole generated fleet (210 workloads, 28 days at 5 minutes, seed 14)
+/// read back from a real Prometheus, fold by fold (`--at` day 14, 21 and 28, each reading its
+/// 7 days of training and 7 of test): every strategy's row equals the analysis' backtest of the
+/// series as Prometheus answers them, and summed over the folds the default strategy meets the
+/// targets and beats both others on under-provisioning without more memory slack. The
+/// Prometheus figures differ from the in-process ones of `backtest_on_the_generated_fleet`
+/// only by what Prometheus does to the series (cpu as a rate of the counter).
+#[test]
+fn the_fleet_backtest_read_through_prometheus() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let f = fleet(&spec());
+    let model = to_model(&f);
+    let tsdb = backfill_fleet(dir.path(), &f);
+    drop(f);
+    let prom = start_prometheus_with(dir.path(), &tsdb, &[]);
+    let home = tempfile::tempdir().expect("home");
+    let mut sums = [(0u64, 0u64, 0u64); 3];
+    for end_day in [14, 21, 28] {
+        let at = END_MS - (28 - end_day) * DAY_MS;
+        let out = bizo(home.path())
+            .args(["rightsize", "--prometheus", &prom.url, "--at", &(at / 1000).to_string()])
+            .args(["--backtest", "--train", "7d", "--test", "7d", "--no-cluster", "-o", "json"])
+            .timeout(Duration::from_secs(600))
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let rows = v["backtest"]["rows"].as_array().expect("rows");
+        let expected = as_prometheus_answers(&model, at);
+        for ((row, s), sum) in rows.iter().zip(Strategy::ALL).zip(&mut sums) {
+            let want = rightsize::backtest(
+                s,
+                &expected,
+                7 * DAY_MS,
+                7 * DAY_MS,
+                &Settings { allow_hpa: false, at_ms: at },
+            );
+            let ctx = format!("{} at day {end_day}", s.name());
+            assert_eq!(row["strategy"], s.name());
+            assert_eq!(row["containerDays"], want.container_days, "{ctx}");
+            assert_eq!(row["under"], want.under, "{ctx}");
+            assert_eq!(row["underMemory"], want.under_memory, "{ctx}");
+            assert_eq!(row["underCpu"], want.under_cpu, "{ctx}");
+            assert_eq!(row["oom"], want.oom, "{ctx}");
+            assert_eq!(row["throttled"], want.throttled, "{ctx}");
+            assert_eq!(row["medianSlackMemory"]["basisPoints"], want.median_slack_memory, "{ctx}");
+            assert_eq!(row["medianSlackCpu"]["basisPoints"], want.median_slack_cpu, "{ctx}");
+            *sum = (sum.0 + want.container_days, sum.1 + want.under, sum.2 + want.median_slack_memory);
+        }
+    }
+    if std::env::var_os("BIZO_PLAN_TEST_SHOW").is_some() {
+        eprintln!("(container-days, under, Σ median memory slack bp) per strategy: {sums:?}");
+    }
+    let [bizo_sum, krr, vpa] = sums;
+    assert!(bizo_sum.0 > 13_000, "{sums:?}");
+    assert!(bizo_sum.1 * 100 <= bizo_sum.0, "under-provisioned <= 1%: {sums:?}");
+    assert!(bizo_sum.2 / 3 <= 2_500, "median memory slack <= 25%: {sums:?}");
+    for other in [krr, vpa] {
+        assert!(bizo_sum.1 < other.1 && bizo_sum.2 <= other.2, "{sums:?}");
+    }
+}
