@@ -18,7 +18,9 @@ Then:
 Usage: python3 bench/prometheus.py [PODS] (BIZO_PLAN=path/to/bizo-plan, default
 $CARGO_TARGET_DIR/debug/bizo-plan or target/debug/bizo-plan).
 """
-import json, os, socket, subprocess, sys, tempfile, time, urllib.parse, urllib.request
+import json, os, subprocess, sys, tempfile, time, urllib.error, urllib.parse, urllib.request
+
+import promserver
 
 PODS = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
 SCRAPE = int(os.environ.get("SCRAPE", "240"))
@@ -32,11 +34,6 @@ def k8s(n, length):
         s += K8S[n % len(K8S)]
         n //= len(K8S)
     return s
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 def pods():
     out = []
@@ -97,20 +94,8 @@ def main():
         f.write("name: bench\nservices:\n")
         for app in sorted({(ns, pod.rsplit("-", 2)[0]) for ns, pod in fleet}):
             f.write(f"  - {{name: {app[1]}, group: core, status: deployed, namespace: {app[0]}, workload: Deployment/{app[1]}, memory: {{typical: 64Mi}}}}\n")
-    with open(os.path.join(work, "prometheus.yml"), "w") as f:
-        f.write("global: {}\nscrape_configs: []\n")
-    port = free_port()
-    prom = subprocess.Popen(["prometheus", f"--storage.tsdb.path={tsdb}", f"--config.file={work}/prometheus.yml",
-                             f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=30d"],
-                            stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "prometheus.log"), "w"))
-    url = f"http://127.0.0.1:{port}"
+    prom, url = promserver.start(work, tsdb, retention="30d")
     try:
-        for _ in range(600):
-            try:
-                if urllib.request.urlopen(url + "/-/ready", timeout=2).status == 200:
-                    break
-            except Exception:
-                time.sleep(0.2)
         rss = lambda key: next(int(l.split()[1]) for l in open(f"/proc/{prom.pid}/status") if l.startswith(key))
         ready_rss = rss("VmRSS:")
         # 1. The unsharded query.

@@ -13,17 +13,14 @@ as a share of the read.
 Usage: python3 bench/rightsize.py [WORKLOADS] (DAYS=15 STEP=300 RUNS=3; BIZO_PLAN= and
 BIZO_USAGE= the binaries, default $CARGO_TARGET_DIR/release/{bizo-plan,bizo-usage}).
 """
-import json, os, socket, subprocess, sys, tempfile, time, urllib.request
+import json, os, subprocess, sys, tempfile, time
+
+import promserver
 
 WORKLOADS = int(sys.argv[1]) if len(sys.argv) > 1 else 2400
 DAYS = int(os.environ.get("DAYS", "15"))
 STEP = int(os.environ.get("STEP", "300"))
 RUNS = int(os.environ.get("RUNS", "3"))
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 def main():
     target = os.environ.get("CARGO_TARGET_DIR", "target")
@@ -51,21 +48,8 @@ def main():
         for f in files[i:i + 2]:
             os.remove(f)
     print(f"backfilled: {len(files)} blocks ({time.monotonic() - t0:.1f} s)", flush=True)
-    port = free_port()
-    cfg = os.path.join(work, "prometheus.yml")
-    with open(cfg, "w") as f:
-        f.write("global: {}\nscrape_configs: []\n")
-    prom = subprocess.Popen(["prometheus", f"--storage.tsdb.path={tsdb}", f"--config.file={cfg}",
-                             f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=60d"],
-                            stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "prometheus.log"), "w"))
-    url = f"http://127.0.0.1:{port}"
+    prom, url = promserver.start(work, tsdb)
     try:
-        for _ in range(600):
-            try:
-                if urllib.request.urlopen(url + "/-/ready", timeout=2).status == 200:
-                    break
-            except Exception:
-                time.sleep(0.5)
         rows = []
         for r in range(RUNS):
             t0 = time.monotonic()

@@ -769,25 +769,7 @@ mod fetch {
     /// any failure with `--require-prometheus`.
     pub fn read_samples(opts: &Options, ep: &Endpoint) -> anyhow::Result<Result<Read, String>> {
         let spec = opts.spec(ep);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| anyhow::anyhow!("starting the runtime: {e}"))?;
-        let result = runtime.block_on(async {
-            if ep.https {
-                let https = https_connector(ep, opts.ca_file.as_deref())?;
-                read(&Client::builder(TokioExecutor::new()).build(https), ep, &spec, opts).await
-            } else {
-                if opts.ca_file.is_some() {
-                    return Err(Failure::Unreachable(
-                        "--prometheus-ca-file is given but the URL is http://, not https://".into(),
-                    ));
-                }
-                read(&Client::builder(TokioExecutor::new()).build(HttpConnector::new()), ep, &spec, opts)
-                    .await
-            }
-        });
-        match result {
+        match on_client(ep, opts, SampleRead { ep, spec: &spec, opts })? {
             Ok(r) => Ok(Ok(r)),
             Err(Failure::Rejected(e)) => Err(InputError::Usage(format!(
                 "{} rejected the query: {e} (check --window {}, --step {} and --quantile {})",
@@ -803,6 +785,75 @@ mod fetch {
                 Ok(Err(msg))
             }
         }
+    }
+
+    /// A read that runs on a client of any connector (`http://` or `https://`).
+    trait OnClient {
+        type Out;
+        async fn run<C: Connect + Clone + Send + Sync + 'static>(
+            self,
+            client: &Client<C, Full<Bytes>>,
+        ) -> Result<Self::Out, Failure>;
+    }
+
+    /// `read_samples`' read.
+    struct SampleRead<'a> {
+        ep: &'a Endpoint,
+        spec: &'a Spec,
+        opts: &'a Options,
+    }
+
+    impl OnClient for SampleRead<'_> {
+        type Out = Read;
+        async fn run<C: Connect + Clone + Send + Sync + 'static>(
+            self,
+            client: &Client<C, Full<Bytes>>,
+        ) -> Result<Read, Failure> {
+            read(client, self.ep, self.spec, self.opts).await
+        }
+    }
+
+    /// `read_usage`'s read.
+    struct UsageRead<'a> {
+        ep: &'a Endpoint,
+        spec: &'a Spec,
+        opts: &'a Options,
+    }
+
+    impl OnClient for UsageRead<'_> {
+        type Out = (crate::source::usage::RawUsage, UsageStats);
+        async fn run<C: Connect + Clone + Send + Sync + 'static>(
+            self,
+            client: &Client<C, Full<Bytes>>,
+        ) -> Result<Self::Out, Failure> {
+            read_usage_with(client, self.ep, self.spec, self.opts).await
+        }
+    }
+
+    /// Runs `read` on a runtime of its own with a client for `ep`: TLS (trusting
+    /// `--prometheus-ca-file` where given) for https://, plain for http:// (where a CA file is
+    /// a mistake, said as such).
+    fn on_client<R: OnClient>(
+        ep: &Endpoint,
+        opts: &Options,
+        read: R,
+    ) -> anyhow::Result<Result<R::Out, Failure>> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| anyhow::anyhow!("starting the runtime: {e}"))?;
+        Ok(runtime.block_on(async {
+            if ep.https {
+                let https = https_connector(ep, opts.ca_file.as_deref())?;
+                read.run(&Client::builder(TokioExecutor::new()).build(https)).await
+            } else if opts.ca_file.is_some() {
+                Err(Failure::Unreachable(
+                    "--prometheus-ca-file is given but the URL is http://, not https://".into(),
+                ))
+            } else {
+                read.run(&Client::builder(TokioExecutor::new()).build(HttpConnector::new())).await
+            }
+        }))
     }
 
     /// How right-sizing's read went.
@@ -829,31 +880,8 @@ mod fetch {
     pub fn read_usage(opts: &Options) -> anyhow::Result<(crate::source::usage::RawUsage, UsageStats)> {
         let ep = endpoint_for(opts)?;
         let spec = opts.spec(&ep);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| anyhow::anyhow!("starting the runtime: {e}"))?;
         let started = Instant::now();
-        let result = runtime.block_on(async {
-            if ep.https {
-                let https = https_connector(&ep, opts.ca_file.as_deref())?;
-                read_usage_with(&Client::builder(TokioExecutor::new()).build(https), &ep, &spec, opts).await
-            } else {
-                if opts.ca_file.is_some() {
-                    return Err(Failure::Unreachable(
-                        "--prometheus-ca-file is given but the URL is http://, not https://".into(),
-                    ));
-                }
-                read_usage_with(
-                    &Client::builder(TokioExecutor::new()).build(HttpConnector::new()),
-                    &ep,
-                    &spec,
-                    opts,
-                )
-                .await
-            }
-        });
-        match result {
+        match on_client(&ep, opts, UsageRead { ep: &ep, spec: &spec, opts })? {
             Ok((raw, mut stats)) => {
                 stats.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
                 Ok((raw, stats))
@@ -873,7 +901,7 @@ mod fetch {
     const MAX_RANGE_POINTS: u64 = 2_000_000;
 
     /// Which series a range query is for.
-    #[derive(Debug, Clone, Copy)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     enum RangeKind {
         Memory,
         Cpu,
@@ -959,8 +987,18 @@ mod fetch {
             }
             let Some((which, query, chunk, attempt, result)) = running.next().await else { break };
             match result {
-                Ok(m) => {
+                Ok(mut m) => {
                     stats.points += m.series.iter().map(|s| s.1.len() as u64).sum::<u64>();
+                    if which == RangeKind::Throttled {
+                        // Most steps of most containers throttle nothing: only a series' first
+                        // point and the steps that throttled are kept (the largest share and
+                        // the days throttled are what is read from them).
+                        for (_, points) in &mut m.series {
+                            let mut first = true;
+                            points.retain(|p| std::mem::take(&mut first) || p.1 > 0.0);
+                            points.shrink_to_fit();
+                        }
+                    }
                     let slot = match which {
                         RangeKind::Memory => &mut raw.memory,
                         RangeKind::Cpu => &mut raw.cpu,
