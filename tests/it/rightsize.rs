@@ -415,6 +415,21 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
         let after = bizo_plan::model::quantity::Bytes(3 * per_pod).human();
         assert!(explain.contains(&format!("memory 9Gi -> {after}")), "{explain}");
     }
+    // Markdown (for a PR), HTML and YAML carry the same answers.
+    let plan_summary = json(&["rightsize"], &["--kubeconfig", &kc, "-p", &profile_arg, "-o", "json"])["changes"]["plan"]
+        ["summary"]
+        .as_str()
+        .expect("summary")
+        .to_string();
+    for format in ["markdown", "html", "yaml"] {
+        let text =
+            run(&["rightsize"], &["--kubeconfig", &kc, "-p", &profile_arg, "-o", format, "--width", "400"]);
+        assert!(
+            text.contains("3 pod(s) need 3 of the 3 node(s) now and 1 right-sized: 2 node(s) could be freed"),
+            "{format}: {text}"
+        );
+        assert!(text.contains(&plan_summary), "{format}: {plan_summary}\n{text}");
+    }
     // --profile-only reads no cluster: no node counted.
     let c = json(&["rightsize"], &["--kubeconfig", &kc, "--profile-only", "-p", &profile_arg, "-o", "json"]);
     assert!(c["changes"]["cluster"].is_null(), "{}", c["changes"]);
