@@ -657,13 +657,18 @@ fn run_rightsize(args: &crate::cli::RightsizeArgs) -> Result<Exit> {
     let (raw, stats) = usage.context("reading the history")??;
     let snapshot = cluster?;
     let (workloads, mut warnings) = crate::source::usage::to_workloads(raw);
-    warnings.extend(
-        cluster_notes
-            .iter()
-            .chain(&missing)
-            .map(|n| n.trim_end_matches("; planning from this host").to_string()),
-    );
-    warnings.dedup();
+    // What the cluster read said: its failures and warnings are warnings, the rest (no
+    // kubeconfig: nothing to count nodes on) notes.
+    let mut notes = Vec::new();
+    for n in &cluster_notes {
+        let n = n.trim_end_matches("; planning from this host");
+        match n.strip_prefix("WARNING: ") {
+            Some(w) => warnings.push(w.to_string()),
+            None if missing.iter().any(|m| m == n) => {}
+            None => notes.push(format!("{n}; no cluster node is counted")),
+        }
+    }
+    warnings.extend(missing.iter().cloned());
     if workloads.is_empty() {
         warnings.push(format!(
             "no container series in the window: does Prometheus scrape cAdvisor (container_memory_working_set_bytes) for {} ending {}?",
@@ -717,6 +722,7 @@ fn run_rightsize(args: &crate::cli::RightsizeArgs) -> Result<Exit> {
             .collect();
         report = report.with_backtest(&args.train, &args.test, format_rfc3339(at_ms - test_ms), &scores);
     }
+    report.notes = notes;
     report = report.with_changes(what_it_changes(
         args,
         loaded.as_ref(),

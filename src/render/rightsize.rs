@@ -32,8 +32,10 @@ pub fn document(r: &RightsizeReport, opts: &RenderOptions) -> Document {
         )),
         Line::plain(Text::new().t("Strategy ").code(r.strategy).t(format!(": {}", r.rule))),
     ])];
-    if !r.warnings.is_empty() {
-        lead.push(Block::Lines(r.warnings.iter().map(Line::warning).collect()));
+    if !r.warnings.is_empty() || !r.notes.is_empty() {
+        lead.push(Block::Lines(
+            r.warnings.iter().map(Line::warning).chain(r.notes.iter().map(Line::note)).collect(),
+        ));
     }
     let mut t = Table::new(
         "Per container: requests and limits now\u{2192}recommended; usage over the window (95th percentile/peak)",

@@ -251,6 +251,9 @@ pub struct RightsizeReport {
     pub changes: Option<Changes>,
     /// What could not be read or was skipped.
     pub warnings: Vec<String>,
+    /// Notes on the inputs (no cluster read).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// The read.
     pub read: ReadSummary,
 }
@@ -693,6 +696,7 @@ impl RightsizeReport {
             backtest: None,
             changes: None,
             warnings: i.warnings,
+            notes: Vec::new(),
             read: i.read,
         }
     }

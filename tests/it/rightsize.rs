@@ -435,6 +435,9 @@ fn rightsize_reads_prometheus_and_recommends_as_the_strategies_compute() {
     assert!(c["changes"]["cluster"].is_null(), "{}", c["changes"]);
     // The plan before and after is recommend's pick on the profile and, right-sized, the same
     // as recommend --rightsize's.
+    // No kubeconfig: a note (rightsize needs no cluster), not a warning.
+    assert!(v["notes"].to_string().contains("no cluster: no kubeconfig"), "{}", v["notes"]);
+    assert!(!v["warnings"].to_string().contains("kubeconfig"), "{}", v["warnings"]);
     let changes = &v["changes"]["plan"];
     assert_eq!(changes["basis"], "profile shop");
     assert_eq!(changes["servicesSized"], 1);
