@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 
 use super::keep::Keep;
 
@@ -108,9 +107,6 @@ pub struct Meta {
     /// Owner references.
     #[serde(default)]
     pub owner_references: Option<Vec<OwnerRef>>,
-    /// Skipped without building a value.
-    #[serde(default)]
-    pub managed_fields: Option<IgnoredAny>,
 }
 
 /// An owner reference.
