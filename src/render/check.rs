@@ -722,7 +722,7 @@ fn services_section(r: &CheckReport, id: &str) -> Section {
 fn explain_section(r: &CheckReport, id: &str) -> Section {
     let mut t = Table::new("", vec![Column::text("Figure"), Column::text("Arithmetic")]);
     for e in &r.explain {
-        t.row(vec![Cell::new(&e.figure), Cell::new(&e.arithmetic)]);
+        t.row(vec![Cell::code(&e.figure), Cell::new(&e.arithmetic)]);
     }
     Section::new(id, "How each figure was computed", vec![Block::Table(t)])
 }

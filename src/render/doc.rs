@@ -301,17 +301,24 @@ pub struct Cell {
     pub exact: Option<String>,
     /// Its meaning.
     pub tone: Tone,
+    /// A name to type or look up (a JSON path, a flag): code in Markdown and HTML.
+    pub code: bool,
 }
 
 impl Cell {
     /// Plain text.
     pub fn new(text: impl Into<String>) -> Cell {
-        Cell { text: text.into(), exact: None, tone: Tone::Plain }
+        Cell { text: text.into(), exact: None, tone: Tone::Plain, code: false }
+    }
+
+    /// A name shown as code where the backend can.
+    pub fn code(text: impl Into<String>) -> Cell {
+        Cell { code: true, ..Cell::new(text) }
     }
 
     /// A short figure with its exact value.
     pub fn exact(text: impl Into<String>, exact: impl Into<String>) -> Cell {
-        Cell { text: text.into(), exact: Some(exact.into()), tone: Tone::Plain }
+        Cell { text: text.into(), exact: Some(exact.into()), tone: Tone::Plain, code: false }
     }
 
     /// The same cell in `tone`.
@@ -366,7 +373,7 @@ impl Cell {
         };
         let exact: Vec<&str> = parts.iter().filter_map(|p| p.exact.as_deref()).collect();
         let tone = parts.iter().map(|p| p.tone).find(|t| *t != Tone::Plain).unwrap_or_default();
-        Cell { text, exact: (!exact.is_empty()).then(|| exact.join("; ")), tone }
+        Cell { text, exact: (!exact.is_empty()).then(|| exact.join("; ")), tone, code: false }
     }
 
     /// `a (b)`: a figure and its share.

@@ -116,7 +116,9 @@ fn text(t: &Text, badges: bool) -> Markup {
 fn cell(c: &Cell) -> Markup {
     let class = (c.tone != Tone::Plain).then(|| tone_class(c.tone));
     html! {
-        @if c.exact.is_some() || class.is_some() {
+        @if c.code {
+            code { (v(&c.text)) }
+        } @else if c.exact.is_some() || class.is_some() {
             span title=[c.exact.as_deref()] class=[class] { (v(&c.text)) }
         } @else {
             (v(&c.text))

@@ -132,6 +132,7 @@ fn table(out: &mut String, t: &Table, section_title: &str) {
         let cells: Vec<String> = r
             .iter()
             .map(|c| match c.tone {
+                _ if c.code && !c.text.is_empty() => code(&c.text),
                 Tone::Bad | Tone::Warn if !c.text.is_empty() => format!("**{}**", esc(&c.text)),
                 _ => esc(&c.text),
             })
