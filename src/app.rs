@@ -113,10 +113,23 @@ fn assess(
             rightsized: g.rightsized.as_deref(),
         },
     );
+    let (models, learned, system) = node_models(profile, &g.catalog, snapshot, cli_system);
+    Assessed { demand, models, learned, system }
+}
+
+/// The node model of every distribution for `profile`'s stack: the catalog's, the profile's
+/// `system:` and the command line's overrides, and what a cluster read teaches (its measured
+/// overhead and system pods). Also what was learned, and the system spec in force.
+fn node_models(
+    profile: &crate::model::profile::Profile,
+    catalog: &Catalog,
+    snapshot: Option<&crate::model::inventory::ClusterSnapshot>,
+    cli_system: &SystemSpec,
+) -> (Models, Option<Learned>, SystemSpec) {
     let system = profile.system.overridden_by(cli_system);
     let learned = snapshot.map(|s| node::learn(s, &system.system_namespaces())).filter(|l| !l.is_empty());
-    let models = Models::resolve(&g.catalog, &profile.system, cli_system, learned.as_ref());
-    Assessed { demand, models, learned, system }
+    let models = Models::resolve(catalog, &profile.system, cli_system, learned.as_ref());
+    (models, learned, system)
 }
 
 /// The gaps of a cluster's answers (read, but incomplete), in words.
@@ -600,6 +613,9 @@ fn run_forecast(args: &ForecastArgs) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
+/// What `rightsize` does without a cluster, said after why there is none.
+const WITHOUT_NODES: &str = "no cluster node is counted";
+
 fn run_rightsize(args: &crate::cli::RightsizeArgs) -> Result<Exit> {
     use crate::analysis::history::{self, duration_ms, format_rfc3339};
     use crate::analysis::rightsize::{self, Settings, Strategy};
@@ -650,25 +666,31 @@ fn run_rightsize(args: &crate::cli::RightsizeArgs) -> Result<Exit> {
             if args.profile_only || args.cluster.no_cluster {
                 return Ok(None);
             }
-            gather::read_cluster(&args.cluster, &cluster_profile, &mut cluster_notes, &mut missing).await
+            gather::read_cluster(
+                &args.cluster,
+                &cluster_profile,
+                WITHOUT_NODES,
+                &mut cluster_notes,
+                &mut missing,
+            )
+            .await
         };
         tokio::join!(cluster, history)
     });
     let (raw, stats) = usage.context("reading the history")??;
     let snapshot = cluster?;
     let (workloads, mut warnings) = crate::source::usage::to_workloads(raw);
-    // What the cluster read said: its failures and warnings are warnings, the rest (no
-    // kubeconfig: nothing to count nodes on) notes.
+    // What the cluster read said: what it could not read (once, not also as its note) and its
+    // warnings are warnings, the rest (no kubeconfig: nothing to count nodes on) notes.
     let mut notes = Vec::new();
-    for n in &cluster_notes {
-        let n = n.trim_end_matches("; planning from this host");
+    for n in cluster_notes {
         match n.strip_prefix("WARNING: ") {
             Some(w) => warnings.push(w.to_string()),
-            None if missing.iter().any(|m| m == n) => {}
-            None => notes.push(format!("{n}; no cluster node is counted")),
+            None if missing.iter().any(|m| n == format!("{m}; {WITHOUT_NODES}")) => {}
+            None => notes.push(n),
         }
     }
-    warnings.extend(missing.iter().cloned());
+    warnings.extend(missing);
     if workloads.is_empty() {
         warnings.push(format!(
             "no container series in the window: does Prometheus scrape cAdvisor (container_memory_working_set_bytes) for {} ending {}?",
@@ -727,6 +749,7 @@ fn run_rightsize(args: &crate::cli::RightsizeArgs) -> Result<Exit> {
         args,
         loaded.as_ref(),
         snapshot.as_ref(),
+        &cluster_profile,
         &workloads,
         &recs,
         &running,
@@ -754,11 +777,13 @@ fn run_rightsize(args: &crate::cli::RightsizeArgs) -> Result<Exit> {
 
 /// What right-sizing changes: the plan (`recommend`'s pick) before and after, of the profile
 /// or, without one, of the workloads read at their requests; and, with a cluster read, the
-/// nodes its pods need now and right-sized.
+/// nodes its pods need now and right-sized (`cluster_profile`: what its pods were matched to,
+/// `-p`'s profile or none).
 fn what_it_changes(
     args: &crate::cli::RightsizeArgs,
     loaded: Option<&files::LoadedProfile>,
     snapshot: Option<&crate::model::inventory::ClusterSnapshot>,
+    cluster_profile: &crate::model::profile::Profile,
     workloads: &[crate::model::usage::WorkloadUsage],
     recs: &[crate::analysis::rightsize::Recommendation],
     running: &[u64],
@@ -784,9 +809,7 @@ fn what_it_changes(
         .0
     };
     let (before, after) = (demand(None), demand(Some(&sized)));
-    let system = profile.system.overridden_by(&SystemSpec::default());
-    let learned = snapshot.map(|s| node::learn(s, &system.system_namespaces())).filter(|l| !l.is_empty());
-    let models = Models::resolve(&catalog, &profile.system, &SystemSpec::default(), learned.as_ref());
+    let (models, _, _) = node_models(&profile, &catalog, snapshot, &SystemSpec::default());
     let currency = args.currency.trim().to_ascii_uppercase();
     let rates = rates_for(&catalog, &[], &currency)?;
     let budget = budget_cents(&args.budget, &currency, &rates)?;
@@ -802,15 +825,9 @@ fn what_it_changes(
         let planner = Planner::new(d, &models, 0);
         RecommendReport::new(&plan::recommend(&planner, &catalog, &rates, &currency, &req), demand_source(d))
     };
-    let nodes = snapshot.map(|s| {
-        (s.context.clone(), consolidation::nodes_needed(s, &cluster_profile_of(loaded), &sized, &requests))
-    });
+    let nodes = snapshot
+        .map(|s| (s.context.clone(), consolidation::nodes_needed(s, cluster_profile, &sized, &requests)));
     Ok(crate::report::rightsize::Changes::new(basis, &pick(&before), &pick(&after), sized.len(), nodes))
-}
-
-/// The profile the cluster's pods were matched to (`-p`'s, else none: every pod unmatched).
-fn cluster_profile_of(loaded: Option<&files::LoadedProfile>) -> crate::model::profile::Profile {
-    loaded.map(|l| l.profile.clone()).unwrap_or_default()
 }
 
 fn run_generate(args: &GenerateArgs) -> Result<Exit> {
@@ -829,7 +846,13 @@ fn run_generate(args: &GenerateArgs) -> Result<Exit> {
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
     let snap = runtime
-        .block_on(gather::read_cluster(&required, &empty, &mut notes, &mut Vec::new()))?
+        .block_on(gather::read_cluster(
+            &required,
+            &empty,
+            gather::WITHOUT_CLUSTER,
+            &mut notes,
+            &mut Vec::new(),
+        ))?
         .ok_or_else(|| Unreachable("no cluster could be read".to_string()))?;
     if !snap.pods_read {
         return Err(
@@ -942,22 +965,24 @@ async fn take_sample(
         None
     } else {
         let mut notes = Vec::new();
-        gather::read_cluster(&args.cluster, profile, &mut notes, &mut Vec::new()).await?.and_then(|snap| {
-            let b = crate::analysis::cluster::baseline(&snap)?;
-            let services = profile
-                .services
-                .iter()
-                .zip(&snap.aggregate.services)
-                .filter(|(_, g)| snap.pod_metrics_read && g.pods_with_metrics > 0)
-                .map(|(s, g)| (s.name.clone(), g.usage.mem.0))
-                .collect();
-            Some(ClusterSample {
-                context: snap.context.clone(),
-                allocatable: b.total.0,
-                used: snap.node_metrics_read.then_some(b.used.0),
-                services,
+        gather::read_cluster(&args.cluster, profile, gather::WITHOUT_CLUSTER, &mut notes, &mut Vec::new())
+            .await?
+            .and_then(|snap| {
+                let b = crate::analysis::cluster::baseline(&snap)?;
+                let services = profile
+                    .services
+                    .iter()
+                    .zip(&snap.aggregate.services)
+                    .filter(|(_, g)| snap.pod_metrics_read && g.pods_with_metrics > 0)
+                    .map(|(s, g)| (s.name.clone(), g.usage.mem.0))
+                    .collect();
+                Some(ClusterSample {
+                    context: snap.context.clone(),
+                    allocatable: b.total.0,
+                    used: snap.node_metrics_read.then_some(b.used.0),
+                    services,
+                })
             })
-        })
     };
     Ok(Sample { time, host, cluster })
 }

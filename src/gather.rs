@@ -102,7 +102,7 @@ pub fn gather(s: &Sources<'_>) -> Result<Gathered> {
                         .await
                         .map(|(reads, rows)| (None, reads, rows))
                 }
-                Some(c) => read_cluster(c, &loaded.profile, &mut notes, &mut missing)
+                Some(c) => read_cluster(c, &loaded.profile, WITHOUT_CLUSTER, &mut notes, &mut missing)
                     .await
                     .map(|s| (s, Vec::new(), Vec::new())),
             };
@@ -167,12 +167,17 @@ pub fn kube_options(args: &ClusterArgs) -> KubeOptions {
     }
 }
 
+/// What the planning commands do without a cluster, said after why there is none.
+pub const WITHOUT_CLUSTER: &str = "planning from this host";
+
 /// Connects and reads the cluster. `Ok(None)` when there is none to read and it is not
-/// required (the reason goes into `notes`; a configured cluster that cannot be reached is also a
-/// missing input, with its reason); exit 3 when it is required.
+/// required (the reason goes into `notes`, followed by `without`: what the command does
+/// instead; a configured cluster that cannot be reached is also a missing input, with its
+/// reason); exit 3 when it is required.
 pub async fn read_cluster(
     args: &ClusterArgs,
     profile: &Profile,
+    without: &str,
     notes: &mut Vec<String>,
     missing: &mut Vec<String>,
 ) -> Result<Option<ClusterSnapshot>> {
@@ -182,7 +187,7 @@ pub async fn read_cluster(
             if args.require_cluster {
                 return Err(Unreachable(format!("--require-cluster: {why}")).into());
             }
-            notes.push(format!("no cluster: {why}; planning from this host"));
+            notes.push(format!("no cluster: {why}; {without}"));
             return Ok(None);
         }
         Connection::Ready(client, target) => (client, target),
@@ -226,7 +231,7 @@ pub async fn read_cluster(
         // Bad input (an API 400 on a bad selector) is exit 2 whatever the flags.
         Err(e) if args.require_cluster || e.is::<InputError>() => Err(e),
         Err(e) => {
-            notes.push(format!("{e}; planning from this host"));
+            notes.push(format!("{e}; {without}"));
             missing.push(format!("{e}"));
             Ok(None)
         }
@@ -250,7 +255,7 @@ async fn read_clusters(
         let one = ClusterArgs { context: vec![name.clone()], require_cluster: true, ..args.clone() };
         async move {
             let (mut notes, mut missing) = (Vec::new(), Vec::new());
-            let r = read_cluster(&one, profile, &mut notes, &mut missing).await;
+            let r = read_cluster(&one, profile, WITHOUT_CLUSTER, &mut notes, &mut missing).await;
             (name.clone(), r, notes)
         }
     }))

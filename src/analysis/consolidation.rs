@@ -14,6 +14,7 @@
 
 use std::collections::BTreeMap;
 
+use super::demand::share;
 use super::placement::{self, Bin, Item};
 use super::rightsize::{Recommendation, RightSized, applied};
 use crate::model::inventory::{ClusterSnapshot, Res};
@@ -172,7 +173,8 @@ pub fn nodes_needed(
     let agg = &snap.aggregate;
     // Per group: its pods, its requests now, one pod's requests right-sized (when resized).
     let mut groups: Vec<(String, u64, Res, Option<Res>)> = Vec::new();
-    let (mut daemon, mut daemon_pods) = (Res::default(), 0u64);
+    // One pod of each DaemonSet on every node: their requests and their count per node.
+    let (mut daemon, mut daemon_pods, mut daemon_sets) = (Res::default(), 0u64, 0u64);
     for (s, g) in profile.services.iter().zip(&agg.services) {
         let after = sized.iter().find(|r| r.service == s.name).map(|r| Res { cpu: r.cpu, mem: r.memory });
         groups.push((s.name.clone(), g.pods, g.requests, after));
@@ -185,6 +187,7 @@ pub fn nodes_needed(
                     mem: Bytes(g.requests.mem.0.div_ceil(g.pods)),
                 });
                 daemon_pods += g.pods;
+                daemon_sets += 1;
             }
             continue;
         }
@@ -204,10 +207,7 @@ pub fn nodes_needed(
             continue;
         }
         let fixed = n.totals.out_of_scope_requests.plus(daemon);
-        let slots = info
-            .pods
-            .saturating_sub(n.totals.out_of_scope_pods)
-            .saturating_sub(daemon_pods_per_node(&agg.unmatched));
+        let slots = info.pods.saturating_sub(n.totals.out_of_scope_pods).saturating_sub(daemon_sets);
         bins.push(Bin {
             name: n.name.clone(),
             groups: Vec::new(),
@@ -257,24 +257,12 @@ pub fn nodes_needed(
     })
 }
 
-/// DaemonSet pods on a node: one per DaemonSet that has pods.
-fn daemon_pods_per_node(
-    unmatched: &[(crate::model::inventory::GroupKey, crate::model::inventory::GroupTotals)],
-) -> u64 {
-    unmatched.iter().filter(|((_, kind, _), g)| kind == "DaemonSet" && g.pods > 0).count() as u64
-}
-
-/// `total` split over `n` parts: the first `total mod n` parts get one more.
-fn share(total: u64, n: u64, k: u64) -> u64 {
-    if n == 0 {
-        return 0;
-    }
-    total / n + u64::from(k < total % n)
-}
-
 /// The fewest of `bins` (in their order) that hold every item: from the fewest whose capacity
 /// covers the items' sum, one more at a time; `None` when not even all of them do.
 pub fn needed(items: &[Item], bins: &[Bin]) -> Option<u32> {
+    if items.is_empty() {
+        return Some(0);
+    }
     let (m, c) = items
         .iter()
         .fold((0u64, 0u64), |(m, c), i| (m.saturating_add(i.memory.0), c.saturating_add(i.cpu.0)));
@@ -288,9 +276,6 @@ pub fn needed(items: &[Item], bins: &[Bin]) -> Option<u32> {
             k = i + 1;
             break;
         }
-    }
-    if items.is_empty() {
-        return Some(0);
     }
     (k..=bins.len()).find(|&k| fits(items, &bins[..k])).map(|k| u32::try_from(k).unwrap_or(u32::MAX))
 }
@@ -440,5 +425,10 @@ mod tests {
         let mut unread = snap.clone();
         unread.pods_read = false;
         assert_eq!(nodes_needed(&unread, &profile, &[], &requests), Err(NotComputed::NotRead));
+        let mut not_ready = snap.clone();
+        for n in &mut not_ready.aggregate.nodes {
+            n.info.as_mut().unwrap().ready = false;
+        }
+        assert_eq!(nodes_needed(&not_ready, &profile, &[], &requests), Err(NotComputed::NoWorkloadNode));
     }
 }

@@ -174,7 +174,7 @@ pub struct Demand {
 }
 
 /// `total` split over `n` parts exactly: the first `total mod n` parts get one more.
-fn share(total: u64, n: u64, k: u64) -> u64 {
+pub(crate) fn share(total: u64, n: u64, k: u64) -> u64 {
     if n == 0 {
         return 0;
     }

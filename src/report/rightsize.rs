@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::analysis::rightsize::{Basis, Observed, Recommendation, Score, Skip, Strategy, Totals};
+use crate::model::catalog::format_cents;
 use crate::model::figure::{CpuFig, MemFig, PctFig, SignedMemFig};
 use crate::model::quantity::{Bytes, Millicores};
 use crate::model::ratio::Ratio;
@@ -64,10 +65,10 @@ pub fn recommend_note(
         with.pick.as_ref().and_then(|p| p.monthly_cents),
     ) {
         (Some(a), Some(b)) if a > b => {
-            format!(": {}.{:02} {} a month less", (a - b) / 100, (a - b) % 100, with.currency)
+            format!(": {} a month less", format_cents(a - b, &with.currency))
         }
         (Some(a), Some(b)) if b > a => {
-            format!(": {}.{:02} {} a month more", (b - a) / 100, (b - a) % 100, with.currency)
+            format!(": {} a month more", format_cents(b - a, &with.currency))
         }
         (Some(_), Some(_)) => ": the same price".to_string(),
         _ => String::new(),
@@ -357,10 +358,6 @@ fn pick_row(r: &crate::report::plan::RecommendReport) -> Option<PickRow> {
     })
 }
 
-fn cents(v: u64, currency: &str) -> String {
-    format!("{}.{:02} {currency}", v / 100, v % 100)
-}
-
 fn nodes_text(n: usize) -> String {
     if n == 1 { "1 node".to_string() } else { format!("{n} nodes") }
 }
@@ -395,13 +392,13 @@ impl Changes {
             (Some(b), Some(a), Some(d)) if d < 0 => format!(
                 "right-size first and the stack fits on {}: {} a month less than {}",
                 at(a),
-                cents(d.unsigned_abs(), cur),
+                format_cents(d.unsigned_abs(), cur),
                 at(b)
             ),
             (Some(b), Some(a), Some(d)) if d > 0 => format!(
                 "right-sized, the stack needs {}: {} a month more than {} (the recommendations raise requests)",
                 at(a),
-                cents(d.unsigned_abs(), cur),
+                format_cents(d.unsigned_abs(), cur),
                 at(b)
             ),
             (Some(b), Some(a), _) if a == b => {
