@@ -745,6 +745,10 @@ fn every_request_asks_for_gzip_and_names_bizo_plan() {
     let pm: Vec<_> = reqs.iter().filter(|q| q.path == "/apis/metrics.k8s.io/v1beta1/pods").collect();
     assert_eq!(pm.len(), 1);
     assert_eq!(pm[0].query_param("limit"), None);
+    // It was sent with the pods, not after them: metrics-server computes its one-body answer
+    // while the pod pages arrive (its answer is read after the pods, for the join).
+    let last_page = pods.iter().map(|q| q.seq).max().expect("pod pages");
+    assert!(pm[0].seq < last_page, "PodMetrics request {} after the last pod page {last_page}", pm[0].seq);
     for n in r.json["cluster"]["nodes"].as_array().expect("nodes") {
         let e = expected.node(n["name"].as_str().expect("name")).expect("node");
         assert_eq!(bytes(&n["requestedMemory"]), e.requests.memory_bytes);

@@ -160,6 +160,11 @@ pub async fn connect(opts: &KubeOptions) -> Result<Connection, anyhow::Error> {
     // it as basic auth, as Go's HTTP client would, unless the kubeconfig has credentials.
     strip_user_info(&mut config);
     config.headers.push((http::header::USER_AGENT, http::HeaderValue::from_static(USER_AGENT)));
+    // Bodies are inflated by bizo-plan itself (`gzip.rs`), straight into the list decoder; the
+    // kubeconfig's `disable-compression: true` turns the request off, as in client-go.
+    if !config.disable_compression {
+        config.headers.push((http::header::ACCEPT_ENCODING, http::HeaderValue::from_static("gzip")));
+    }
     config.connect_timeout = Some(opts.connect_timeout);
     config.read_timeout = Some(opts.request_timeout);
     config.write_timeout = Some(opts.request_timeout);
@@ -374,7 +379,9 @@ impl Fetch {
             .get(http::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
+        let gzipped = gzipped(&res).unwrap_or(false);
         let body = match tokio::time::timeout_at(deadline, read_capped(res.into_body(), 64 << 10)).await {
+            Ok(Ok(b)) if gzipped => inflate_capped(&b, 64 << 10),
             Ok(Ok(b)) => b,
             Ok(Err(_)) | Err(_) => Vec::new(),
         };
@@ -444,6 +451,41 @@ async fn read_capped(mut body: kube::client::Body, cap: usize) -> Result<Vec<u8>
     Ok(out)
 }
 
+/// Whether a body is gzipped (`Content-Encoding: gzip`); an encoding bizo-plan did not ask for
+/// is an error naming it.
+fn gzipped(res: &http::Response<kube::client::Body>) -> Result<bool, Failure> {
+    let Some(v) = res.headers().get(http::header::CONTENT_ENCODING) else { return Ok(false) };
+    let v = v.to_str().unwrap_or("(not text)").trim();
+    if v.eq_ignore_ascii_case("gzip") {
+        Ok(true)
+    } else if v.is_empty() || v.eq_ignore_ascii_case("identity") {
+        Ok(false)
+    } else {
+        Err(Failure::Malformed(format!(
+            "an answer in Content-Encoding {v:?}, which bizo-plan does not ask for"
+        )))
+    }
+}
+
+/// At most `cap` bytes of a gzipped error body, inflated (what inflates before an error).
+fn inflate_capped(z: &[u8], cap: usize) -> Vec<u8> {
+    let mut g = super::gzip::Gunzip::new();
+    let mut out = Vec::new();
+    let mut rest = z;
+    while out.len() < cap {
+        let before = out.len();
+        match g.push(rest, &mut out) {
+            Ok(used) => rest = &rest[used..],
+            Err(_) => break,
+        }
+        if rest.is_empty() && out.len() == before {
+            break;
+        }
+    }
+    out.truncate(cap);
+    out
+}
+
 fn is_timeout(e: &kube::Error) -> bool {
     let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(c) = src {
@@ -493,6 +535,9 @@ struct ListRequest<'a> {
     limit: Option<u32>,
     /// The list's `kind` (`PodList`, ...).
     kind: &'a str,
+    /// The first request, when it was sent ahead (the pod metrics: sent with the pods, read
+    /// after them); used when its URI is the list's first.
+    first: Option<Prefetch>,
 }
 
 /// Counts for one LIST.
@@ -533,11 +578,11 @@ async fn list_paged<T: serde::de::DeserializeOwned>(
     progress: &Progress,
     sink: &mut dyn Sink<T>,
 ) -> Result<ListStats, Failure> {
-    let ListRequest { path, query, mut limit, kind } = req;
+    let ListRequest { path, query, mut limit, kind, first } = req;
     let bar = progress.bar(path);
     let mut stats = ListStats::default();
     let mut token: Option<String> = None;
-    let mut prefetch: Option<Prefetch> = None;
+    let mut prefetch: Option<Prefetch> = first;
     let mut page_attempt = 0u32;
     loop {
         let uri = list_uri(path, query, limit, token.as_deref());
@@ -655,6 +700,7 @@ async fn read_list<T: serde::de::DeserializeOwned>(
     on: &mut dyn FnMut(stream::Event<T>) -> Result<(), String>,
 ) -> Result<(), Failure> {
     use http_body_util::BodyExt;
+    let mut gunzip = gzipped(&res)?.then(super::gzip::Gunzip::new);
     let mut body = res.into_body();
     let mut dec = stream::ListDecoder::new(kind);
     if let Some(rule) = super::convert::kept_fields(kind) {
@@ -676,11 +722,48 @@ async fn read_list<T: serde::de::DeserializeOwned>(
         })?;
         let Ok(data) = frame.into_data() else { continue };
         received += data.len() as u64;
-        dec.feed(&data, on).map_err(decode_failure)?;
-        // Let the other tasks of this (single-threaded) runtime run between chunks: the next
-        // page's request, spawned when this page's continue token arrived, must go out now,
-        // not after this whole page is decoded.
-        tokio::task::yield_now().await;
+        // Decoded in steps, yielding between them to the other tasks of this (single-threaded)
+        // runtime: the next page's request, spawned when this page's continue token was
+        // decoded, must go out now, not after the whole frame (on loopback one frame can be a
+        // whole page) is decoded.
+        match &mut gunzip {
+            None => {
+                for piece in data.chunks(super::gzip::STEP) {
+                    dec.feed(piece, on).map_err(decode_failure)?;
+                    tokio::task::yield_now().await;
+                }
+            }
+            Some(g) => {
+                // Inflated into the decoder's buffer and decoded step by step.
+                let mut rest: &[u8] = &data;
+                loop {
+                    let (mut used, mut grew, mut bad) = (0, false, None);
+                    let mut fill = |buf: &mut Vec<u8>| {
+                        let before = buf.len();
+                        match g.push(rest, buf) {
+                            Ok(n) => used = n,
+                            Err(e) => bad = Some(e),
+                        }
+                        grew = buf.len() > before;
+                    };
+                    dec.feed_with(&mut fill, on).map_err(decode_failure)?;
+                    if let Some(e) = bad {
+                        return Err(Failure::Malformed(format!(
+                            "a gzipped body that does not inflate, {received} bytes in: {e}"
+                        )));
+                    }
+                    rest = &rest[used..];
+                    if rest.is_empty() && !grew {
+                        break;
+                    }
+                    tokio::task::yield_now().await;
+                }
+            }
+        }
+    }
+    if let Some(g) = &gunzip {
+        g.finish()
+            .map_err(|e| Failure::Transport(format!("a gzipped body cut after {received} bytes: {e}")))?;
     }
     dec.finish(on).map_err(decode_failure)?;
     Ok(())
@@ -977,27 +1060,41 @@ impl Sink<convert::Metrics> for OutOfScopeMetricsSink<'_> {
     }
 }
 
+/// The PodMetrics collection of a scope (all namespaces, or one).
+fn pod_metrics_path(ns: Option<&str>) -> String {
+    match ns {
+        Some(ns) => format!("/apis/metrics.k8s.io/v1beta1/namespaces/{}/pods", pct(ns)),
+        None => "/apis/metrics.k8s.io/v1beta1/pods".to_string(),
+    }
+}
+
+/// At most this many scopes get their PodMetrics request sent ahead, with the pods (each holds
+/// a connection whose answer waits, unread, in the socket buffers until the pods are read).
+const METRICS_SENT_AHEAD: usize = 4;
+
 /// Lists PodMetrics in every scope and adds each pod's usage to `agg` as it arrives. A
 /// failure part-way discards all pod usage added so far and lists every scope again (at most
 /// `attempts` passes), so no pod is counted twice; pod usage is either complete or absent.
+/// `ahead` holds the first requests sent before the pods were read (scope by scope; the
+/// server computes its one-body answer meanwhile); the first pass reads them.
 async fn pod_metrics_into(
     fetch: &Fetch,
     scopes: &[Option<&str>],
     query: &[(&str, &str)],
     progress: &Progress,
     agg: &mut Aggregator,
+    mut ahead: Vec<Prefetch>,
 ) -> (Result<(), (String, Failure)>, Vec<String>) {
     let mut pass = 0;
     'pass: loop {
         pass += 1;
         let mut sink = PodMetricsSink { agg: &mut *agg, warnings: Vec::new() };
         sink.restart();
+        let mut ahead = std::mem::take(&mut ahead).into_iter();
         for ns in scopes {
-            let path = match ns {
-                Some(ns) => format!("/apis/metrics.k8s.io/v1beta1/namespaces/{}/pods", pct(ns)),
-                None => "/apis/metrics.k8s.io/v1beta1/pods".to_string(),
-            };
-            let req = ListRequest { path: &path, query, limit: None, kind: "PodMetricsList" };
+            let path = pod_metrics_path(*ns);
+            let first = ahead.next();
+            let req = ListRequest { path: &path, query, limit: None, kind: "PodMetricsList", first };
             match list_paged(fetch, req, progress, &mut sink).await {
                 Ok(_) => {}
                 Err(f) if transient(&f) && pass < fetch.attempts.max(1) => {
@@ -1075,8 +1172,15 @@ async fn snapshot_inner(
     };
 
     // Nodes, node metrics and pods are independent: fetch them concurrently. Pods aggregate page
-    // by page into a part per namespace scope; pod metrics follow the pods and are joined as
-    // they arrive.
+    // by page into a part per namespace scope; pod metrics are read after the pods and joined as
+    // they arrive, but requested now: metrics-server computes its one unpaginated answer while
+    // the pods arrive, and it waits in the socket buffers (a prefetch is aborted when dropped,
+    // e.g. when the pods fail).
+    let metrics_ahead: Vec<Prefetch> = scopes
+        .iter()
+        .take(METRICS_SENT_AHEAD)
+        .map(|ns| fetch.spawn_open(list_uri(&pod_metrics_path(*ns), &metrics_query, None, None)))
+        .collect();
     let nodes_fut = async {
         let mut sink = NodeSink(VecSink::default());
         let req = ListRequest {
@@ -1084,6 +1188,7 @@ async fn snapshot_inner(
             query: &node_query,
             limit: Some(opts.page_size),
             kind: "NodeList",
+            first: None,
         };
         let r = list_paged(&fetch, req, &progress, &mut sink).await;
         (r, sink.0.all)
@@ -1098,8 +1203,13 @@ async fn snapshot_inner(
                 None => "/api/v1/pods".to_string(),
             };
             let mut sink = PodSink::new(profile, &cluster);
-            let req =
-                ListRequest { path: &path, query: &pod_query, limit: Some(opts.page_size), kind: "PodList" };
+            let req = ListRequest {
+                path: &path,
+                query: &pod_query,
+                limit: Some(opts.page_size),
+                kind: "PodList",
+                first: None,
+            };
             let r = list_paged(&fetch, req, &progress, &mut sink).await;
             if r.is_ok() {
                 total.merge(sink.total);
@@ -1127,6 +1237,7 @@ async fn snapshot_inner(
                 query: &fields,
                 limit: Some(opts.page_size),
                 kind: "PodList",
+                first: None,
             };
             let r = list_paged(&fetch, req, &progress, &mut sink).await;
             let part = std::mem::take(&mut sink.part);
@@ -1139,7 +1250,9 @@ async fn snapshot_inner(
         // streaming the metrics after them keeps memory at 16 bytes per pod instead of
         // buffering the usage of every pod while the (much longer) pod list is still arriving.
         let pm = if all_ok {
-            Some(pod_metrics_into(&fetch, &scopes, &metrics_query, &progress, &mut total).await)
+            Some(
+                pod_metrics_into(&fetch, &scopes, &metrics_query, &progress, &mut total, metrics_ahead).await,
+            )
         } else {
             None
         };
@@ -1155,6 +1268,7 @@ async fn snapshot_inner(
                     query: &[],
                     limit: None,
                     kind: "PodMetricsList",
+                    first: None,
                 };
                 match list_paged(&fetch, req, &progress, &mut sink).await {
                     Ok(_) => break Ok(()),
@@ -1177,6 +1291,7 @@ async fn snapshot_inner(
             query: &node_query,
             limit: None,
             kind: "NodeMetricsList",
+            first: None,
         };
         let r = list_paged(&fetch, req, &progress, &mut sink).await;
         (r, sink.0.all)
@@ -1349,4 +1464,45 @@ async fn snapshot_inner(
         out_of_scope_read,
         aggregate: agg,
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn answer(encoding: Option<&str>) -> http::Response<kube::client::Body> {
+        let mut b = http::Response::builder();
+        if let Some(e) = encoding {
+            b = b.header(http::header::CONTENT_ENCODING, e);
+        }
+        b.body(kube::client::Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn content_encodings_are_gzip_identity_or_refused_by_name() {
+        assert!(!gzipped(&answer(None)).unwrap());
+        assert!(!gzipped(&answer(Some("identity"))).unwrap());
+        assert!(gzipped(&answer(Some(" GZIP "))).unwrap());
+        match gzipped(&answer(Some("br"))) {
+            Err(Failure::Malformed(m)) => {
+                assert_eq!(m, "an answer in Content-Encoding \"br\", which bizo-plan does not ask for");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_gzipped_error_body_is_inflated_up_to_the_cap() {
+        let status = br#"{"kind":"Status","message":"pods is forbidden"}"#.repeat(10);
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(1));
+        e.write_all(&status).unwrap();
+        let z = e.finish().unwrap();
+        assert_eq!(inflate_capped(&z, 1 << 20), status);
+        assert_eq!(inflate_capped(&z, 20), &status[..20]);
+        // Not gzip: nothing inflates (the caller then shows the status line).
+        assert_eq!(inflate_capped(b"plain text", 100), b"");
+    }
 }

@@ -54,9 +54,14 @@ pub static NODE_FIELDS: Keep = Keep::Fields(&[
     ),
 ]);
 
-/// What planning reads of a NodeMetrics or PodMetrics: the fields of [`Metrics`].
-pub static METRICS_FIELDS: Keep =
-    Keep::Fields(&[("metadata", META_FIELDS), ("usage", Keep::All), ("containers", Keep::All)]);
+/// What planning reads of a NodeMetrics or PodMetrics: the fields of [`Metrics`], of its
+/// metadata only the name and namespace (metrics-server copies the pod's labels into PodMetrics;
+/// the join is by name, the labels are the pod's).
+pub static METRICS_FIELDS: Keep = Keep::Fields(&[
+    ("metadata", Keep::Fields(&[("name", Keep::All), ("namespace", Keep::All)])),
+    ("usage", Keep::All),
+    ("containers", Keep::All),
+]);
 
 /// The fields to keep of the items of a list of `kind`.
 pub fn kept_fields(kind: &str) -> Option<&'static Keep> {
@@ -615,6 +620,21 @@ mod tests {
             assert!(out.contains(kept), "{kept} not in {out}");
         }
         assert!(out.len() * 2 < POD.len(), "{} of {} bytes", out.len(), POD.len());
+        // Of a metrics object, its name and namespace (the join key) and the usage: not the
+        // pod's labels that metrics-server copies into it.
+        let mut out = Vec::new();
+        assert_eq!(
+            super::super::keep::filter(METRICS.as_bytes(), 0, &METRICS_FIELDS, &mut out),
+            Ok(METRICS.len())
+        );
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.starts_with(
+                r#"{"metadata":{"name":"api-7d9f-x2","namespace":"shop"},"containers":[{"name":"api""#
+            ),
+            "{out}"
+        );
+        assert!(!out.contains("labels") && !out.contains("window"), "{out}");
     }
 
     #[test]

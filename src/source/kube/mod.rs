@@ -12,6 +12,8 @@
 //! and other pure users build without kube, k8s-openapi and tokio.
 
 pub mod convert;
+#[cfg(feature = "cluster")]
+pub mod gzip;
 pub mod keep;
 pub mod stream;
 

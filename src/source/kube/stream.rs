@@ -227,13 +227,23 @@ impl ListDecoder {
         chunk: &[u8],
         on: &mut dyn FnMut(Event<T>) -> Result<(), String>,
     ) -> Result<(), DecodeError> {
+        self.feed_with(&mut |buf| buf.extend_from_slice(chunk), on)
+    }
+
+    /// Like [`ListDecoder::feed`], but the next bytes are appended to the buffer by `fill` (an
+    /// inflater writing straight into it: the bytes are not copied again).
+    pub fn feed_with<T: DeserializeOwned>(
+        &mut self,
+        fill: &mut dyn FnMut(&mut Vec<u8>),
+        on: &mut dyn FnMut(Event<T>) -> Result<(), String>,
+    ) -> Result<(), DecodeError> {
         if self.pos == self.buf.len() && self.scan.is_none() {
             // Everything before was consumed: start afresh without copying the old bytes.
             self.dropped += self.buf.len() as u64;
             self.buf.clear();
             self.pos = 0;
         }
-        self.buf.extend_from_slice(chunk);
+        fill(&mut self.buf);
         let r = self.run(on);
         // Keep only what is not consumed yet (the value being scanned, or nothing): moved to the
         // front once the consumed bytes are three times what is kept, so each byte of the body
