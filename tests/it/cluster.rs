@@ -307,6 +307,43 @@ fn truncated_bodies_are_retried() {
     }
 }
 
+// Fault matrix: Truncated body
+#[test]
+fn truncated_gzipped_bodies_are_retried() {
+    // Pages of 100 generated pods are ~600 KB of JSON: gzipped, then cut (half the compressed
+    // body with a matching Content-Length, or a connection closed early). The inflater says
+    // the gzip data ended early; the page is asked again and nothing is counted twice.
+    use bizo_sim::{Truncate, TruncateMode};
+    for mode in [TruncateMode::CloseEarly, TruncateMode::InvalidJson] {
+        let sim =
+            start(SimConfig::generated(40, 10).with_faults(Faults {
+                truncate: Some(Truncate { mode, times: Some(2) }),
+                ..Faults::default()
+            }));
+        let expected = sim.expected_totals();
+        let r = check(&sim, &["--page-size", "100", "-vv"]);
+        assert!(r.code <= 1, "{mode:?}: {}", r.stderr);
+        assert_eq!(r.json["missingInputs"], Value::Null, "{mode:?}: {}", r.stderr);
+        assert_eq!(
+            r.json["cluster"]["totals"]["pods"].as_u64(),
+            Some((expected.pods_total - expected.pods_terminated) as u64),
+            "{mode:?}"
+        );
+        for n in r.json["cluster"]["nodes"].as_array().expect("nodes") {
+            let e = expected.node(n["name"].as_str().expect("name")).expect("node");
+            assert_eq!(bytes(&n["requestedMemory"]), e.requests.memory_bytes, "{mode:?}");
+            assert_eq!(bytes(&n["podUsageMemory"]), e.pod_usage.memory_bytes, "{mode:?}");
+        }
+        let reqs = sim.requests();
+        let first =
+            reqs.iter().find(|q| q.path == "/api/v1/nodes" || q.path == "/api/v1/pods").expect("a list");
+        assert_eq!(first.content_encoding.as_deref(), Some("gzip"), "{mode:?}: the cut answers were gzipped");
+        if mode == TruncateMode::InvalidJson {
+            assert!(r.stderr.contains("gzip data ended early"), "{mode:?}: {}", r.stderr);
+        }
+    }
+}
+
 // Fault matrix: Timeout
 #[test]
 fn slow_server_times_out_into_exit_3_when_required() {

@@ -474,11 +474,12 @@ fn inflate_capped(z: &[u8], cap: usize) -> Vec<u8> {
     let mut rest = z;
     while out.len() < cap {
         let before = out.len();
-        match g.push(rest, &mut out) {
-            Ok(used) => rest = &rest[used..],
+        let used = match g.push(rest, &mut out) {
+            Ok(used) => used,
             Err(_) => break,
-        }
-        if rest.is_empty() && out.len() == before {
+        };
+        rest = &rest[used..];
+        if out.len() == before && (used == 0 || rest.is_empty()) {
             break;
         }
     }
@@ -750,6 +751,12 @@ async fn read_list<T: serde::de::DeserializeOwned>(
                     if let Some(e) = bad {
                         return Err(Failure::Malformed(format!(
                             "a gzipped body that does not inflate, {received} bytes in: {e}"
+                        )));
+                    }
+                    if used == 0 && !grew && !rest.is_empty() {
+                        // Never a busy loop on a decoder that cannot go on.
+                        return Err(Failure::Malformed(format!(
+                            "a gzipped body that does not inflate, {received} bytes in: no progress"
                         )));
                     }
                     rest = &rest[used..];
