@@ -467,23 +467,12 @@ fn gzipped(res: &http::Response<kube::client::Body>) -> Result<bool, Failure> {
     }
 }
 
-/// At most `cap` bytes of a gzipped error body, inflated (what inflates before an error).
+/// At most `cap` bytes of a gzipped error body, inflated (an error body is only shown: what
+/// inflates before a decoding error is kept).
 fn inflate_capped(z: &[u8], cap: usize) -> Vec<u8> {
-    let mut g = super::gzip::Gunzip::new();
+    use std::io::Read;
     let mut out = Vec::new();
-    let mut rest = z;
-    while out.len() < cap {
-        let before = out.len();
-        let used = match g.push(rest, &mut out) {
-            Ok(used) => used,
-            Err(_) => break,
-        };
-        rest = &rest[used..];
-        if out.len() == before && (used == 0 || rest.is_empty()) {
-            break;
-        }
-    }
-    out.truncate(cap);
+    let _ = flate2::read::GzDecoder::new(z).take(cap as u64).read_to_end(&mut out);
     out
 }
 

@@ -95,7 +95,8 @@ impl Gunzip {
     pub fn push(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<usize, String> {
         match &mut self.part {
             Part::Header(h) => {
-                // At most what a header can hold before its name ends; the rest stays input.
+                // The input is appended whole; once the header is complete, only its bytes
+                // count as consumed and the rest is the DEFLATE data of the next call.
                 let before = h.len();
                 h.extend_from_slice(input);
                 match header_len(h)? {
