@@ -747,6 +747,11 @@ pub struct ClusterArgs {
     /// body).
     #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
     pub page_size: u32,
+
+    /// Pod lists read at a time: a cluster-wide read is split by namespace (up to 64
+    /// namespaces, when they can be listed) into concurrent lists; 1 reads one cluster-wide list.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=32))]
+    pub parallel_lists: u32,
 }
 
 /// Output options shared by reporting commands.

@@ -162,6 +162,7 @@ pub fn kube_options(args: &ClusterArgs) -> KubeOptions {
         request_timeout: Duration::from_secs(args.request_timeout),
         timeout: Duration::from_secs(args.timeout),
         page_size: args.page_size,
+        parallel_lists: args.parallel_lists,
         insecure_skip_tls_verify: args.insecure_skip_tls_verify,
         ..KubeOptions::default()
     }

@@ -57,6 +57,8 @@ pub enum Forbid {
     PodMetrics,
     /// `pods.metrics.k8s.io` at the cluster scope only.
     PodMetricsClusterScope,
+    /// `namespaces` (list).
+    Namespaces,
 }
 
 impl FromStr for Forbid {
@@ -69,8 +71,9 @@ impl FromStr for Forbid {
             "nodes-metrics" => Ok(Forbid::NodeMetrics),
             "pods-metrics" => Ok(Forbid::PodMetrics),
             "pods-metrics-cluster" => Ok(Forbid::PodMetricsClusterScope),
+            "namespaces" => Ok(Forbid::Namespaces),
             _ => Err(format!(
-                "unknown resource {s:?} (expected nodes, pods, pods-cluster, nodes-metrics, pods-metrics or pods-metrics-cluster)"
+                "unknown resource {s:?} (expected nodes, pods, pods-cluster, nodes-metrics, pods-metrics, pods-metrics-cluster or namespaces)"
             )),
         }
     }
@@ -306,6 +309,7 @@ impl fmt::Display for Forbid {
             Forbid::NodeMetrics => "nodes-metrics",
             Forbid::PodMetrics => "pods-metrics",
             Forbid::PodMetricsClusterScope => "pods-metrics-cluster",
+            Forbid::Namespaces => "namespaces",
         })
     }
 }
@@ -319,6 +323,7 @@ mod tests {
         assert_eq!("absent".parse(), Ok(MetricsMode::Absent));
         assert!("x".parse::<MetricsMode>().is_err());
         assert_eq!("pods-cluster".parse(), Ok(Forbid::PodsClusterScope));
+        assert_eq!("namespaces".parse(), Ok(Forbid::Namespaces));
         assert_eq!("close:2".parse(), Ok(Truncate { mode: TruncateMode::CloseEarly, times: Some(2) }));
         assert_eq!("json".parse(), Ok(Truncate { mode: TruncateMode::InvalidJson, times: None }));
         assert!("json:x".parse::<Truncate>().is_err());

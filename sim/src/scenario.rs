@@ -69,6 +69,12 @@ pub struct ScenarioMetrics {
     pub pods: Vec<PodMetrics>,
 }
 
+/// The order of two namespaced objects in the apiserver's lists: by their etcd key
+/// `.../namespace/name`, byte by byte, so a namespace sorts as `namespace/`.
+pub fn key_order(ns_a: &str, name_a: &str, ns_b: &str, name_b: &str) -> std::cmp::Ordering {
+    ns_a.bytes().chain([b'/']).cmp(ns_b.bytes().chain([b'/'])).then_with(|| name_a.cmp(name_b))
+}
+
 /// Why a scenario could not be loaded.
 #[derive(Debug)]
 pub enum ScenarioError {
@@ -196,9 +202,10 @@ impl Scenario {
         }
 
         self.nodes.sort_by(|a, b| a.name.cmp(&b.name));
-        self.pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        // In the apiserver's order: etcd key order of `namespace/name` ("a-b/x" before "a/y").
+        self.pods.sort_by(|a, b| key_order(&a.namespace, &a.name, &b.namespace, &b.name));
         self.metrics.nodes.sort_by(|a, b| a.name.cmp(&b.name));
-        self.metrics.pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        self.metrics.pods.sort_by(|a, b| key_order(&a.namespace, &a.name, &b.namespace, &b.name));
         let node_labels: BTreeMap<&str, &BTreeMap<String, String>> =
             self.nodes.iter().map(|n| (n.name.as_str(), &n.labels)).collect();
         for m in &mut self.metrics.nodes {

@@ -586,6 +586,7 @@ fn respond_inner(
                 _ => return Err(Failure::not_found_path()),
             }
         }
+        ["api", "v1", "namespaces"] => return namespace_list(state, &params),
         ["api", "v1", "nodes"] => (Nodes, None, None),
         ["api", "v1", "nodes", name] => (Nodes, None, Some(*name)),
         ["api", "v1", "pods"] => (Pods, None, None),
@@ -815,6 +816,85 @@ fn get_one(
     Ok(r)
 }
 
+/// The namespaces every cluster has (kubeadm and k3s create them at start-up), besides those of
+/// the pods.
+const SYSTEM_NAMESPACES: [&str; 4] = ["default", "kube-node-lease", "kube-public", "kube-system"];
+
+/// `GET /api/v1/namespaces`: a NamespaceList of the pods' namespaces and the four every cluster
+/// has, sorted by name as the apiserver's lists are (etcd key order), paginated by `limit` and
+/// `continue` like any list of the apiserver. Of the faults, 403 (`--forbid namespaces`), the
+/// first/every-N 500s, the 429s and a silent port apply; truncation and drip do not (they stay
+/// on the lists the figures come from, whose tests count them): the list only serves bizo-plan
+/// to split the pod list by namespace.
+fn namespace_list(state: &State, params: &Params) -> Result<Reply, Failure> {
+    if state.faults.forbid.contains(&Forbid::Namespaces) {
+        return Err(Failure::new(
+            403,
+            "Forbidden",
+            format!(
+                "namespaces is forbidden: User \"{}\" cannot list resource \"namespaces\" in API group \"\" at the cluster scope",
+                state.user
+            ),
+        )
+        .details(json!({"kind": "namespaces"})));
+    }
+    let f = &state.faults;
+    if state.throttled.fetch_add(1, Ordering::SeqCst) < f.throttle_first {
+        let secs = f.retry_after.unwrap_or(1);
+        let mut fail = Failure::new(429, "TooManyRequests", "Too many requests, please try again later.")
+            .details(json!({"retryAfterSeconds": secs}));
+        fail.retry_after = Some(secs);
+        return Err(fail);
+    }
+    let mut names: Vec<String> = SYSTEM_NAMESPACES.iter().map(|s| s.to_string()).collect();
+    let pods = state.source.len(Collection::Pods);
+    let mut i = 0;
+    while i < pods {
+        let Some(ns) = state.source.get(Collection::Pods, i).and_then(|p| p.namespace().map(str::to_string))
+        else {
+            break;
+        };
+        i = namespace_range(&state.source, Collection::Pods, &ns).1.max(i + 1);
+        names.push(ns);
+    }
+    names.sort();
+    names.dedup();
+    let key = "NamespaceList//";
+    let (start, page) = match &params.continue_token {
+        Some(t) => {
+            let (idx, page, _rv) = decode_token(t, key)?;
+            (idx, page)
+        }
+        None => (0, 1),
+    };
+    let end = params.limit.map_or(names.len(), |l| start.saturating_add(l).min(names.len()));
+    let created = util::rfc3339(crate::render::DEFAULT_CREATED);
+    let items: Vec<Value> = names
+        .get(start.min(names.len())..end)
+        .unwrap_or_default()
+        .iter()
+        .map(|ns| {
+            json!({
+                "metadata": {
+                    "name": ns,
+                    "uid": util::uid_for(&format!("namespace/{ns}")),
+                    "resourceVersion": state.resource_version.to_string(),
+                    "creationTimestamp": created,
+                    "labels": {"kubernetes.io/metadata.name": ns}
+                },
+                "spec": {"finalizers": ["kubernetes"]},
+                "status": {"phase": "Active"}
+            })
+        })
+        .collect();
+    let mut meta = json!({"resourceVersion": state.resource_version.to_string()});
+    if end < names.len() {
+        meta["continue"] = encode_token(state.resource_version, key, end, page + 1).into();
+        meta["remainingItemCount"] = (names.len() - end).into();
+    }
+    Ok(Reply::json(&json!({"kind": "NamespaceList", "apiVersion": "v1", "metadata": meta, "items": items})))
+}
+
 /// The index range holding namespace `ns` (collections are sorted by
 /// namespace, so two binary searches find it).
 fn namespace_range(source: &Source, coll: Collection, ns: &str) -> (usize, usize) {
@@ -829,7 +909,9 @@ fn namespace_range(source: &Source, coll: Collection, ns: &str) -> (usize, usize
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             let v = ns_at(mid);
-            let before = if strict { v.as_str() <= ns } else { v.as_str() < ns };
+            // Namespaces in key order (`ns/`), as the collection is sorted.
+            let order = v.bytes().chain([b'/']).cmp(ns.bytes().chain([b'/']));
+            let before = if strict { order.is_le() } else { order.is_lt() };
             if before {
                 lo = mid + 1;
             } else {
@@ -984,6 +1066,8 @@ fn core_resources() -> Value {
         "kind": "APIResourceList",
         "groupVersion": "v1",
         "resources": [
+            {"name": "namespaces", "singularName": "namespace", "namespaced": false, "kind": "Namespace",
+             "verbs": ["get", "list", "watch"], "shortNames": ["ns"], "storageVersionHash": "Q3oi5N2YM8M="},
             {"name": "nodes", "singularName": "node", "namespaced": false, "kind": "Node",
              "verbs": ["get", "list", "watch"], "shortNames": ["no"], "storageVersionHash": "XwShjMxG9Fs="},
             {"name": "pods", "singularName": "pod", "namespaced": true, "kind": "Pod",

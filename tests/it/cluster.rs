@@ -39,6 +39,12 @@ fn start(config: SimConfig) -> Sim {
     Sim::start(config).expect("start the simulator")
 }
 
+/// A pod list request: cluster-wide, or of one namespace (a cluster-wide read is split by
+/// namespace).
+fn is_pod_list(path: &str) -> bool {
+    path == "/api/v1/pods" || (path.starts_with("/api/v1/namespaces/") && path.ends_with("/pods"))
+}
+
 fn only_gets(sim: &Sim) {
     let reqs = sim.requests();
     assert!(!reqs.is_empty());
@@ -102,7 +108,7 @@ fn laptop_scenario_reproduces_the_seed_from_live_data() {
         .collect();
     assert_eq!(unmatched, vec!["kube-system/Deployment/metrics-server", "kube-system/Deployment/coredns"]);
     only_gets(&sim);
-    let pods_list = sim.requests().into_iter().find(|r| r.path == "/api/v1/pods").expect("pods listed");
+    let pods_list = sim.requests().into_iter().find(|r| is_pod_list(&r.path)).expect("pods listed");
     assert_eq!(
         pods_list.query_param("fieldSelector").as_deref(),
         Some("status.phase!=Succeeded,status.phase!=Failed")
@@ -114,7 +120,8 @@ fn laptop_scenario_reproduces_the_seed_from_live_data() {
 fn generated_cluster_totals_per_node_are_exact_across_many_pages() {
     let sim = start(SimConfig::generated(40, 30));
     let expected = sim.expected_totals();
-    let r = check(&sim, &["--page-size", "50"]);
+    // One cluster-wide list, to count its pages (the split read has its own test).
+    let r = check(&sim, &["--page-size", "50", "--parallel-lists", "1"]);
     assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
     let nodes = r.json["cluster"]["nodes"].as_array().expect("nodes");
     assert_eq!(nodes.len(), 40);
@@ -145,6 +152,97 @@ fn generated_cluster_totals_per_node_are_exact_across_many_pages() {
     assert!(pod_pages.iter().skip(1).all(|q| q.query_param("continue").is_some()));
     assert!(pod_pages.iter().all(|q| q.query_param("limit").as_deref() == Some("50")));
     only_gets(&sim);
+}
+
+#[test]
+fn a_cluster_wide_read_is_split_by_namespace_and_equals_one_list() {
+    let sim = start(SimConfig::generated(40, 30));
+    let expected = sim.expected_totals();
+    let one = check(&sim, &["--page-size", "50", "--parallel-lists", "1"]);
+    let before = sim.requests().len();
+    let split = check(&sim, &["--page-size", "50"]);
+    assert!(split.code <= 1, "{}", split.stderr);
+    assert_eq!(split.json["missingInputs"], Value::Null);
+    // The same report, figure for figure and in the same order, as one cluster-wide list.
+    assert_eq!(split.json, one.json);
+    assert_eq!(
+        split.json["cluster"]["totals"]["pods"].as_u64(),
+        Some((expected.pods_total - expected.pods_terminated) as u64)
+    );
+    for n in split.json["cluster"]["nodes"].as_array().expect("nodes") {
+        let e = expected.node(n["name"].as_str().expect("name")).expect("node");
+        assert_eq!(bytes(&n["requestedMemory"]), e.requests.memory_bytes);
+        assert_eq!(bytes(&n["podUsageMemory"]), e.pod_usage.memory_bytes);
+    }
+    let reqs: Vec<_> = sim.requests().into_iter().skip(before).collect();
+    // One namespace list (at most 65 names: more are read as one list), then one paginated
+    // list per namespace, the empty system namespaces included, none cluster-wide.
+    let ns: Vec<_> = reqs.iter().filter(|q| q.path == "/api/v1/namespaces").collect();
+    assert_eq!(ns.len(), 1);
+    assert_eq!(ns[0].query_param("limit").as_deref(), Some("65"));
+    let mut listed: Vec<&str> = reqs
+        .iter()
+        .filter(|q| is_pod_list(&q.path) && q.query_param("continue").is_none())
+        .map(|q| q.path.as_str())
+        .collect();
+    listed.sort_unstable();
+    let names = [
+        "default",
+        "kube-node-lease",
+        "kube-public",
+        "kube-system",
+        "monitoring",
+        "svc-analytics",
+        "svc-billing",
+        "svc-catalog",
+        "svc-checkout",
+        "svc-identity",
+        "svc-search",
+    ];
+    let want: Vec<String> = names.iter().map(|n| format!("/api/v1/namespaces/{n}/pods")).collect();
+    assert_eq!(listed, want);
+    let pages = reqs.iter().filter(|q| is_pod_list(&q.path)).count();
+    assert!(pages > names.len(), "{pages} pod pages: the namespaces of 150+ pods took several");
+    assert!(reqs.iter().filter(|q| is_pod_list(&q.path)).all(|q| q.status == 200));
+    // Lists run side by side: a namespace's first page is asked for before the previous
+    // namespace's last page.
+    let first_of = |n: &str| {
+        let p = format!("/api/v1/namespaces/{n}/pods");
+        reqs.iter().filter(|q| q.path == p).map(|q| q.seq).min().expect("listed")
+    };
+    let last_of = |n: &str| {
+        let p = format!("/api/v1/namespaces/{n}/pods");
+        reqs.iter().filter(|q| q.path == p).map(|q| q.seq).max().expect("listed")
+    };
+    assert!(first_of("svc-billing") < last_of("svc-analytics"), "concurrent lists");
+    // The PodMetrics list is one cluster-wide body, asked for with the pods.
+    let pm: Vec<_> = reqs.iter().filter(|q| q.path == "/apis/metrics.k8s.io/v1beta1/pods").collect();
+    assert_eq!(pm.len(), 1);
+    let last_page = reqs.iter().filter(|q| is_pod_list(&q.path)).map(|q| q.seq).max().expect("pages");
+    assert!(pm[0].seq < last_page);
+    only_gets(&sim);
+}
+
+#[test]
+fn more_than_64_namespaces_are_read_as_one_list() {
+    // 66 namespaces with a pod each (and the four system ones): one cluster-wide list.
+    let mut yaml = String::from(
+        "nodes:\n  - name: n1\n    capacity: {cpu: \"8\", memory: 16Gi, pods: \"110\"}\npods:\n",
+    );
+    for i in 0..66 {
+        yaml.push_str(&format!(
+            "  - namespace: team-{i:02}\n    name: app-{i}\n    nodeName: n1\n    containers: [{{name: app, resources: {{requests: {{cpu: 10m, memory: 1Mi}}}}}}]\n"
+        ));
+    }
+    let scenario = bizo_sim::Scenario::from_yaml_str(&yaml).expect("scenario");
+    let sim = start(SimConfig::scenario(scenario));
+    let r = check(&sim, &[]);
+    assert!(r.code <= 1, "{}", r.stderr);
+    assert_eq!(r.json["cluster"]["totals"]["pods"], 66);
+    assert_eq!(bytes(&r.json["cluster"]["totals"]["requestedMemory"]), 66 * MI);
+    let reqs = sim.requests();
+    let pods: Vec<&str> = reqs.iter().filter(|q| is_pod_list(&q.path)).map(|q| q.path.as_str()).collect();
+    assert_eq!(pods, vec!["/api/v1/pods"]);
 }
 
 // Fault matrix: 404 metrics (or 503)
@@ -205,7 +303,19 @@ fn cluster_scope_pods_forbidden_but_a_namespace_is_readable() {
         SimConfig::laptop()
             .with_faults(Faults { forbid: vec![Forbid::PodsClusterScope], ..Faults::default() }),
     );
+    // The read is split by namespace, and each namespace may be read: nothing is missing.
     let r = check(&sim, &[]);
+    assert_eq!(r.json["missingInputs"], Value::Null, "{}", r.stderr);
+    assert_eq!(r.json["cluster"]["totals"]["pods"], 14);
+    // One cluster-wide list (or the namespaces not listable): the 403, said.
+    let r = check(&sim, &["--parallel-lists", "1"]);
+    let m = r.json["missingInputs"][0].as_str().expect("missing");
+    assert!(m.starts_with("list pods (/api/v1/pods): forbidden (403)"), "{m}");
+    let sim2 = start(SimConfig::laptop().with_faults(Faults {
+        forbid: vec![Forbid::PodsClusterScope, Forbid::Namespaces],
+        ..Faults::default()
+    }));
+    let r = check(&sim2, &[]);
     let m = r.json["missingInputs"][0].as_str().expect("missing");
     assert!(m.starts_with("list pods (/api/v1/pods): forbidden (403)"), "{m}");
     let r = check(&sim, &["-n", "bizosaas"]);
@@ -243,10 +353,12 @@ fn an_expired_continue_token_restarts_the_list() {
             reqs.iter().any(|q| q.seq > e.seq && q.path == e.path && q.query_param("continue").is_none())
         );
     }
-    // The fault fires once per collection: the pod list restarted; the metrics lists have no
-    // continue tokens to expire.
+    // The fault fires once per collection: one pod list (of the namespace that reached page 3
+    // first; the read is split by namespace) restarted; the metrics lists have no continue
+    // tokens to expire.
     let expired_paths: Vec<&str> = expired.iter().map(|q| q.path.as_str()).collect();
-    assert_eq!(expired_paths, vec!["/api/v1/pods"]);
+    assert_eq!(expired_paths.len(), 1, "{expired_paths:?}");
+    assert!(expired_paths[0].starts_with("/api/v1/namespaces/svc-"), "{expired_paths:?}");
     let pm: Vec<_> = reqs.iter().filter(|q| q.path == "/apis/metrics.k8s.io/v1beta1/pods").collect();
     assert_eq!(pm.len(), 1, "one PodMetrics request");
     assert_eq!((pm[0].query_param("limit"), pm[0].query_param("continue")), (None, None));
@@ -321,7 +433,8 @@ fn truncated_gzipped_bodies_are_retried() {
                 ..Faults::default()
             }));
         let expected = sim.expected_totals();
-        let r = check(&sim, &["--page-size", "100", "-vv"]);
+        // One cluster-wide list: its pages are the answers over 128 KiB that get cut.
+        let r = check(&sim, &["--page-size", "100", "--parallel-lists", "1", "-vv"]);
         assert!(r.code <= 1, "{mode:?}: {}", r.stderr);
         assert_eq!(r.json["missingInputs"], Value::Null, "{mode:?}: {}", r.stderr);
         assert_eq!(
@@ -774,10 +887,13 @@ fn every_request_asks_for_gzip_and_names_bizo_plan() {
     only_gets(&sim);
     assert_gzip_and_user_agent(&sim);
     let reqs = sim.requests();
-    // Answers over 128 KiB came gzipped (pod pages of 100 pods are ~600 KB of JSON).
-    let pods: Vec<_> = reqs.iter().filter(|q| q.path == "/api/v1/pods").collect();
-    assert!(pods.len() >= 4, "{} pod pages", pods.len());
-    assert!(pods.iter().all(|q| q.content_encoding.as_deref() == Some("gzip")), "{pods:?}");
+    // Answers over 128 KiB came gzipped (pod pages of 100 pods are ~600 KB of JSON); the pods
+    // were read per namespace (those without pods answer an empty list, under the threshold).
+    let pods: Vec<_> = reqs.iter().filter(|q| is_pod_list(&q.path)).collect();
+    assert!(pods.iter().all(|q| q.path != "/api/v1/pods"), "split by namespace: {pods:?}");
+    let gzipped = pods.iter().filter(|q| q.content_encoding.as_deref() == Some("gzip")).count();
+    assert!(gzipped >= 6, "{gzipped} gzipped pod pages");
+    assert!(pods.iter().filter(|q| q.content_encoding.is_none()).all(|q| q.bytes <= 128 << 10), "{pods:?}");
     // The PodMetrics list is one request, without limit: metrics-server ignores it.
     let pm: Vec<_> = reqs.iter().filter(|q| q.path == "/apis/metrics.k8s.io/v1beta1/pods").collect();
     assert_eq!(pm.len(), 1);
@@ -822,7 +938,8 @@ fn a_continue_token_that_always_expires_falls_back_to_one_full_list() {
         start(SimConfig::generated(10, 30).with_faults(Faults { expire_always: true, ..Faults::default() }));
     let expected = sim.expected_totals();
     let t = std::time::Instant::now();
-    let r = check(&sim, &["--page-size", "50"]);
+    // One cluster-wide list, for the exact shape of its requests.
+    let r = check(&sim, &["--page-size", "50", "--parallel-lists", "1"]);
     assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
     assert_eq!(r.json["missingInputs"], Value::Null);
     assert_eq!(
@@ -1055,7 +1172,8 @@ fn a_selector_the_api_server_rejects_is_bad_input() {
         args.extend_from_slice(extra);
         let r = check(&sim, &args);
         assert_eq!(r.code, 2, "{}", r.stderr);
-        assert!(r.stderr.contains(&format!("the API server at {} rejected the request as bad input: list pods (/api/v1/pods): 400 BadRequest:", sim.url())), "{}", r.stderr);
+        // The pods are read per namespace: the first of them in the apiserver's order is named.
+        assert!(r.stderr.contains(&format!("the API server at {} rejected the request as bad input: list pods (/api/v1/namespaces/bizosaas/pods): 400 BadRequest:", sim.url())), "{}", r.stderr);
         assert!(r.stderr.contains("(check -l \"app=(\")"), "{}", r.stderr);
         assert_eq!(r.json, Value::Null, "no report");
     }

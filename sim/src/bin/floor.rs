@@ -6,13 +6,20 @@
 //! of a page are decoded to find its continue token. `--gzip` sends `Accept-Encoding: gzip`
 //! (the body is then read compressed; only its head is inflated for the token).
 //!
-//!     bizo-floor http://127.0.0.1:PORT [--gzip] [--page-size 500]
+//! Like bizo-plan, it first lists the namespaces (`limit=65`) and, with 2 to 64 of them, reads
+//! the pods as one list per namespace, `--parallel-lists` (4) at a time, each worker on its own
+//! connection; `--parallel-lists 1` (or an unreadable namespace list) reads one cluster-wide
+//! list.
 //!
-//! Prints one line per list (pages, body bytes on the wire) and the total, on stderr.
+//!     bizo-floor http://127.0.0.1:PORT [--gzip] [--page-size 500] [--parallel-lists 4]
+//!
+//! Prints one line per list (pages, body bytes on the wire; the pod lists summed as
+//! `/api/v1/pods`) and the total, on stderr.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::ExitCode;
+use std::sync::Mutex;
 use std::time::Instant;
 
 struct Conn {
@@ -29,6 +36,16 @@ impl Conn {
 
     /// One GET; the body is read and dropped. Returns (status, body bytes, continue token).
     fn get(&mut self, target: &str, gzip: bool) -> std::io::Result<(u16, u64, Option<String>)> {
+        self.get_body(target, gzip, false).map(|(status, n, token, _)| (status, n, token))
+    }
+
+    /// One GET; with `keep`, the whole body is returned (inflated).
+    fn get_body(
+        &mut self,
+        target: &str,
+        gzip: bool,
+        keep: bool,
+    ) -> std::io::Result<(u16, u64, Option<String>, Vec<u8>)> {
         let ae = if gzip { "Accept-Encoding: gzip\r\n" } else { "" };
         let req = format!(
             "GET {target} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\nUser-Agent: bizo-floor\r\n{ae}\r\n",
@@ -62,6 +79,16 @@ impl Conn {
             return Err(std::io::Error::other("chunked answers are not supported by bizo-floor"));
         }
         let len = len.ok_or_else(|| std::io::Error::other("no Content-Length"))?;
+        if keep {
+            let mut body = Vec::new();
+            (&mut self.r).take(len).read_to_end(&mut body)?;
+            if gzipped {
+                let mut out = Vec::new();
+                flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut out)?;
+                body = out;
+            }
+            return Ok((status, len, continue_token(&body), body));
+        }
         // The head of the body (the continue token is in the metadata, before the items).
         let head_len = len.min(64 << 10) as usize;
         let mut head = vec![0u8; head_len];
@@ -74,7 +101,7 @@ impl Conn {
         } else {
             head
         };
-        Ok((status, len, continue_token(&text)))
+        Ok((status, len, continue_token(&text), Vec::new()))
     }
 }
 
@@ -102,6 +129,86 @@ fn pct(s: &str) -> String {
 /// One list, page by page on one connection: (pages, bytes).
 fn list(host: &str, path: &str, query: &str, limit: Option<u32>, gzip: bool) -> std::io::Result<(u32, u64)> {
     let mut c = Conn::open(host)?;
+    list_on(&mut c, path, query, limit, gzip)
+}
+
+/// The namespaces to split the pod list by, as bizo-plan chooses them (2 to 64 namespaces, in
+/// the apiserver's pod order); `None` for one cluster-wide list.
+fn namespaces(host: &str, gzip: bool) -> Option<Vec<String>> {
+    let mut c = Conn::open(host).ok()?;
+    let (status, _, more, body) = c.get_body("/api/v1/namespaces?limit=65", gzip, true).ok()?;
+    if status != 200 || more.is_some() {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_slice(&body).ok()?;
+    let mut names: Vec<String> = v["items"]
+        .as_array()?
+        .iter()
+        .filter_map(|i| i["metadata"]["name"].as_str().map(str::to_string))
+        .collect();
+    names.sort_by(|a, b| a.bytes().chain([b'/']).cmp(b.bytes().chain([b'/'])));
+    (2..=64).contains(&names.len()).then_some(names)
+}
+
+/// The pods of `names`, one list per namespace, `workers` at a time, each worker on its own
+/// connection: (pages, bytes) summed.
+fn pods_split(
+    host: &str,
+    names: &[String],
+    query: &str,
+    limit: u32,
+    gzip: bool,
+    workers: usize,
+) -> std::io::Result<(u32, u64)> {
+    let next = Mutex::new(0usize);
+    let results: Vec<std::io::Result<(u32, u64)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers.clamp(1, names.len()))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut c = Conn::open(host)?;
+                    let (mut pages, mut bytes) = (0, 0);
+                    loop {
+                        let i = {
+                            let mut n = next.lock().map_err(|_| std::io::Error::other("poisoned"))?;
+                            *n += 1;
+                            *n - 1
+                        };
+                        let Some(ns) = names.get(i) else { return Ok((pages, bytes)) };
+                        let (p, b) = list_on(
+                            &mut c,
+                            &format!("/api/v1/namespaces/{}/pods", pct(ns)),
+                            query,
+                            Some(limit),
+                            gzip,
+                        )?;
+                        pages += p;
+                        bytes += b;
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(std::io::Error::other("thread panicked"))))
+            .collect()
+    });
+    let (mut pages, mut bytes) = (0, 0);
+    for r in results {
+        let (p, b) = r?;
+        pages += p;
+        bytes += b;
+    }
+    Ok((pages, bytes))
+}
+
+/// One list, page by page on the connection `c`: (pages, bytes).
+fn list_on(
+    c: &mut Conn,
+    path: &str,
+    query: &str,
+    limit: Option<u32>,
+    gzip: bool,
+) -> std::io::Result<(u32, u64)> {
     let (mut pages, mut bytes) = (0, 0);
     let mut token: Option<String> = None;
     loop {
@@ -142,6 +249,12 @@ fn main() -> ExitCode {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(500);
+    let parallel: usize = args
+        .iter()
+        .position(|a| a == "--parallel-lists")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
     let Some(host) = url.strip_prefix("http://").map(|h| h.trim_end_matches('/').to_string()) else {
         eprintln!("bizo-floor: only http:// URLs");
         return ExitCode::from(2);
@@ -159,7 +272,14 @@ fn main() -> ExitCode {
             .iter()
             .map(|(path, q, limit)| {
                 let host = host.clone();
-                (path.to_string(), s.spawn(move || list(&host, path, q, *limit, gzip)))
+                let pods = *path == "/api/v1/pods" && parallel > 1;
+                (
+                    path.to_string(),
+                    s.spawn(move || match pods.then(|| namespaces(&host, gzip)).flatten() {
+                        Some(names) => pods_split(&host, &names, q, limit.unwrap_or(500), gzip, parallel),
+                        None => list(&host, path, q, *limit, gzip),
+                    }),
+                )
             })
             .collect();
         handles

@@ -1,5 +1,7 @@
 //! The kube client side: connecting, paginated GET-only lists, retries, and the snapshot.
 
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -38,6 +40,10 @@ pub struct KubeOptions {
     /// Items per LIST page of nodes and pods (metrics-server ignores `limit`: its lists are
     /// one body).
     pub page_size: u32,
+    /// Pod lists read at a time (`--parallel-lists`): a cluster-wide pod list is split by
+    /// namespace into that many concurrent lists when the namespaces can be listed; 1 reads one
+    /// cluster-wide list.
+    pub parallel_lists: u32,
     /// Attempts per request for transient failures (timeouts, 5xx, 429, truncated bodies).
     pub attempts: u32,
     /// Progress on stderr (only honoured when stderr is a terminal).
@@ -59,6 +65,7 @@ impl Default for KubeOptions {
             timeout: Duration::from_secs(60),
             insecure_skip_tls_verify: false,
             page_size: 500,
+            parallel_lists: 4,
             attempts: 3,
             progress: true,
         }
@@ -1056,6 +1063,129 @@ impl Sink<convert::Metrics> for OutOfScopeMetricsSink<'_> {
     }
 }
 
+/// A cluster-wide pod list is split by namespace only when the cluster has at most this many
+/// namespaces: each namespace costs one request (a round trip) at least, so a cluster of many
+/// small namespaces reads faster as one paginated list.
+const MAX_SPLIT_NAMESPACES: usize = 64;
+
+/// The namespace list must answer within this time (or the run's `--request-timeout`, when
+/// shorter), or the pods are read in one cluster-wide list: it only serves to split that list,
+/// and must not hold it up (a silent server would otherwise cost two request timeouts).
+const NAMESPACES_BUDGET: Duration = Duration::from_secs(2);
+
+/// The namespaces to split a cluster-wide pod list by, in the order the apiserver lists pods
+/// (the etcd key order of `namespace/name`, so a namespace sorts as `namespace/`): merged in
+/// this order, the parts give the totals and orders of the one cluster-wide list. `None` (the
+/// pods are read in one list) when the namespaces cannot be listed within
+/// [`NAMESPACES_BUDGET`] (RBAC 403 included: listing pods does not need it), or there are
+/// fewer than 2 or more than [`MAX_SPLIT_NAMESPACES`]. One request, no retry.
+async fn split_namespaces(fetch: &Fetch) -> Option<Vec<String>> {
+    let quick =
+        Fetch { attempts: 1, request_timeout: fetch.request_timeout.min(NAMESPACES_BUDGET), ..fetch.clone() };
+    let limit = (MAX_SPLIT_NAMESPACES + 1).to_string();
+    let uri = list_uri("/api/v1/namespaces", &[("limit", &limit)], None, None);
+    let why = async {
+        let opened = quick.open(&uri).await?;
+        let mut names = Vec::new();
+        let mut more = false;
+        let mut on = |e: stream::Event<convert::Named>| {
+            match e {
+                stream::Event::Meta(m) => more = m.continue_token.is_some_and(|t| !t.is_empty()),
+                stream::Event::Item(n) => names.push(n.metadata.name),
+            }
+            Ok(())
+        };
+        let read = read_list(opened.res, "NamespaceList", &mut on);
+        match tokio::time::timeout_at(quick.request_deadline(opened.sent), read).await {
+            Ok(r) => r?,
+            Err(_) => return Err(Failure::Timeout(quick.timeout_text(&uri, opened.sent))),
+        }
+        Ok((names, more))
+    };
+    let (mut names, more) = match why.await {
+        Ok(r) => r,
+        Err(f) => {
+            tracing::debug!("GET {uri}: {f}; the pods are read in one cluster-wide list");
+            return None;
+        }
+    };
+    names.sort_by(|a, b| a.bytes().chain([b'/']).cmp(b.bytes().chain([b'/'])));
+    names.dedup();
+    if more || names.len() < 2 || names.len() > MAX_SPLIT_NAMESPACES || names.iter().any(String::is_empty) {
+        tracing::debug!(
+            "{}{} namespace(s): the pods are read in one cluster-wide list",
+            if more { "more than " } else { "" },
+            names.len()
+        );
+        return None;
+    }
+    Some(names)
+}
+
+/// The pod lists of a read, each with its outcome, in scope order.
+type PodResults = Vec<(String, Result<ListStats, Failure>)>;
+
+/// Lists the pods of `scopes` (all namespaces, or one each), at most `parallel` lists at a
+/// time, each paginated and aggregated into its own part. The parts are merged in the order of
+/// `scopes` (a part that completes early waits for those before it), so the totals, and the
+/// order in which nodes and groups are first seen, do not depend on which list finished first.
+/// Returns each list's outcome, the merged totals of the complete lists and the finished pods
+/// the server sent.
+#[allow(clippy::too_many_arguments)]
+async fn pods_of_scopes(
+    fetch: &Fetch,
+    scopes: &[Option<String>],
+    query: &[(&str, &str)],
+    page_size: u32,
+    parallel: usize,
+    progress: &Progress,
+    profile: &Profile,
+    cluster: &str,
+) -> (PodResults, Aggregator, u64) {
+    struct Merged<'a> {
+        total: Aggregator,
+        finished: u64,
+        results: PodResults,
+        /// Lists done before one of those ahead of them in `scopes`.
+        waiting: BTreeMap<usize, (String, Result<ListStats, Failure>, PodSink<'a>)>,
+    }
+    let next = Cell::new(0usize);
+    let merged = RefCell::new(Merged {
+        total: Aggregator::for_cluster(profile.services.len(), cluster),
+        finished: 0,
+        results: Vec::new(),
+        waiting: BTreeMap::new(),
+    });
+    let worker = || async {
+        loop {
+            let i = next.get();
+            let Some(ns) = scopes.get(i) else { return };
+            next.set(i + 1);
+            let path = match ns {
+                Some(ns) => format!("/api/v1/namespaces/{}/pods", pct(ns)),
+                None => "/api/v1/pods".to_string(),
+            };
+            let mut sink = PodSink::new(profile, cluster);
+            let req =
+                ListRequest { path: &path, query, limit: Some(page_size), kind: "PodList", first: None };
+            let r = list_paged(fetch, req, progress, &mut sink).await;
+            let mut m = merged.borrow_mut();
+            let Merged { total, finished, results, waiting } = &mut *m;
+            waiting.insert(i, (path, r, sink));
+            while let Some((path, r, sink)) = waiting.remove(&results.len()) {
+                if r.is_ok() {
+                    total.merge(sink.total);
+                    *finished += sink.finished;
+                }
+                results.push((path, r));
+            }
+        }
+    };
+    futures::future::join_all((0..parallel.clamp(1, scopes.len().max(1))).map(|_| worker())).await;
+    let m = merged.into_inner();
+    (m.results, m.total, m.finished)
+}
+
 /// The PodMetrics collection of a scope (all namespaces, or one).
 fn pod_metrics_path(ns: Option<&str>) -> String {
     match ns {
@@ -1190,29 +1320,27 @@ async fn snapshot_inner(
         (r, sink.0.all)
     };
     let pods_fut = async {
-        let mut total = Aggregator::for_cluster(profile.services.len(), &cluster);
-        let mut results = Vec::new();
-        let mut finished = 0;
-        for ns in &scopes {
-            let path = match ns {
-                Some(ns) => format!("/api/v1/namespaces/{}/pods", pct(ns)),
-                None => "/api/v1/pods".to_string(),
-            };
-            let mut sink = PodSink::new(profile, &cluster);
-            let req = ListRequest {
-                path: &path,
-                query: &pod_query,
-                limit: Some(opts.page_size),
-                kind: "PodList",
-                first: None,
-            };
-            let r = list_paged(&fetch, req, &progress, &mut sink).await;
-            if r.is_ok() {
-                total.merge(sink.total);
-                finished += sink.finished;
-            }
-            results.push((path, r));
-        }
+        // A cluster-wide read is split by namespace into concurrent lists (the apiserver serves
+        // them in parallel; one list is a chain of pages, each requested after the previous
+        // page's continue token): no pod is in two namespaces, so none is counted twice.
+        let parallel = opts.parallel_lists.max(1) as usize;
+        let split =
+            if opts.namespaces.is_empty() && parallel > 1 { split_namespaces(&fetch).await } else { None };
+        let pod_scopes: Vec<Option<String>> = match split {
+            Some(names) => names.into_iter().map(Some).collect(),
+            None => scopes.iter().map(|s| s.map(str::to_string)).collect(),
+        };
+        let (results, mut total, finished) = pods_of_scopes(
+            &fetch,
+            &pod_scopes,
+            &pod_query,
+            opts.page_size,
+            parallel,
+            &progress,
+            profile,
+            &cluster,
+        )
+        .await;
         let in_scope = total.pod_count() as u64;
         // With a scope, the pods outside it still occupy their nodes: the cluster-wide list
         // (finished pods excluded, no label selector) adds them to the node totals only.

@@ -63,9 +63,13 @@ pub static METRICS_FIELDS: Keep = Keep::Fields(&[
     ("containers", Keep::All),
 ]);
 
+/// What bizo-plan reads of a Namespace: its name (to split the pod list by namespace).
+pub static NAMESPACE_FIELDS: Keep = Keep::Fields(&[("metadata", Keep::Fields(&[("name", Keep::All)]))]);
+
 /// The fields to keep of the items of a list of `kind`.
 pub fn kept_fields(kind: &str) -> Option<&'static Keep> {
     match kind {
+        "NamespaceList" => Some(&NAMESPACE_FIELDS),
         "PodList" => Some(&POD_FIELDS),
         "NodeList" => Some(&NODE_FIELDS),
         "PodMetricsList" | "NodeMetricsList" => Some(&METRICS_FIELDS),
@@ -112,6 +116,14 @@ pub struct Meta {
     /// Owner references.
     #[serde(default)]
     pub owner_references: Option<Vec<OwnerRef>>,
+}
+
+/// An object of which only the name is read (a Namespace).
+#[derive(Debug, Default, Deserialize)]
+pub struct Named {
+    /// Its metadata (the name).
+    #[serde(default)]
+    pub metadata: Meta,
 }
 
 /// An owner reference.
