@@ -345,7 +345,7 @@ mod tests {
         let r = Res { cpu: Millicores(cpu), mem: Bytes(mem) };
         NodeEntry {
             name: name.into(),
-            info: Some(NodeInfo {
+            info: Some(Box::new(NodeInfo {
                 name: name.into(),
                 roles: Vec::new(),
                 capacity: r,
@@ -355,7 +355,7 @@ mod tests {
                 unschedulable: false,
                 taints: Vec::new(),
                 invalid: Vec::new(),
-            }),
+            })),
             totals: NodeTotals::default(),
         }
     }

@@ -309,8 +309,9 @@ pub type GroupKey = (String, String, String);
 pub struct NodeEntry {
     /// Node name.
     pub name: String,
-    /// The node object, when the node list had it.
-    pub info: Option<NodeInfo>,
+    /// The node object, when the node list had it (boxed: an entry of a node seen only in pod
+    /// placements, as in the per-list parts of a split pod read, stays small).
+    pub info: Option<Box<NodeInfo>>,
     /// Totals of the pods placed on it.
     pub totals: NodeTotals,
 }
@@ -481,7 +482,7 @@ impl Aggregator {
     /// Adds a node from the node list.
     pub fn add_node(&mut self, node: NodeInfo) {
         let i = self.node_slot(&node.name);
-        self.nodes[i as usize].info = Some(node);
+        self.nodes[i as usize].info = Some(Box::new(node));
     }
 
     /// Records NodeMetrics usage for a node.
