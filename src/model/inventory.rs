@@ -425,6 +425,48 @@ pub struct Aggregator {
     pub metrics_without_pod: u64,
     /// Problems in individual objects (bad quantities), each naming the object and field.
     pub warnings: Vec<String>,
+    /// Of a read merged from parts ([`Aggregator::merge_part`]): where each node (as `nodes`)
+    /// and each unmatched group (as `unmatched`) was first seen, and each part's warnings.
+    parts: PartOrder,
+}
+
+/// Where something was first seen in a read made of parts: the part's position in the read,
+/// then the position in that part.
+type Seen = (u32, u32);
+
+/// What puts a read merged from parts in any order back into the order of one pass over the
+/// parts in their order ([`Aggregator::order_parts`]).
+#[derive(Debug, Default, Clone)]
+struct PartOrder {
+    nodes: Vec<Seen>,
+    groups: Vec<Seen>,
+    /// Per profile service, the first part that matched it (its `matched_by` is kept).
+    services: Vec<u32>,
+    warnings: Vec<(u32, Vec<String>)>,
+}
+
+impl PartOrder {
+    fn is_empty(&self) -> bool {
+        self.nodes.is_empty() && self.groups.is_empty() && self.services.is_empty() && self.warnings.is_empty()
+    }
+}
+
+/// The permutation that sorts `seen` (stable), as new index by old index.
+fn new_positions(seen: &[Seen]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..seen.len() as u32).collect();
+    order.sort_by_key(|&i| seen[i as usize]);
+    let mut new = vec![0u32; seen.len()];
+    for (n, &old) in order.iter().enumerate() {
+        new[old as usize] = n as u32;
+    }
+    new
+}
+
+/// Moves `v[i]` to `v[new[i]]`.
+fn permute<T>(v: &mut Vec<T>, new: &[u32]) {
+    let mut tagged: Vec<(u32, T)> = std::mem::take(v).into_iter().zip(new).map(|(x, &n)| (n, x)).collect();
+    tagged.sort_by_key(|t| t.0);
+    v.extend(tagged.into_iter().map(|t| t.1));
 }
 
 /// The key a pod is known by in an [`Aggregator`]: a 64-bit hash of its cluster, namespace
@@ -523,6 +565,82 @@ impl Aggregator {
 
     /// Adds another aggregator's pods, nodes and totals to this one (for lists read in parts).
     pub fn merge(&mut self, other: Aggregator) {
+        self.merge_mapped(other);
+    }
+
+    /// Merges part `part` of a read made of parts (the pod lists of the namespaces, in the
+    /// apiserver's order), in whatever order the parts complete; [`Aggregator::order_parts`]
+    /// then puts nodes, groups and warnings in the order that merging the parts one after the
+    /// other in `part` order gives, so the result does not depend on which part came first and
+    /// no part waits, held in memory, for those before it.
+    pub fn merge_part(&mut self, mut other: Aggregator, part: u32) {
+        let warnings = std::mem::take(&mut other.warnings);
+        let matched: Vec<Option<MatchedBy>> = other.services.iter().map(|g| g.matched_by).collect();
+        let mut order = std::mem::take(&mut self.parts);
+        let (node_map, group_map) = self.merge_mapped(other);
+        order.services.resize(self.services.len(), u32::MAX);
+        for (i, by) in matched.into_iter().enumerate() {
+            if let Some(by) = by
+                && part < order.services[i]
+            {
+                order.services[i] = part;
+                self.services[i].matched_by = Some(by);
+            }
+        }
+        order.nodes.resize(self.nodes.len(), (u32::MAX, u32::MAX));
+        for (j, &i) in node_map.iter().enumerate() {
+            let k = &mut order.nodes[i as usize];
+            *k = (*k).min((part, j as u32));
+        }
+        order.groups.resize(self.unmatched.len(), (u32::MAX, u32::MAX));
+        for (j, &i) in group_map.iter().enumerate() {
+            let k = &mut order.groups[i as usize];
+            *k = (*k).min((part, j as u32));
+        }
+        order.warnings.push((part, warnings));
+        self.parts = order;
+    }
+
+    /// After the last [`Aggregator::merge_part`]: nodes and unmatched groups in the order of
+    /// their first sight part by part, the parts' warnings in part order (before any others).
+    pub fn order_parts(&mut self) {
+        let mut order = std::mem::take(&mut self.parts);
+        if order.is_empty() {
+            return;
+        }
+        order.nodes.resize(self.nodes.len(), (u32::MAX, u32::MAX));
+        order.groups.resize(self.unmatched.len(), (u32::MAX, u32::MAX));
+        let nodes = new_positions(&order.nodes);
+        let groups = new_positions(&order.groups);
+        permute(&mut self.nodes, &nodes);
+        permute(&mut self.unmatched, &groups);
+        for v in self.node_index.values_mut() {
+            *v = nodes[*v as usize];
+        }
+        for v in self.unmatched_index.values_mut() {
+            *v = groups[*v as usize];
+        }
+        let remap = |slot: PodSlot| {
+            let group = match slot.group() {
+                Slot::Service(i) => Slot::Service(i),
+                Slot::Unmatched(i) => Slot::Unmatched(groups[i as usize]),
+            };
+            PodSlot::new(slot.node().map(|n| nodes[n as usize]), group)
+        };
+        for e in self.pods.entries.iter_mut().chain(self.outside.entries.iter_mut()) {
+            e.1 = remap(e.1);
+        }
+        self.pods.sorted = false;
+        self.outside.sorted = false;
+        order.warnings.sort_by_key(|w| w.0);
+        let mut warnings: Vec<String> = order.warnings.into_iter().flat_map(|w| w.1).collect();
+        warnings.append(&mut self.warnings);
+        self.warnings = warnings;
+    }
+
+    /// [`Aggregator::merge`], returning where the other's nodes and unmatched groups went
+    /// (their indices here, by their index there).
+    fn merge_mapped(&mut self, other: Aggregator) -> (Vec<u32>, Vec<u32>) {
         if self.is_empty() {
             // The usual case (one pod list): take the part as it is, without a second copy.
             let services = std::mem::take(&mut self.services);
@@ -530,7 +648,7 @@ impl Aggregator {
             if self.services.len() < services.len() {
                 self.services.resize(services.len(), GroupTotals::default());
             }
-            return;
+            return ((0..self.nodes.len() as u32).collect(), (0..self.unmatched.len() as u32).collect());
         }
         let node_map: Vec<u32> = other
             .nodes
@@ -581,6 +699,7 @@ impl Aggregator {
         self.pods_unscheduled += other.pods_unscheduled;
         self.metrics_without_pod += other.metrics_without_pod;
         self.warnings.extend(other.warnings);
+        (node_map, group_map)
     }
 
     /// Forgets all PodMetrics usage added so far (before listing the metrics again).
@@ -1019,6 +1138,61 @@ mod tests {
         assert_eq!(one.services, merged.services);
         assert_eq!(one.unmatched, merged.unmatched);
         assert_eq!(merged.pods_on_unlisted_nodes(), 1, "n2 is not in the node list");
+    }
+
+    #[test]
+    fn parts_merged_in_any_order_are_put_in_part_order() {
+        let p = profile();
+        let pods = [
+            pod("a", "api-1", Some("n3"), "api", &[], res(100, 64)),
+            pod("b", "x-1", Some("n1"), "x", &[], res(50, 10)),
+            pod("b", "y-1", Some("n2"), "y", &[], res(5, 1)),
+            pod("c", "z-1", Some("n2"), "z", &[], res(1, 1)),
+            pod("c", "w-1", None, "web", &[("tier", "web")], res(2, 2)),
+        ];
+        let parts = || {
+            let mut out = Vec::new();
+            for (i, range) in [0..1, 1..3, 3..5].into_iter().enumerate() {
+                let mut a = Aggregator::new(3);
+                pods[range].iter().for_each(|pd| a.add_pod(&p, pd));
+                a.warnings.push(format!("w{i}"));
+                out.push(a);
+            }
+            out
+        };
+        let mut one = Aggregator::new(3);
+        parts().into_iter().for_each(|a| one.merge(a));
+        let mut any = Aggregator::new(3);
+        let mut shuffled: Vec<(u32, Aggregator)> = parts().into_iter().enumerate().map(|(i, a)| (i as u32, a)).collect();
+        shuffled.swap(0, 2);
+        for (i, a) in shuffled {
+            any.merge_part(a, i);
+        }
+        let names = |a: &Aggregator| a.nodes.iter().map(|e| e.name.clone()).collect::<Vec<_>>();
+        // Merged parts 2, 1, 0: in that order the nodes were first seen; in part order (one pass
+        // over the parts) they are n3, n1, n2.
+        assert_eq!(names(&any), vec!["n2", "n1", "n3"]);
+        assert_ne!(any.unmatched, one.unmatched);
+        any.order_parts();
+        assert_eq!(names(&any), vec!["n3", "n1", "n2"]);
+        assert_eq!(names(&any), names(&one));
+        assert_eq!(any.unmatched, one.unmatched);
+        assert_eq!(any.services, one.services);
+        assert_eq!(any.warnings, vec!["w0", "w1", "w2"]);
+        assert_eq!(any.pods_unscheduled, 1);
+        // The pods' slots follow their nodes and groups: usage lands where it does in one pass.
+        for m in [&mut one, &mut any] {
+            for (k, pd) in pods.iter().enumerate() {
+                m.add_pod_usage(&pd.namespace, &pd.name, res(k as u64 + 1, k as u64 + 1));
+            }
+            m.add_node(node("n1", 1024));
+        }
+        let totals = |a: &Aggregator| a.nodes.iter().map(|e| e.totals.clone()).collect::<Vec<_>>();
+        assert_eq!(totals(&any), totals(&one));
+        assert_eq!(any.unmatched, one.unmatched);
+        assert_eq!(any.services, one.services);
+        assert_eq!(any.nodes[1].totals.pod_usage, res(2, 2), "x-1 on n1");
+        assert_eq!(any.nodes[2].totals.pod_usage, res(3 + 4, 3 + 4), "y-1 and z-1 on n2");
     }
 
     #[test]

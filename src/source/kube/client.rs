@@ -1,7 +1,6 @@
 //! The kube client side: connecting, paginated GET-only lists, retries, and the snapshot.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -1126,11 +1125,12 @@ async fn split_namespaces(fetch: &Fetch) -> Option<Vec<String>> {
 type PodResults = Vec<(String, Result<ListStats, Failure>)>;
 
 /// Lists the pods of `scopes` (all namespaces, or one each), at most `parallel` lists at a
-/// time, each paginated and aggregated into its own part. The parts are merged in the order of
-/// `scopes` (a part that completes early waits for those before it), so the totals, and the
-/// order in which nodes and groups are first seen, do not depend on which list finished first.
-/// Returns each list's outcome, the merged totals of the complete lists and the finished pods
-/// the server sent.
+/// time, each paginated and aggregated into its own part. Each part is merged as soon as its
+/// list completes, then the merged totals are put in the order of `scopes`
+/// ([`Aggregator::order_parts`]): the totals, and the order in which nodes and groups are first
+/// seen, do not depend on which list finished first, and at most `parallel` parts are held.
+/// Returns each list's outcome (in scope order), the merged totals of the complete lists and the
+/// finished pods the server sent.
 #[allow(clippy::too_many_arguments)]
 async fn pods_of_scopes(
     fetch: &Fetch,
@@ -1142,19 +1142,16 @@ async fn pods_of_scopes(
     profile: &Profile,
     cluster: &str,
 ) -> (PodResults, Aggregator, u64) {
-    struct Merged<'a> {
+    struct Merged {
         total: Aggregator,
         finished: u64,
-        results: PodResults,
-        /// Lists done before one of those ahead of them in `scopes`.
-        waiting: BTreeMap<usize, (String, Result<ListStats, Failure>, PodSink<'a>)>,
+        results: Vec<(usize, String, Result<ListStats, Failure>)>,
     }
     let next = Cell::new(0usize);
     let merged = RefCell::new(Merged {
         total: Aggregator::for_cluster(profile.services.len(), cluster),
         finished: 0,
         results: Vec::new(),
-        waiting: BTreeMap::new(),
     });
     let worker = || async {
         loop {
@@ -1170,20 +1167,18 @@ async fn pods_of_scopes(
                 ListRequest { path: &path, query, limit: Some(page_size), kind: "PodList", first: None };
             let r = list_paged(fetch, req, progress, &mut sink).await;
             let mut m = merged.borrow_mut();
-            let Merged { total, finished, results, waiting } = &mut *m;
-            waiting.insert(i, (path, r, sink));
-            while let Some((path, r, sink)) = waiting.remove(&results.len()) {
-                if r.is_ok() {
-                    total.merge(sink.total);
-                    *finished += sink.finished;
-                }
-                results.push((path, r));
+            if r.is_ok() {
+                m.total.merge_part(sink.total, i as u32);
+                m.finished += sink.finished;
             }
+            m.results.push((i, path, r));
         }
     };
     futures::future::join_all((0..parallel.clamp(1, scopes.len().max(1))).map(|_| worker())).await;
-    let m = merged.into_inner();
-    (m.results, m.total, m.finished)
+    let mut m = merged.into_inner();
+    m.total.order_parts();
+    m.results.sort_by_key(|r| r.0);
+    (m.results.into_iter().map(|(_, path, r)| (path, r)).collect(), m.total, m.finished)
 }
 
 /// The PodMetrics collection of a scope (all namespaces, or one).
