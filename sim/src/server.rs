@@ -596,14 +596,7 @@ fn respond_inner(
     };
     let (coll, ns, name) = target;
     check_forbidden(state, coll, ns, name)?;
-    if state.throttled.fetch_add(1, Ordering::SeqCst) < f.throttle_first {
-        // The apiserver's max-in-flight and priority-and-fairness filters: 429 with Retry-After.
-        let secs = f.retry_after.unwrap_or(1);
-        let mut fail = Failure::new(429, "TooManyRequests", "Too many requests, please try again later.")
-            .details(json!({"retryAfterSeconds": secs}));
-        fail.retry_after = Some(secs);
-        return Err(fail);
-    }
+    throttle(state)?;
     if name.is_none()
         && let Some(w) = f.wrong_200
         && list_of(coll) == w.list
@@ -816,6 +809,20 @@ fn get_one(
     Ok(r)
 }
 
+/// The first `--throttle-first` resource requests: the apiserver's max-in-flight and
+/// priority-and-fairness filters answer 429 with Retry-After.
+fn throttle(state: &State) -> Result<(), Failure> {
+    let f = &state.faults;
+    if state.throttled.fetch_add(1, Ordering::SeqCst) < f.throttle_first {
+        let secs = f.retry_after.unwrap_or(1);
+        let mut fail = Failure::new(429, "TooManyRequests", "Too many requests, please try again later.")
+            .details(json!({"retryAfterSeconds": secs}));
+        fail.retry_after = Some(secs);
+        return Err(fail);
+    }
+    Ok(())
+}
+
 /// The namespaces every cluster has (kubeadm and k3s create them at start-up), besides those of
 /// the pods.
 const SYSTEM_NAMESPACES: [&str; 4] = ["default", "kube-node-lease", "kube-public", "kube-system"];
@@ -838,14 +845,7 @@ fn namespace_list(state: &State, params: &Params) -> Result<Reply, Failure> {
         )
         .details(json!({"kind": "namespaces"})));
     }
-    let f = &state.faults;
-    if state.throttled.fetch_add(1, Ordering::SeqCst) < f.throttle_first {
-        let secs = f.retry_after.unwrap_or(1);
-        let mut fail = Failure::new(429, "TooManyRequests", "Too many requests, please try again later.")
-            .details(json!({"retryAfterSeconds": secs}));
-        fail.retry_after = Some(secs);
-        return Err(fail);
-    }
+    throttle(state)?;
     let mut names: Vec<String> = SYSTEM_NAMESPACES.iter().map(|s| s.to_string()).collect();
     let pods = state.source.len(Collection::Pods);
     let mut i = 0;

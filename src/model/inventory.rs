@@ -447,7 +447,10 @@ struct PartOrder {
 
 impl PartOrder {
     fn is_empty(&self) -> bool {
-        self.nodes.is_empty() && self.groups.is_empty() && self.services.is_empty() && self.warnings.is_empty()
+        self.nodes.is_empty()
+            && self.groups.is_empty()
+            && self.services.is_empty()
+            && self.warnings.is_empty()
     }
 }
 
@@ -1163,7 +1166,8 @@ mod tests {
         let mut one = Aggregator::new(3);
         parts().into_iter().for_each(|a| one.merge(a));
         let mut any = Aggregator::new(3);
-        let mut shuffled: Vec<(u32, Aggregator)> = parts().into_iter().enumerate().map(|(i, a)| (i as u32, a)).collect();
+        let mut shuffled: Vec<(u32, Aggregator)> =
+            parts().into_iter().enumerate().map(|(i, a)| (i as u32, a)).collect();
         shuffled.swap(0, 2);
         for (i, a) in shuffled {
             any.merge_part(a, i);

@@ -239,22 +239,13 @@ fn list_on(
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(url) = args.first() else {
-        eprintln!("usage: bizo-floor http://127.0.0.1:PORT [--gzip] [--page-size N]");
+        eprintln!("usage: bizo-floor http://127.0.0.1:PORT [--gzip] [--page-size N] [--parallel-lists N]");
         return ExitCode::from(2);
     };
     let gzip = args.iter().any(|a| a == "--gzip");
-    let page: u32 = args
-        .iter()
-        .position(|a| a == "--page-size")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(500);
-    let parallel: usize = args
-        .iter()
-        .position(|a| a == "--parallel-lists")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(4);
+    let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1));
+    let page: u32 = value("--page-size").and_then(|v| v.parse().ok()).unwrap_or(500);
+    let parallel: usize = value("--parallel-lists").and_then(|v| v.parse().ok()).unwrap_or(4);
     let Some(host) = url.strip_prefix("http://").map(|h| h.trim_end_matches('/').to_string()) else {
         eprintln!("bizo-floor: only http:// URLs");
         return ExitCode::from(2);

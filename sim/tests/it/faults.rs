@@ -92,6 +92,14 @@ fn forbidden_resources_answer_like_rbac() {
     assert!(v["message"].as_str().unwrap_or_default().ends_with("in the namespace \"bizosaas\""));
     // Pods were not forbidden.
     assert_eq!(get(&sim, "/api/v1/pods").status, 200);
+    assert_eq!(get(&sim, "/api/v1/namespaces").status, 200);
+    let sim = with(Faults { forbid: vec![Forbid::Namespaces], ..Faults::default() });
+    let v = assert_status(&get(&sim, "/api/v1/namespaces"), 403, "Forbidden");
+    assert_eq!(
+        v["message"],
+        "namespaces is forbidden: User \"system:serviceaccount:bizo:bizo-plan\" cannot list resource \"namespaces\" in API group \"\" at the cluster scope"
+    );
+    assert_eq!(get(&sim, "/api/v1/pods").status, 200);
 }
 
 #[test]

@@ -159,6 +159,22 @@ fn kubectl_get_pods_in_chunks() {
 }
 
 #[test]
+fn kubectl_get_namespaces() {
+    let sim = Sim::start(SimConfig::laptop()).expect("start");
+    let env = Env::new(&sim);
+    let out = env.kubectl(&["get", "namespaces"]);
+    let table = rows(&out);
+    // The namespace list is served as JSON only (no Table rendering): kubectl prints its
+    // generic columns.
+    assert_eq!(table[0][..2], ["NAME", "AGE"]);
+    let names: Vec<&str> = table[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(names, ["bizosaas", "default", "kube-node-lease", "kube-public", "kube-system"]);
+    let out = env.kubectl(&["get", "namespace", "-o", "jsonpath={.items[*].status.phase}"]);
+    assert_eq!(out.split_whitespace().collect::<Vec<_>>(), ["Active"; 5]);
+    assert_only_gets(&sim);
+}
+
+#[test]
 fn kubectl_top_on_laptop() {
     let sim = Sim::start(SimConfig::laptop()).expect("start");
     let env = Env::new(&sim);

@@ -168,3 +168,66 @@ fn list_items_have_no_kind_but_single_objects_do() {
     assert_eq!(v["message"], "pods \"missing\" not found");
     assert_eq!(v["details"]["name"], "missing");
 }
+
+#[test]
+fn namespaces_are_listed_in_name_order_page_by_page() {
+    let sim = Sim::start(SimConfig::generated(12, 20)).expect("start");
+    let (status, v) = get_json(&sim, "/api/v1/namespaces");
+    assert_eq!(status, 200);
+    assert_eq!(v["kind"], "NamespaceList");
+    let all = names(v["items"].as_array().expect("items"));
+    assert_eq!(
+        all,
+        [
+            "default",
+            "kube-node-lease",
+            "kube-public",
+            "kube-system",
+            "monitoring",
+            "svc-analytics",
+            "svc-billing",
+            "svc-catalog",
+            "svc-checkout",
+            "svc-identity",
+            "svc-search"
+        ]
+    );
+    assert_eq!(v["items"][4]["status"]["phase"], "Active");
+    assert_eq!(v["items"][4]["metadata"]["labels"]["kubernetes.io/metadata.name"], "monitoring");
+    let pages = list_pages(&sim, "/api/v1/namespaces", 4);
+    assert_eq!(pages.len(), 3);
+    assert_eq!(pages[0].meta["remainingItemCount"], 7);
+    let paged: Vec<String> = pages.iter().flat_map(|p| names(&p.items)).collect();
+    assert_eq!(paged, all);
+    // Every namespace's pod list, concatenated in that order, is the cluster-wide list.
+    let per_ns: Vec<String> = all
+        .iter()
+        .flat_map(|ns| {
+            names(
+                &get_json(&sim, &format!("/api/v1/namespaces/{ns}/pods")).1["items"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    let cluster = names(&get_json(&sim, "/api/v1/pods").1["items"].as_array().cloned().unwrap_or_default());
+    assert_eq!(per_ns, cluster);
+}
+
+#[test]
+fn pods_are_in_etcd_key_order() {
+    // `a-b/x` sorts before `a/y` in the apiserver (its keys are `.../pods/NAMESPACE/NAME` and
+    // `-` is before `/`), although the namespace `a` sorts before `a-b`.
+    let yaml = "nodes:\n  - name: n1\n    capacity: {cpu: \"8\", memory: 16Gi, pods: \"110\"}\npods:\n  - {namespace: a, name: y, nodeName: n1, containers: [{name: c}]}\n  - {namespace: a-b, name: x, nodeName: n1, containers: [{name: c}]}\n";
+    let scenario = bizo_sim::Scenario::from_yaml_str(yaml).expect("scenario");
+    let sim = Sim::start(SimConfig::scenario(scenario)).expect("start");
+    let pods = names(&get_json(&sim, "/api/v1/pods").1["items"].as_array().cloned().unwrap_or_default());
+    assert_eq!(pods, ["a-b/x", "a/y"]);
+    let ns = names(&get_json(&sim, "/api/v1/namespaces").1["items"].as_array().cloned().unwrap_or_default());
+    assert_eq!(&ns[..2], ["a", "a-b"]);
+    for (ns, pod) in [("a", "a/y"), ("a-b", "a-b/x")] {
+        let items = get_json(&sim, &format!("/api/v1/namespaces/{ns}/pods")).1["items"].as_array().cloned();
+        assert_eq!(names(&items.unwrap_or_default()), [pod]);
+    }
+}
