@@ -329,6 +329,10 @@ fn cluster_scope_pods_forbidden_but_a_namespace_is_readable() {
     );
     assert_eq!(r.json["cluster"]["totals"]["pods"], 12);
     assert_eq!(bytes(&r.json["workload"]["current"]), 600 * MI);
+    // A namespace given twice is read once: nothing counts twice.
+    let twice = check(&sim, &["-n", "bizosaas", "-n", "bizosaas"]);
+    assert_eq!(twice.json["cluster"], r.json["cluster"]);
+    assert_eq!(twice.json["workload"], r.json["workload"]);
 }
 
 // Fault matrix: 410 Expired continue token

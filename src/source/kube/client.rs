@@ -1286,10 +1286,12 @@ async fn snapshot_inner(
     if let Some(sel) = &opts.node_selector {
         node_query.push(("labelSelector", sel));
     }
+    // A namespace given twice is listed once (twice, its pods would count twice on their nodes).
     let scopes: Vec<Option<&str>> = if opts.namespaces.is_empty() {
         vec![None]
     } else {
-        opts.namespaces.iter().map(|n| Some(n.as_str())).collect()
+        let ns = &opts.namespaces;
+        ns.iter().enumerate().filter(|(i, n)| !ns[..*i].contains(n)).map(|(_, n)| Some(n.as_str())).collect()
     };
 
     // Nodes, node metrics and pods are independent: fetch them concurrently. Pods aggregate page
@@ -1567,7 +1569,7 @@ async fn snapshot_inner(
     Ok(ClusterSnapshot {
         context: target.context.clone(),
         server: target.server.clone(),
-        namespaces: opts.namespaces.clone(),
+        namespaces: scopes.iter().flatten().map(|n| n.to_string()).collect(),
         selector: opts.selector.clone(),
         node_selector: opts.node_selector.clone(),
         nodes_read,
