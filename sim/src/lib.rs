@@ -178,6 +178,11 @@ impl Sim {
         self.state.source.expected_totals()
     }
 
+    /// The namespaces `/api/v1/namespaces` lists, sorted by name.
+    pub fn namespaces(&self) -> Vec<String> {
+        server::namespace_names(&self.state.source)
+    }
+
     /// Stops serving and waits for the server thread.
     pub fn stop(mut self) {
         self.shutdown_now();

@@ -827,6 +827,24 @@ fn throttle(state: &State) -> Result<(), Failure> {
 /// the pods.
 const SYSTEM_NAMESPACES: [&str; 4] = ["default", "kube-node-lease", "kube-public", "kube-system"];
 
+/// The namespaces `/api/v1/namespaces` lists: those of the pods and the four every cluster has,
+/// sorted by name.
+pub(crate) fn namespace_names(source: &Source) -> Vec<String> {
+    let mut names: Vec<String> = SYSTEM_NAMESPACES.iter().map(|s| s.to_string()).collect();
+    let pods = source.len(Collection::Pods);
+    let mut i = 0;
+    while i < pods {
+        let Some(ns) = source.get(Collection::Pods, i).and_then(|p| p.namespace().map(str::to_string)) else {
+            break;
+        };
+        i = namespace_range(source, Collection::Pods, &ns).1.max(i + 1);
+        names.push(ns);
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// `GET /api/v1/namespaces`: a NamespaceList of the pods' namespaces and the four every cluster
 /// has, sorted by name as the apiserver's lists are (etcd key order), paginated by `limit` and
 /// `continue` like any list of the apiserver. Of the faults, 403 (`--forbid namespaces`), the
@@ -846,19 +864,7 @@ fn namespace_list(state: &State, params: &Params) -> Result<Reply, Failure> {
         .details(json!({"kind": "namespaces"})));
     }
     throttle(state)?;
-    let mut names: Vec<String> = SYSTEM_NAMESPACES.iter().map(|s| s.to_string()).collect();
-    let pods = state.source.len(Collection::Pods);
-    let mut i = 0;
-    while i < pods {
-        let Some(ns) = state.source.get(Collection::Pods, i).and_then(|p| p.namespace().map(str::to_string))
-        else {
-            break;
-        };
-        i = namespace_range(&state.source, Collection::Pods, &ns).1.max(i + 1);
-        names.push(ns);
-    }
-    names.sort();
-    names.dedup();
+    let names = namespace_names(&state.source);
     let key = "NamespaceList//";
     let (start, page) = match &params.continue_token {
         Some(t) => {

@@ -186,19 +186,8 @@ fn a_cluster_wide_read_is_split_by_namespace_and_equals_one_list() {
         .map(|q| q.path.as_str())
         .collect();
     listed.sort_unstable();
-    let names = [
-        "default",
-        "kube-node-lease",
-        "kube-public",
-        "kube-system",
-        "monitoring",
-        "svc-analytics",
-        "svc-billing",
-        "svc-catalog",
-        "svc-checkout",
-        "svc-identity",
-        "svc-search",
-    ];
+    let names = sim.namespaces();
+    assert_eq!(names.len(), 11, "{names:?}");
     let want: Vec<String> = names.iter().map(|n| format!("/api/v1/namespaces/{n}/pods")).collect();
     assert_eq!(listed, want);
     let pages = reqs.iter().filter(|q| is_pod_list(&q.path)).count();
@@ -223,6 +212,7 @@ fn a_cluster_wide_read_is_split_by_namespace_and_equals_one_list() {
     only_gets(&sim);
 }
 
+// Fault matrix: Namespaces not listable
 #[test]
 fn more_than_64_namespaces_are_read_as_one_list() {
     // 66 namespaces with a pod each (and the four system ones): one cluster-wide list.
@@ -297,6 +287,8 @@ fn forbidden_nodes_degrade_to_pods_and_the_host() {
     assert_eq!(bytes(&v["workload"]["current"]), 600 * MI);
 }
 
+// Fault matrix: 403 Forbidden
+// Fault matrix: Namespaces not listable
 #[test]
 fn cluster_scope_pods_forbidden_but_a_namespace_is_readable() {
     let sim = start(
@@ -1031,6 +1023,7 @@ fn a_dripping_body_is_cut_by_the_request_timeout() {
 }
 
 // Fault matrix: Silent port
+// Fault matrix: Namespaces not listable
 #[test]
 fn a_silent_port_gives_up_within_15_seconds_by_default() {
     let sim = start(SimConfig::laptop().with_faults(Faults { silent: true, ..Faults::default() }));

@@ -192,6 +192,7 @@ fn namespaces_are_listed_in_name_order_page_by_page() {
             "svc-search"
         ]
     );
+    assert_eq!(sim.namespaces(), all);
     assert_eq!(v["items"][4]["status"]["phase"], "Active");
     assert_eq!(v["items"][4]["metadata"]["labels"]["kubernetes.io/metadata.name"], "monitoring");
     let pages = list_pages(&sim, "/api/v1/namespaces", 4);

@@ -1083,7 +1083,7 @@ async fn split_namespaces(fetch: &Fetch) -> Option<Vec<String>> {
         Fetch { attempts: 1, request_timeout: fetch.request_timeout.min(NAMESPACES_BUDGET), ..fetch.clone() };
     let limit = (MAX_SPLIT_NAMESPACES + 1).to_string();
     let uri = list_uri("/api/v1/namespaces", &[("limit", &limit)], None, None);
-    let why = async {
+    let listed = async {
         let opened = quick.open(&uri).await?;
         let mut names = Vec::new();
         let mut more = false;
@@ -1101,7 +1101,7 @@ async fn split_namespaces(fetch: &Fetch) -> Option<Vec<String>> {
         }
         Ok((names, more))
     };
-    let (mut names, more) = match why.await {
+    let (mut names, more) = match listed.await {
         Ok(r) => r,
         Err(f) => {
             tracing::debug!("GET {uri}: {f}; the pods are read in one cluster-wide list");
