@@ -26,7 +26,10 @@ fn cluster_role_grants_only_get_and_list_on_what_bizo_plan_reads() {
         }
     }
     granted.sort();
-    assert_eq!(granted, vec!["/nodes", "/pods", "metrics.k8s.io/nodes", "metrics.k8s.io/pods"]);
+    assert_eq!(
+        granted,
+        vec!["/namespaces", "/nodes", "/pods", "metrics.k8s.io/nodes", "metrics.k8s.io/pods"]
+    );
     let binding = docs.iter().find(|d| d["kind"] == "ClusterRoleBinding").expect("a binding");
     assert_eq!(binding["roleRef"]["name"], role["metadata"]["name"]);
 }
