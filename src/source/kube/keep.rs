@@ -93,28 +93,7 @@ pub fn skip(buf: &[u8], i: usize) -> Result<usize, Miss> {
     let n = buf.len();
     match buf[i] {
         b'"' => string_end(buf, i),
-        b'{' | b'[' => {
-            let mut depth = 0u32;
-            let mut j = i;
-            while j < n {
-                match buf[j] {
-                    b'"' => {
-                        j = string_end(buf, j)?;
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Ok(j + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                j += 1;
-            }
-            Err(Miss::More)
-        }
+        b'{' | b'[' => container_end(buf, i),
         b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => {
             let mut j = i;
             while j < n {
@@ -127,6 +106,210 @@ pub fn skip(buf: &[u8], i: usize) -> Result<usize, Miss> {
         }
         _ => Err(Miss::Invalid),
     }
+}
+
+/// Bytes classified at a time by [`container_end`].
+const BLOCK: usize = 64;
+
+/// Of a 64-byte block, a bit per byte (bit `k` for byte `k`) for each class the scan reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Classes {
+    quote: u64,
+    backslash: u64,
+    /// `{` or `[`.
+    open: u64,
+    /// `}` or `]`.
+    close: u64,
+}
+
+impl Classes {
+    /// With SSE2 (every x86_64 CPU): 16 bytes compared per instruction, through `safe_arch`'s
+    /// safe wrappers of the intrinsics.
+    #[cfg(target_arch = "x86_64")]
+    fn of(block: &[u8; BLOCK]) -> Classes {
+        use safe_arch::{
+            bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
+        };
+        let splat = |b: u8| set_splat_i8_m128i(b as i8);
+        let (quote, backslash) = (splat(b'"'), splat(b'\\'));
+        // `{` and `[` differ only in bit 0x20, as `}` and `]` do.
+        let (case, open, close) = (splat(0x20), splat(b'{'), splat(b'}'));
+        let mut c = Classes { quote: 0, backslash: 0, open: 0, close: 0 };
+        for (part, bytes) in block.chunks_exact(16).enumerate() {
+            let mut lane = [0u8; 16];
+            lane.copy_from_slice(bytes);
+            let v = load_unaligned_m128i(&lane);
+            let folded = bitor_m128i(v, case);
+            // One bit per byte, in byte order (as u16, then widened: no sign extension).
+            let bits = |m| u64::from(move_mask_i8_m128i(m) as u16) << (part * 16);
+            c.quote |= bits(cmp_eq_mask_i8_m128i(v, quote));
+            c.backslash |= bits(cmp_eq_mask_i8_m128i(v, backslash));
+            c.open |= bits(cmp_eq_mask_i8_m128i(folded, open));
+            c.close |= bits(cmp_eq_mask_i8_m128i(folded, close));
+        }
+        c
+    }
+
+    /// Elsewhere, a byte at a time (the same classes).
+    #[cfg(not(target_arch = "x86_64"))]
+    fn of(block: &[u8; BLOCK]) -> Classes {
+        let mut c = Classes { quote: 0, backslash: 0, open: 0, close: 0 };
+        for (k, &b) in block.iter().enumerate() {
+            let bit = 1u64 << k;
+            match b {
+                b'"' => c.quote |= bit,
+                b'\\' => c.backslash |= bit,
+                b'{' | b'[' => c.open |= bit,
+                b'}' | b']' => c.close |= bit,
+                _ => {}
+            }
+        }
+        c
+    }
+}
+
+/// Bit `k` is the parity of the bits `0..=k` of `x`: of a quote mask, the bytes from an opening
+/// quote up to (not including) its closing one.
+fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
+}
+
+/// The bytes of a block escaped by a backslash before them, if every backslash escapes the next
+/// byte (in a string, what JSON says; outside one, see [`container_end`]). `carry`: the first
+/// byte is escaped by the previous block's last; set for the next block on return.
+fn escaped(backslash: u64, carry: &mut bool) -> u64 {
+    let mut esc = u64::from(*carry);
+    let mut b = backslash & !esc;
+    *carry = false;
+    while b != 0 {
+        let k = b.trailing_zeros();
+        if k == 63 {
+            *carry = true;
+            break;
+        }
+        // The escaped byte, a backslash or not, escapes nothing.
+        let next = 1u64 << (k + 1);
+        esc |= next;
+        b &= !next;
+        b &= b - 1;
+    }
+    esc
+}
+
+/// The end of the object or array whose opening bracket is at `i`: 64 bytes at a time, each
+/// block's quotes, backslashes and brackets found as bit masks, its strings as the prefix parity
+/// of its unescaped quotes, and its brackets outside strings counted (a block in which the depth
+/// cannot reach zero is passed with two population counts). The same end as the byte-by-byte
+/// scan (kept for the last bytes of the buffer and as the reference of the tests): a block with
+/// a backslash outside a string, which the byte scan does not read as an escape (nor does the
+/// list splitter), is scanned byte by byte.
+fn container_end(buf: &[u8], i: usize) -> Result<usize, Miss> {
+    let n = buf.len();
+    let mut j = i + 1;
+    let mut depth: u32 = 1;
+    // State at `j`: inside a string; the byte at `j` escaped.
+    let mut in_str = false;
+    let mut carry = false;
+    loop {
+        if let Some(block) = buf.get(j..j + BLOCK) {
+            let mut bytes = [0u8; BLOCK];
+            bytes.copy_from_slice(block);
+            let c = Classes::of(&bytes);
+            let mut next_carry = carry;
+            let esc = escaped(c.backslash, &mut next_carry);
+            let mut inside = prefix_xor(c.quote & !esc);
+            if in_str {
+                inside = !inside;
+            }
+            if c.backslash & !inside == 0 {
+                let open = c.open & !inside & !esc;
+                let close = c.close & !inside & !esc;
+                if close.count_ones() < depth {
+                    depth = depth - close.count_ones() + open.count_ones();
+                } else {
+                    let mut s = open | close;
+                    while s != 0 {
+                        let k = s.trailing_zeros();
+                        if open >> k & 1 == 1 {
+                            depth += 1;
+                        } else {
+                            depth -= 1;
+                            if depth == 0 {
+                                return Ok(j + k as usize + 1);
+                            }
+                        }
+                        s &= s - 1;
+                    }
+                }
+                in_str = inside >> 63 == 1;
+                carry = next_carry;
+                j += BLOCK;
+                continue;
+            }
+        }
+        // The last bytes, or a block with a backslash outside a string: byte by byte, to the
+        // end of the block (a string may take the scan past it).
+        let limit = (j + BLOCK).min(n);
+        if in_str {
+            // Resume in the string (`carry` is only ever set inside one): `string_end` searches
+            // from one past the index it is given.
+            j = string_end(buf, if carry { j } else { j - 1 })?;
+        }
+        in_str = false;
+        carry = false;
+        while j < limit {
+            match buf[j] {
+                b'"' => {
+                    j = string_end(buf, j)?;
+                    continue;
+                }
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(j + 1);
+                    }
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        if j >= n {
+            return Err(Miss::More);
+        }
+    }
+}
+
+/// The byte-by-byte scan of [`container_end`] (the tests' reference).
+#[cfg(test)]
+fn container_end_bytewise(buf: &[u8], i: usize) -> Result<usize, Miss> {
+    let n = buf.len();
+    let mut depth = 0u32;
+    let mut j = i;
+    while j < n {
+        match buf[j] {
+            b'"' => {
+                j = string_end(buf, j)?;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Ok(j + 1);
+                }
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    Err(Miss::More)
 }
 
 /// Filters the value at `buf[i..]` (not whitespace) into `out` by `keep`; returns where the
@@ -253,6 +436,63 @@ mod tests {
         // An escaped key is decoded before it is compared.
         assert_eq!(run(r#"{"met\u0061data":{"name":"n"}}"#).unwrap().0, r#"{"met\u0061data":{"name":"n"}}"#);
         assert_eq!(run("{}").unwrap().0, "{}");
+    }
+
+    /// Every end of `text` from its first byte, by the block scan and by the byte scan, cut at
+    /// every length.
+    fn same_ends(text: &[u8]) {
+        for cut in 1..=text.len() {
+            let buf = &text[..cut];
+            assert_eq!(
+                container_end(buf, 0),
+                container_end_bytewise(buf, 0),
+                "cut at {cut} of {:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+
+    #[test]
+    fn the_block_scan_finds_the_byte_scans_end() {
+        // Long enough for several blocks: strings across block edges, escaped quotes and
+        // backslashes (managedFields' `k:{\"name\":...}` keys), an escape on a block's last byte,
+        // brackets inside strings, deep nesting.
+        let key = r#""k:{\"name\":\"app\"}":{".":{},"f:image":{}},"#;
+        let mut text = String::from(r#"{"f:spec":{"#);
+        for n in 0..20 {
+            text.push_str(key);
+            text.push_str(&"x".repeat(n));
+            text.push_str(r#""s{[":"]}\\","#);
+        }
+        text.push_str(r#""end":[[[[[{}]]]]]}}"#);
+        same_ends(text.as_bytes());
+        assert_eq!(container_end(text.as_bytes(), 0), Ok(text.len()));
+        // A backslash on every position relative to a block edge.
+        for pad in 0..70 {
+            let t = format!(r#"{{"{}\"{}":[1],"b":"\\"}}"#, "p".repeat(pad), "]".repeat(pad % 7));
+            same_ends(t.as_bytes());
+            assert_eq!(container_end(t.as_bytes(), 0), Ok(t.len()), "{t}");
+        }
+        // Not JSON: a backslash outside a string is a plain byte to both scans.
+        let odd = format!(r#"{{{}\"}}"}}"#, " ".repeat(60));
+        same_ends(odd.as_bytes());
+        assert_eq!(container_end(odd.as_bytes(), 0), Ok(odd.len()));
+    }
+
+    proptest::proptest! {
+        /// On any bytes (drawn mostly from those the scan reads), both scans agree.
+        #[test]
+        fn the_block_scan_agrees_with_the_byte_scan(
+            body in proptest::collection::vec(
+                proptest::sample::select(b"{}[]\"\"\\\\\\aaaaaaaa:, ".to_vec()), 0..400),
+        ) {
+            let mut text = vec![b'{'];
+            text.extend_from_slice(&body);
+            for cut in 1..=text.len() {
+                let buf = &text[..cut];
+                proptest::prop_assert_eq!(container_end(buf, 0), container_end_bytewise(buf, 0));
+            }
+        }
     }
 
     #[test]
