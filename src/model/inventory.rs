@@ -272,6 +272,18 @@ pub struct NodeTotals {
     pub out_of_scope_usage: Res,
 }
 
+impl NodeTotals {
+    fn absorb(&mut self, o: &NodeTotals) {
+        self.pods += o.pods;
+        self.requests = self.requests.plus(o.requests);
+        self.pod_usage = self.pod_usage.plus(o.pod_usage);
+        self.node_usage = self.node_usage.or(o.node_usage);
+        self.out_of_scope_pods += o.out_of_scope_pods;
+        self.out_of_scope_requests = self.out_of_scope_requests.plus(o.out_of_scope_requests);
+        self.out_of_scope_usage = self.out_of_scope_usage.plus(o.out_of_scope_usage);
+    }
+}
+
 /// Totals for a group of pods (a profile service, or an unmatched namespace/owner).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GroupTotals {
@@ -362,6 +374,15 @@ struct PodIndex {
 }
 
 impl PodIndex {
+    /// Room for `additional` more pods, growing by a quarter rather than doubling: the index of
+    /// 150,000 pods is 2.4 MB, and doubling left up to as much again unused.
+    fn reserve(&mut self, additional: usize) {
+        let len = self.entries.len();
+        if len + additional > self.entries.capacity() {
+            self.entries.reserve_exact(additional.max(len / 4));
+        }
+    }
+
     fn push(&mut self, key: u64, slot: PodSlot) {
         self.entries.push((key, slot));
         self.sorted = false;
@@ -443,14 +464,86 @@ struct PartOrder {
     /// Per profile service, the first part that matched it (its `matched_by` is kept).
     services: Vec<u32>,
     warnings: Vec<(u32, Vec<String>)>,
+    /// A part was merged.
+    merged: bool,
 }
 
-impl PartOrder {
-    fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
-            && self.groups.is_empty()
-            && self.services.is_empty()
-            && self.warnings.is_empty()
+/// One list of a read made of parts (a namespace's pods, when a cluster-wide read is split):
+/// the totals of its pages, held apart from the read's so that a list that starts over (410) or
+/// fails is dropped whole, but with its nodes named by their slots in the read's aggregator: the
+/// parts read at once share its one node table (at 5,000 nodes a part's own table of names,
+/// index and entries took about 1.7 MB; its totals by slot take 280 KB).
+#[derive(Debug, Default, Clone)]
+pub struct ReadPart {
+    /// By node slot in the read's aggregator.
+    nodes: Vec<PartNode>,
+    /// Nodes seen so far.
+    seen: u32,
+    /// The part's services, unmatched groups, pods (their node slots the read's), counts and
+    /// warnings; no nodes.
+    rest: Aggregator,
+}
+
+/// A part's pods on one node of the read: what a page of pods adds to [`NodeTotals`].
+#[derive(Debug, Clone, Copy)]
+struct PartNode {
+    pods: u64,
+    requests: Res,
+    out_of_scope_pods: u64,
+    out_of_scope_requests: Res,
+    /// Position of the node in the part's order of first sight; `u32::MAX`: not seen.
+    first: u32,
+}
+
+impl Default for PartNode {
+    fn default() -> PartNode {
+        PartNode {
+            pods: 0,
+            requests: Res::default(),
+            out_of_scope_pods: 0,
+            out_of_scope_requests: Res::default(),
+            first: u32::MAX,
+        }
+    }
+}
+
+impl ReadPart {
+    /// An empty part of the read of one cluster ([`Aggregator::for_cluster`]).
+    pub fn for_cluster(services: usize, cluster: &str) -> ReadPart {
+        ReadPart { rest: Aggregator::for_cluster(services, cluster), ..Default::default() }
+    }
+
+    /// Adds a page of pods (an aggregator of [`Aggregator::add_pod`] only: no node objects, no
+    /// usage) to the part, its nodes given slots in `read`, the aggregator the part is merged
+    /// into ([`Aggregator::merge_part`]).
+    pub fn add_page(&mut self, mut page: Aggregator, read: &mut Aggregator) {
+        let nodes = std::mem::take(&mut page.nodes);
+        let map: Vec<u32> = nodes
+            .into_iter()
+            .map(|e| {
+                debug_assert!(e.info.is_none() && e.totals.pod_usage == Res::default());
+                let i = read.node_slot(&e.name);
+                let need = read.nodes.len();
+                if self.nodes.len() < need {
+                    // The read's table grows by doubling; this by what it needs.
+                    self.nodes.reserve_exact(need - self.nodes.len());
+                    self.nodes.resize(need, PartNode::default());
+                }
+                let n = &mut self.nodes[i as usize];
+                if n.first == u32::MAX {
+                    n.first = self.seen;
+                    self.seen += 1;
+                }
+                let t = &e.totals;
+                n.pods += t.pods;
+                n.requests = n.requests.plus(t.requests);
+                n.out_of_scope_pods += t.out_of_scope_pods;
+                n.out_of_scope_requests = n.out_of_scope_requests.plus(t.out_of_scope_requests);
+                i
+            })
+            .collect();
+        page.node_index.clear();
+        self.rest.merge_rest(page, Some(&map));
     }
 }
 
@@ -571,55 +664,83 @@ impl Aggregator {
         self.merge_mapped(other);
     }
 
-    /// Merges part `part` of a read made of parts (the pod lists of the namespaces, in the
+    /// Merges part `index` of a read made of parts (the pod lists of the namespaces, in the
     /// apiserver's order), in whatever order the parts complete; [`Aggregator::order_parts`]
     /// then puts nodes, groups and warnings in the order that merging the parts one after the
-    /// other in `part` order gives, so the result does not depend on which part came first and
-    /// no part waits, held in memory, for those before it.
-    pub fn merge_part(&mut self, mut other: Aggregator, part: u32) {
+    /// other in `index` order gives, so the result does not depend on which part came first and
+    /// no part waits, held in memory, for those before it. The part's nodes are slots of this
+    /// aggregator ([`ReadPart::add_page`]).
+    pub fn merge_part(&mut self, part: ReadPart, index: u32) {
+        let ReadPart { nodes, rest: mut other, .. } = part;
         let warnings = std::mem::take(&mut other.warnings);
         let matched: Vec<Option<MatchedBy>> = other.services.iter().map(|g| g.matched_by).collect();
         let mut order = std::mem::take(&mut self.parts);
-        let (node_map, group_map) = self.merge_mapped(other);
+        order.nodes.resize(self.nodes.len(), (u32::MAX, u32::MAX));
+        for (i, n) in nodes.into_iter().enumerate() {
+            if n.first == u32::MAX {
+                continue;
+            }
+            let t = &mut self.nodes[i].totals;
+            t.pods += n.pods;
+            t.requests = t.requests.plus(n.requests);
+            t.out_of_scope_pods += n.out_of_scope_pods;
+            t.out_of_scope_requests = t.out_of_scope_requests.plus(n.out_of_scope_requests);
+            let k = &mut order.nodes[i];
+            *k = (*k).min((index, n.first));
+        }
+        let group_map = self.merge_rest(other, None);
         order.services.resize(self.services.len(), u32::MAX);
         for (i, by) in matched.into_iter().enumerate() {
             if let Some(by) = by
-                && part < order.services[i]
+                && index < order.services[i]
             {
-                order.services[i] = part;
+                order.services[i] = index;
                 self.services[i].matched_by = Some(by);
             }
-        }
-        order.nodes.resize(self.nodes.len(), (u32::MAX, u32::MAX));
-        for (j, &i) in node_map.iter().enumerate() {
-            let k = &mut order.nodes[i as usize];
-            *k = (*k).min((part, j as u32));
         }
         order.groups.resize(self.unmatched.len(), (u32::MAX, u32::MAX));
         for (j, &i) in group_map.iter().enumerate() {
             let k = &mut order.groups[i as usize];
-            *k = (*k).min((part, j as u32));
+            *k = (*k).min((index, j as u32));
         }
-        order.warnings.push((part, warnings));
+        order.warnings.push((index, warnings));
+        order.merged = true;
         self.parts = order;
     }
 
     /// After the last [`Aggregator::merge_part`]: nodes and unmatched groups in the order of
     /// their first sight part by part, the parts' warnings in part order (before any others).
+    /// A node only the parts that were not merged (a list that started over, or failed) placed
+    /// pods on is dropped.
     pub fn order_parts(&mut self) {
         let mut order = std::mem::take(&mut self.parts);
-        if order.is_empty() {
-            return;
-        }
         order.nodes.resize(self.nodes.len(), (u32::MAX, u32::MAX));
         order.groups.resize(self.unmatched.len(), (u32::MAX, u32::MAX));
+        // A node no merged part saw keeps its place after those seen, unless nothing else
+        // put it here: then it sorts last, and is cut off.
+        let mut dropped = 0;
+        for (k, e) in order.nodes.iter_mut().zip(&self.nodes) {
+            if *k == (u32::MAX, u32::MAX) {
+                if e.info.is_none() && e.totals == NodeTotals::default() {
+                    dropped += 1;
+                } else {
+                    *k = (u32::MAX, u32::MAX - 1);
+                }
+            }
+        }
+        if !order.merged && dropped == 0 {
+            return;
+        }
         let nodes = new_positions(&order.nodes);
         let groups = new_positions(&order.groups);
         permute(&mut self.nodes, &nodes);
         permute(&mut self.unmatched, &groups);
-        for v in self.node_index.values_mut() {
+        let kept = (self.nodes.len() - dropped) as u32;
+        self.nodes.truncate(kept as usize);
+        self.node_index.retain(|_, v| {
             *v = nodes[*v as usize];
-        }
+            *v < kept
+        });
         for v in self.unmatched_index.values_mut() {
             *v = groups[*v as usize];
         }
@@ -643,7 +764,7 @@ impl Aggregator {
 
     /// [`Aggregator::merge`], returning where the other's nodes and unmatched groups went
     /// (their indices here, by their index there).
-    fn merge_mapped(&mut self, other: Aggregator) -> (Vec<u32>, Vec<u32>) {
+    fn merge_mapped(&mut self, mut other: Aggregator) -> (Vec<u32>, Vec<u32>) {
         if self.is_empty() {
             // The usual case (one pod list): take the part as it is, without a second copy.
             let services = std::mem::take(&mut self.services);
@@ -653,26 +774,27 @@ impl Aggregator {
             }
             return ((0..self.nodes.len() as u32).collect(), (0..self.unmatched.len() as u32).collect());
         }
-        let node_map: Vec<u32> = other
-            .nodes
-            .iter()
+        let nodes = std::mem::take(&mut other.nodes);
+        let node_map: Vec<u32> = nodes
+            .into_iter()
             .map(|e| {
                 let i = self.node_slot(&e.name);
                 let mine = &mut self.nodes[i as usize];
                 if mine.info.is_none() {
-                    mine.info = e.info.clone();
+                    mine.info = e.info;
                 }
-                let t = &mut mine.totals;
-                t.pods += e.totals.pods;
-                t.requests = t.requests.plus(e.totals.requests);
-                t.pod_usage = t.pod_usage.plus(e.totals.pod_usage);
-                t.node_usage = t.node_usage.or(e.totals.node_usage);
-                t.out_of_scope_pods += e.totals.out_of_scope_pods;
-                t.out_of_scope_requests = t.out_of_scope_requests.plus(e.totals.out_of_scope_requests);
-                t.out_of_scope_usage = t.out_of_scope_usage.plus(e.totals.out_of_scope_usage);
+                mine.totals.absorb(&e.totals);
                 i
             })
             .collect();
+        let group_map = self.merge_rest(other, Some(&node_map));
+        (node_map, group_map)
+    }
+
+    /// Merges all but the other's nodes: its services, unmatched groups (returning where they
+    /// went, by their index there), pods and counts. Its pods' node slots are mapped through
+    /// `node_map`, or are slots of this aggregator already (`None`).
+    fn merge_rest(&mut self, other: Aggregator, node_map: Option<&[u32]>) -> Vec<u32> {
         for (mine, theirs) in self.services.iter_mut().zip(&other.services) {
             mine.absorb(theirs);
         }
@@ -685,24 +807,41 @@ impl Aggregator {
                 i
             })
             .collect();
-        self.pods.entries.reserve(other.pods.entries.len());
-        for (k, slot) in other.pods.entries {
-            let node = slot.node().map(|n| node_map[n as usize]);
-            let group = match slot.group() {
-                Slot::Service(i) => Slot::Service(i),
-                Slot::Unmatched(i) => Slot::Unmatched(group_map[i as usize]),
-            };
-            self.pods.push(k, PodSlot::new(node, group));
-        }
-        for (k, slot) in other.outside.entries {
-            let node = slot.node().map(|n| node_map[n as usize]);
-            self.outside.push(k, PodSlot::new(node, Slot::Service(0)));
+        let identity = node_map.is_none() && group_map.iter().enumerate().all(|(j, &i)| i as usize == j);
+        if identity && self.pods.entries.is_empty() && self.outside.entries.is_empty() {
+            // The first part merged (the only one, when the read is one list): its index is
+            // taken as it is, without a second copy.
+            self.pods = other.pods;
+            self.outside = other.outside;
+        } else {
+            self.merge_pods(other.pods, other.outside, node_map, &group_map);
         }
         self.pods_out_of_scope += other.pods_out_of_scope;
         self.pods_unscheduled += other.pods_unscheduled;
         self.metrics_without_pod += other.metrics_without_pod;
         self.warnings.extend(other.warnings);
-        (node_map, group_map)
+        group_map
+    }
+
+    /// The other's pods and pods out of scope, their node slots mapped through `node_map` (or
+    /// this aggregator's already) and their unmatched groups through `group_map`.
+    fn merge_pods(&mut self, pods: PodIndex, outside: PodIndex, node_map: Option<&[u32]>, group_map: &[u32]) {
+        let node = |slot: PodSlot| match node_map {
+            Some(map) => slot.node().map(|n| map[n as usize]),
+            None => slot.node(),
+        };
+        self.pods.reserve(pods.entries.len());
+        for (k, slot) in pods.entries {
+            let group = match slot.group() {
+                Slot::Service(i) => Slot::Service(i),
+                Slot::Unmatched(i) => Slot::Unmatched(group_map[i as usize]),
+            };
+            self.pods.push(k, PodSlot::new(node(slot), group));
+        }
+        self.outside.reserve(outside.entries.len());
+        for (k, slot) in outside.entries {
+            self.outside.push(k, PodSlot::new(node(slot), Slot::Service(0)));
+        }
     }
 
     /// Forgets all PodMetrics usage added so far (before listing the metrics again).
@@ -1165,17 +1304,36 @@ mod tests {
         };
         let mut one = Aggregator::new(3);
         parts().into_iter().for_each(|a| one.merge(a));
+        // The parts' pages are read at once, last part first, each page a pod; so is a part
+        // that then starts over (its pods on a node of its own, n9, and on n1).
         let mut any = Aggregator::new(3);
-        let mut shuffled: Vec<(u32, Aggregator)> =
-            parts().into_iter().enumerate().map(|(i, a)| (i as u32, a)).collect();
-        shuffled.swap(0, 2);
-        for (i, a) in shuffled {
-            any.merge_part(a, i);
+        let mut read: Vec<(u32, ReadPart)> = (0..3).map(|i| (i, ReadPart::for_cluster(3, ""))).collect();
+        let mut restarted = ReadPart::for_cluster(3, "");
+        for (i, page) in [(2, 3), (2, 4), (1, 1), (1, 2), (0, 0)] {
+            let mut a = Aggregator::new(3);
+            a.add_pod(&p, &pods[page]);
+            if page == 3 {
+                a.warnings.push("w2".into());
+                let mut lost = Aggregator::new(3);
+                lost.add_pod(&p, &pod("d", "gone-1", Some("n9"), "gone", &[], res(9, 9)));
+                lost.add_pod(&p, &pod("d", "gone-2", Some("n1"), "gone", &[], res(9, 9)));
+                restarted.add_page(lost, &mut any);
+            }
+            if page == 1 || page == 0 {
+                a.warnings.push(format!("w{i}"));
+            }
+            read[i as usize].1.add_page(a, &mut any);
+        }
+        drop(restarted);
+        read.swap(0, 2);
+        for (i, part) in read {
+            any.merge_part(part, i);
         }
         let names = |a: &Aggregator| a.nodes.iter().map(|e| e.name.clone()).collect::<Vec<_>>();
-        // Merged parts 2, 1, 0: in that order the nodes were first seen; in part order (one pass
-        // over the parts) they are n3, n1, n2.
-        assert_eq!(names(&any), vec!["n2", "n1", "n3"]);
+        // In the order the pages came the nodes were first seen (the restarted part's n9 and n1
+        // before the page it came with); in part order (one pass over the parts) they are n3,
+        // n1, n2; n9 only the dropped part saw.
+        assert_eq!(names(&any), vec!["n9", "n1", "n2", "n3"]);
         assert_ne!(any.unmatched, one.unmatched);
         any.order_parts();
         assert_eq!(names(&any), vec!["n3", "n1", "n2"]);
@@ -1197,6 +1355,65 @@ mod tests {
         assert_eq!(any.services, one.services);
         assert_eq!(any.nodes[1].totals.pod_usage, res(2, 2), "x-1 on n1");
         assert_eq!(any.nodes[2].totals.pod_usage, res(3 + 4, 3 + 4), "y-1 and z-1 on n2");
+        assert_eq!(any.nodes[1].totals.pods, 1, "the dropped part's pod on n1 is not counted");
+        assert_eq!(any.node_index.len(), 3);
+        assert_eq!(any.node_slot("n2"), 2);
+    }
+
+    #[test]
+    fn a_read_whose_parts_all_failed_has_no_nodes() {
+        let p = profile();
+        let mut read = Aggregator::new(3);
+        let mut part = ReadPart::for_cluster(3, "");
+        let mut page = Aggregator::new(3);
+        page.add_pod(&p, &pod("b", "x-1", Some("n1"), "x", &[], res(50, 10)));
+        part.add_page(page, &mut read);
+        assert_eq!(read.nodes.len(), 1);
+        drop(part);
+        read.order_parts();
+        assert!(read.nodes.is_empty() && read.node_index.is_empty());
+        assert_eq!(read.pod_count(), 0);
+    }
+
+    #[test]
+    fn the_first_part_merged_keeps_its_pod_index_and_a_second_is_mapped() {
+        let p = profile();
+        let mut read = Aggregator::new(3);
+        let mut first = ReadPart::for_cluster(3, "");
+        let mut second = ReadPart::for_cluster(3, "");
+        let mut page = Aggregator::new(3);
+        page.add_pod(&p, &pod("b", "x-1", Some("n1"), "x", &[], res(50, 10)));
+        page.add_pod(&p, &pod("other", "o-1", Some("n2"), "o", &[], res(5, 1)));
+        first.add_page(page, &mut read);
+        let mut page = Aggregator::new(3);
+        page.add_pod(&p, &pod("other2", "q-1", Some("n2"), "q", &[], res(7, 1)));
+        second.add_page(page, &mut read);
+        let index = first.rest.pods.entries.as_ptr();
+        read.merge_part(first, 0);
+        assert_eq!(read.pods.entries.as_ptr(), index, "not copied");
+        read.merge_part(second, 1);
+        read.order_parts();
+        assert_eq!(read.pod_count(), 3);
+        assert_eq!(read.nodes[1].name, "n2");
+        assert_eq!(read.nodes[1].totals.pods, 2);
+        assert_eq!(read.nodes[1].totals.requests, res(12, 2));
+        assert_eq!(read.unmatched.len(), 3);
+    }
+
+    #[test]
+    fn the_pod_index_grows_by_a_quarter() {
+        let mut ix = PodIndex::default();
+        ix.reserve(1000);
+        assert_eq!(ix.entries.capacity(), 1000);
+        for k in 0..1000 {
+            ix.push(k, PodSlot::new(None, Slot::Service(0)));
+        }
+        ix.reserve(10);
+        assert_eq!(ix.entries.capacity(), 1250);
+        ix.reserve(250);
+        assert_eq!(ix.entries.capacity(), 1250, "room enough");
+        ix.reserve(600);
+        assert_eq!(ix.entries.capacity(), 1600);
     }
 
     #[test]

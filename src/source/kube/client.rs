@@ -9,7 +9,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
 use crate::error::{InputError, Unreachable};
-use crate::model::inventory::{Aggregator, ClusterSnapshot, InvalidQuantity, NodeInfo, Res};
+use crate::model::inventory::{Aggregator, ClusterSnapshot, InvalidQuantity, NodeInfo, ReadPart, Res};
 use crate::model::profile::Profile;
 
 use super::{convert, stream};
@@ -924,22 +924,25 @@ impl Sink<convert::Metrics> for NodeMetricsSink {
     }
 }
 
-/// Pods of one scope: each page aggregates into its own part, merged when the page completes.
+/// Pods of one scope: each page aggregates on its own, then goes into the scope's part of the
+/// read when the page completes; the part names its nodes by their slots in `read`.
 struct PodSink<'a> {
     profile: &'a Profile,
     page: Aggregator,
-    total: Aggregator,
+    part: ReadPart,
+    read: &'a RefCell<Aggregator>,
     finished: u64,
     page_finished: u64,
     cluster: &'a str,
 }
 
 impl<'a> PodSink<'a> {
-    fn new(profile: &'a Profile, cluster: &'a str) -> Self {
+    fn new(profile: &'a Profile, cluster: &'a str, read: &'a RefCell<Aggregator>) -> Self {
         PodSink {
             profile,
             page: Aggregator::for_cluster(profile.services.len(), cluster),
-            total: Aggregator::for_cluster(profile.services.len(), cluster),
+            part: ReadPart::for_cluster(profile.services.len(), cluster),
+            read,
             finished: 0,
             page_finished: 0,
             cluster,
@@ -966,7 +969,7 @@ impl Sink<convert::Pod> for PodSink<'_> {
     fn commit(&mut self) {
         let fresh = self.fresh();
         let page = std::mem::replace(&mut self.page, fresh);
-        self.total.merge(page);
+        self.part.add_page(page, &mut self.read.borrow_mut());
         self.finished += std::mem::take(&mut self.page_finished);
     }
     fn discard(&mut self) -> bool {
@@ -976,7 +979,7 @@ impl Sink<convert::Pod> for PodSink<'_> {
     }
     fn restart(&mut self) {
         self.page = self.fresh();
-        self.total = self.fresh();
+        self.part = ReadPart::for_cluster(self.profile.services.len(), self.cluster);
         self.finished = 0;
         self.page_finished = 0;
     }
@@ -1128,7 +1131,8 @@ type PodResults = Vec<(String, Result<ListStats, Failure>)>;
 /// time, each paginated and aggregated into its own part. Each part is merged as soon as its
 /// list completes, then the merged totals are put in the order of `scopes`
 /// ([`Aggregator::order_parts`]): the totals, and the order in which nodes and groups are first
-/// seen, do not depend on which list finished first, and at most `parallel` parts are held.
+/// seen, do not depend on which list finished first, and at most `parallel` parts are held,
+/// sharing the read's node table ([`ReadPart`]).
 /// Returns each list's outcome (in scope order), the merged totals of the complete lists and the
 /// finished pods the server sent.
 #[allow(clippy::too_many_arguments)]
@@ -1143,16 +1147,12 @@ async fn pods_of_scopes(
     cluster: &str,
 ) -> (PodResults, Aggregator, u64) {
     struct Merged {
-        total: Aggregator,
         finished: u64,
         results: Vec<(usize, String, Result<ListStats, Failure>)>,
     }
     let next = Cell::new(0usize);
-    let merged = RefCell::new(Merged {
-        total: Aggregator::for_cluster(profile.services.len(), cluster),
-        finished: 0,
-        results: Vec::new(),
-    });
+    let total = RefCell::new(Aggregator::for_cluster(profile.services.len(), cluster));
+    let merged = RefCell::new(Merged { finished: 0, results: Vec::new() });
     let worker = || async {
         loop {
             let i = next.get();
@@ -1162,13 +1162,13 @@ async fn pods_of_scopes(
                 Some(ns) => format!("/api/v1/namespaces/{}/pods", pct(ns)),
                 None => "/api/v1/pods".to_string(),
             };
-            let mut sink = PodSink::new(profile, cluster);
+            let mut sink = PodSink::new(profile, cluster, &total);
             let req =
                 ListRequest { path: &path, query, limit: Some(page_size), kind: "PodList", first: None };
             let r = list_paged(fetch, req, progress, &mut sink).await;
             let mut m = merged.borrow_mut();
             if r.is_ok() {
-                m.total.merge_part(sink.total, i as u32);
+                total.borrow_mut().merge_part(sink.part, i as u32);
                 m.finished += sink.finished;
             }
             m.results.push((i, path, r));
@@ -1176,9 +1176,10 @@ async fn pods_of_scopes(
     };
     futures::future::join_all((0..parallel.clamp(1, scopes.len().max(1))).map(|_| worker())).await;
     let mut m = merged.into_inner();
-    m.total.order_parts();
+    let mut total = total.into_inner();
+    total.order_parts();
     m.results.sort_by_key(|r| r.0);
-    (m.results.into_iter().map(|(_, path, r)| (path, r)).collect(), m.total, m.finished)
+    (m.results.into_iter().map(|(_, path, r)| (path, r)).collect(), total, m.finished)
 }
 
 /// The PodMetrics collection of a scope (all namespaces, or one).
