@@ -69,6 +69,12 @@ in_net() { # net command...
   if [ "$1" = 100mbit ]; then shift; ip netns exec "$NS" "$@"; else shift; "$@"; fi
 }
 
+# The simulator, in the background, as the job's own process (exec), so that killing the job's
+# pid stops it: a function run with & is a subshell, whose child would outlive `kill`.
+start_sim() { # net command...
+  if [ "$1" = 100mbit ]; then shift; exec ip netns exec "$NS" "$@"; else shift; exec "$@"; fi
+}
+
 measure() { # net label command... ; appends "wall rss_kib cpu_s" to $work/label
   local net=$1 label=$2; shift 2
   in_net "$net" "$TIME" -f "%e %M %U %S" -o "$work/$label.time" "$@" >/dev/null 2>"$work/$label.err" || {
@@ -97,7 +103,7 @@ for net in $NETS; do
     ip netns exec "$NS" tc qdisc add dev lo root tbf rate 100mbit burst 128kb latency 50ms
   fi
   for nodes in "${SIZES[@]}"; do
-    in_net "$net" "$SIM" --generate "$nodes:$PODS_PER_NODE" --kubeconfig-out "$work/kubeconfig" >"$work/sim.out" 2>&1 &
+    start_sim "$net" "$SIM" --generate "$nodes:$PODS_PER_NODE" --kubeconfig-out "$work/kubeconfig" >"$work/sim.out" 2>&1 &
     sim_pid=$!
     for _ in $(seq 100); do grep -q listening "$work/sim.out" 2>/dev/null && break; sleep 0.1; done
     url=$(awk '/listening/ {print $2}' "$work/sim.out")
