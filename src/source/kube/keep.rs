@@ -263,22 +263,8 @@ fn container_end(buf: &[u8], i: usize) -> Result<usize, Miss> {
         }
         in_str = false;
         carry = false;
-        while j < limit {
-            match buf[j] {
-                b'"' => {
-                    j = string_end(buf, j)?;
-                    continue;
-                }
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return Ok(j + 1);
-                    }
-                }
-                _ => {}
-            }
-            j += 1;
+        if let Some(end) = scan_bytes(buf, &mut j, limit, &mut depth)? {
+            return Ok(end);
         }
         if j >= n {
             return Err(Miss::More);
@@ -286,30 +272,36 @@ fn container_end(buf: &[u8], i: usize) -> Result<usize, Miss> {
     }
 }
 
-/// The byte-by-byte scan of [`container_end`] (the tests' reference).
-#[cfg(test)]
-fn container_end_bytewise(buf: &[u8], i: usize) -> Result<usize, Miss> {
-    let n = buf.len();
-    let mut depth = 0u32;
-    let mut j = i;
-    while j < n {
-        match buf[j] {
+/// Scans byte by byte from `*j` (outside a string, `*depth` containers open) up to `limit`
+/// (a string may take the scan past it): the end of the outermost container, or `None` with
+/// `*j` where the scan stopped.
+#[inline]
+fn scan_bytes(buf: &[u8], j: &mut usize, limit: usize, depth: &mut u32) -> Result<Option<usize>, Miss> {
+    while *j < limit {
+        match buf[*j] {
             b'"' => {
-                j = string_end(buf, j)?;
+                *j = string_end(buf, *j)?;
                 continue;
             }
-            b'{' | b'[' => depth += 1,
+            b'{' | b'[' => *depth += 1,
             b'}' | b']' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Ok(j + 1);
+                *depth -= 1;
+                if *depth == 0 {
+                    return Ok(Some(*j + 1));
                 }
             }
             _ => {}
         }
-        j += 1;
+        *j += 1;
     }
-    Err(Miss::More)
+    Ok(None)
+}
+
+/// The byte-by-byte scan of [`container_end`] (the tests' reference).
+#[cfg(test)]
+fn container_end_bytewise(buf: &[u8], i: usize) -> Result<usize, Miss> {
+    let (mut j, mut depth) = (i, 0u32);
+    scan_bytes(buf, &mut j, buf.len(), &mut depth)?.ok_or(Miss::More)
 }
 
 /// Filters the value at `buf[i..]` (not whitespace) into `out` by `keep`; returns where the
