@@ -518,30 +518,26 @@ impl ReadPart {
     /// into ([`Aggregator::merge_part`]).
     pub fn add_page(&mut self, mut page: Aggregator, read: &mut Aggregator) {
         let nodes = std::mem::take(&mut page.nodes);
-        let map: Vec<u32> = nodes
-            .into_iter()
-            .map(|e| {
-                debug_assert!(e.info.is_none() && e.totals.pod_usage == Res::default());
-                let i = read.node_slot(&e.name);
-                let need = read.nodes.len();
-                if self.nodes.len() < need {
-                    // The read's table grows by doubling; this by what it needs.
-                    self.nodes.reserve_exact(need - self.nodes.len());
-                    self.nodes.resize(need, PartNode::default());
-                }
-                let n = &mut self.nodes[i as usize];
-                if n.first == u32::MAX {
-                    n.first = self.seen;
-                    self.seen += 1;
-                }
-                let t = &e.totals;
-                n.pods += t.pods;
-                n.requests = n.requests.plus(t.requests);
-                n.out_of_scope_pods += t.out_of_scope_pods;
-                n.out_of_scope_requests = n.out_of_scope_requests.plus(t.out_of_scope_requests);
-                i
-            })
-            .collect();
+        let map: Vec<u32> = nodes.iter().map(|e| read.node_slot(&e.name)).collect();
+        let need = read.nodes.len();
+        if self.nodes.len() < need {
+            // Once a page: the read's table grows by doubling, this by what the page needs.
+            self.nodes.reserve_exact(need - self.nodes.len());
+            self.nodes.resize(need, PartNode::default());
+        }
+        for (e, &i) in nodes.iter().zip(&map) {
+            debug_assert!(e.info.is_none() && e.totals.pod_usage == Res::default());
+            let n = &mut self.nodes[i as usize];
+            if n.first == u32::MAX {
+                n.first = self.seen;
+                self.seen += 1;
+            }
+            let t = &e.totals;
+            n.pods += t.pods;
+            n.requests = n.requests.plus(t.requests);
+            n.out_of_scope_pods += t.out_of_scope_pods;
+            n.out_of_scope_requests = n.out_of_scope_requests.plus(t.out_of_scope_requests);
+        }
         page.node_index.clear();
         self.rest.merge_rest(page, Some(&map));
     }

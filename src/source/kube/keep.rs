@@ -135,10 +135,8 @@ impl Classes {
         // `{` and `[` differ only in bit 0x20, as `}` and `]` do.
         let (case, open, close) = (splat(0x20), splat(b'{'), splat(b'}'));
         let mut c = Classes { quote: 0, backslash: 0, open: 0, close: 0 };
-        for (part, bytes) in block.chunks_exact(16).enumerate() {
-            let mut lane = [0u8; 16];
-            lane.copy_from_slice(bytes);
-            let v = load_unaligned_m128i(&lane);
+        for (part, lane) in block.as_chunks::<16>().0.iter().enumerate() {
+            let v = load_unaligned_m128i(lane);
             let folded = bitor_m128i(v, case);
             // One bit per byte, in byte order (as u16, then widened: no sign extension).
             let bits = |m| u64::from(move_mask_i8_m128i(m) as u16) << (part * 16);
@@ -217,10 +215,8 @@ fn container_end(buf: &[u8], i: usize) -> Result<usize, Miss> {
     let mut in_str = false;
     let mut carry = false;
     loop {
-        if let Some(block) = buf.get(j..j + BLOCK) {
-            let mut bytes = [0u8; BLOCK];
-            bytes.copy_from_slice(block);
-            let c = Classes::of(&bytes);
+        if let Some(block) = buf.get(j..).and_then(<[u8]>::first_chunk::<BLOCK>) {
+            let c = Classes::of(block);
             let mut next_carry = carry;
             let esc = escaped(c.backslash, &mut next_carry);
             let mut inside = prefix_xor(c.quote & !esc);
